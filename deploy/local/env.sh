@@ -1,0 +1,38 @@
+# Settings of the local (no-Docker) stack: every port, URI and directory, each overridable
+# from the environment. Sourced by stack.sh and by the Makefile's helper commands.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export LT_STACK_DIR=${LT_STACK_DIR:-$ROOT/.stack}
+export LT_CACHE_DIR=${LT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lienthong}
+export LT_VENV=${LT_VENV:-$ROOT/.venv}
+
+export LT_AMQP_PORT=${LT_AMQP_PORT:-5672}
+export LT_RABBITMQ_MGMT_PORT=${LT_RABBITMQ_MGMT_PORT:-15672}
+export LT_RABBITMQ_DIST_PORT=${LT_RABBITMQ_DIST_PORT:-25672}
+export LT_EPMD_PORT=${LT_EPMD_PORT:-4369}
+export LT_RABBITMQ_NODENAME=${LT_RABBITMQ_NODENAME:-lienthong@localhost}
+export LT_RABBITMQ_USER=${LT_RABBITMQ_USER:-guest}
+export LT_RABBITMQ_PASSWORD=${LT_RABBITMQ_PASSWORD:-guest}
+export LT_MONGO_PORT=${LT_MONGO_PORT:-27017}
+export LT_KANNEL_ADMIN_PORT=${LT_KANNEL_ADMIN_PORT:-13000}
+export LT_KANNEL_SMSBOX_PORT=${LT_KANNEL_SMSBOX_PORT:-13001}
+export LT_KANNEL_SMSC_PORT=${LT_KANNEL_SMSC_PORT:-13002}
+export LT_KANNEL_SENDSMS_PORT=${LT_KANNEL_SENDSMS_PORT:-13013}
+export LT_KANNEL_USERNAME=${LT_KANNEL_USERNAME:-lienthong}
+export LT_KANNEL_PASSWORD=${LT_KANNEL_PASSWORD:-lienthong-dev}
+export LT_GATEWAY_PORT=${LT_GATEWAY_PORT:-8000}
+# Each service process serves /healthz and /metrics on its own port: base + offset.
+export LT_SERVICE_PORT_BASE=${LT_SERVICE_PORT_BASE:-8000}
+
+export LT_AMQP_URI=${LT_AMQP_URI:-amqp://$LT_RABBITMQ_USER:$LT_RABBITMQ_PASSWORD@127.0.0.1:$LT_AMQP_PORT/}
+export LT_RABBITMQ_API=${LT_RABBITMQ_API:-http://127.0.0.1:$LT_RABBITMQ_MGMT_PORT/api}
+export LT_MONGO_URI=${LT_MONGO_URI:-mongodb://127.0.0.1:$LT_MONGO_PORT/}
+export LT_KANNEL_SENDSMS_URL=${LT_KANNEL_SENDSMS_URL:-http://127.0.0.1:$LT_KANNEL_SENDSMS_PORT/cgi-bin/sendsms}
+export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
+export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
+export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}
+
+FERRETDB_VERSION=v1.24.2
+FERRETDB_BIN=$LT_CACHE_DIR/ferretdb-$FERRETDB_VERSION/ferretdb
+RABBITMQ_BIN=/usr/lib/rabbitmq/bin
+FAKESMSC_BIN=/usr/lib/kannel/test/fakesmsc

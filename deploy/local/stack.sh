@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# The local stack without Docker: RabbitMQ, a MongoDB-wire server (mongod or FerretDB), Kannel with
+# fakesmsc, and the five services as `nameko run` processes. Data, logs and pid files live under
+# $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up` wrote.
+#
+#   stack.sh install                 install what is missing (Debian packages, FerretDB, venv)
+#   stack.sh up                      infrastructure + services
+#   stack.sh infra-up                infrastructure only
+#   stack.sh services-up             the five services (and anything extra named: routing:2 …)
+#   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
+#   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
+#   stack.sh kill NAME               kill -9 a process of the stack (for chaos tests)
+#   stack.sh down | status | logs
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=env.sh
+. "$HERE/env.sh"
+
+SERVICES=(intake routing postal notification gateway)
+PIDS=$LT_STACK_DIR/pids
+LOGS=$LT_STACK_DIR/logs
+
+say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+service_port() { # name instance
+  local base
+  case $1 in
+    gateway) base=$LT_GATEWAY_PORT ;;
+    intake) base=$((LT_SERVICE_PORT_BASE + 1)) ;;
+    routing) base=$((LT_SERVICE_PORT_BASE + 2)) ;;
+    postal) base=$((LT_SERVICE_PORT_BASE + 3)) ;;
+    notification) base=$((LT_SERVICE_PORT_BASE + 4)) ;;
+    *) die "unknown service $1" ;;
+  esac
+  echo $((base + 10 * ($2 - 1)))
+}
+
+# --- install -------------------------------------------------------------------------------
+apt_install() { # packages…
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+mongo_server() { # prints the command that serves the MongoDB wire protocol
+  if command -v mongod >/dev/null 2>&1; then echo mongod; else echo "$FERRETDB_BIN"; fi
+}
+
+build_ferretdb() {
+  [ -x "$FERRETDB_BIN" ] && return 0
+  command -v go >/dev/null || die "Go is needed to build FerretDB and is not on PATH"
+  say "building FerretDB $FERRETDB_VERSION (once, into $LT_CACHE_DIR)"
+  # `go install …@v1.24.2` cannot be used as is: the module proxy refuses the version list it asks
+  # for, and a module-cache build lacks build/version/version.txt, so the binary panics at start.
+  # Build the same tagged module from a writable copy with that file written.
+  local work; work=$(mktemp -d)
+  (cd "$work" && go mod init lt-ferretdb-build >/dev/null 2>&1 &&
+    go get "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION" >/dev/null 2>&1) ||
+    die "go get FerretDB $FERRETDB_VERSION failed"
+  local src; src=$(cd "$work" && go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)
+  cp -r "$src" "$work/src" && chmod -R u+w "$work/src"
+  echo "$FERRETDB_VERSION" >"$work/src/build/version/version.txt"
+  mkdir -p "$(dirname "$FERRETDB_BIN")"
+  (cd "$work/src" && go build -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) || die "building FerretDB failed"
+  mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  rm -rf "$work"
+}
+
+install_venv() {
+  local stamp=$LT_VENV/.installed
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/pyproject.toml" ]; then return 0; fi
+  say "installing Python dependencies into $LT_VENV"
+  [ -x "$LT_VENV/bin/python" ] || python3 -m venv "$LT_VENV"
+  "$LT_VENV/bin/pip" install -q --upgrade pip >/dev/null
+  "$LT_VENV/bin/pip" install -q -e "$ROOT[dev]" >/dev/null
+  touch "$stamp"
+}
+
+cmd_install() {
+  apt_install rabbitmq-server kannel kannel-extras curl
+  [ "$(mongo_server)" = mongod ] || build_ferretdb
+  install_venv
+}
+
+# --- processes -----------------------------------------------------------------------------
+running() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+start_bg() { # name logfile command… — start in its own session, remember its pid
+  local name=$1 log=$2; shift 2
+  if running "$name"; then say "$name already running (pid $(cat "$PIDS/$name.pid"))"; return 0; fi
+  mkdir -p "$PIDS" "$(dirname "$log")"
+  setsid "$@" >>"$log" 2>&1 </dev/null &
+  echo $! >"$PIDS/$name.pid"
+}
+
+stop_pid() { # name — TERM, wait up to 10 s, then KILL; removes the pid file
+  local name=$1 f="$PIDS/$1.pid" pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+wait_port() { # name port [seconds]
+  local deadline=$((SECONDS + ${3:-60}))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
+    running "$1" || die "$1 exited; see $LOGS/$1.log"
+    [ $SECONDS -lt $deadline ] || die "$1 did not listen on port $2; see $LOGS/$1.log"
+    sleep 0.2
+  done
+}
+
+wait_http() { # name url [seconds]
+  local deadline=$((SECONDS + ${3:-60}))
+  until curl -fsS -o /dev/null "$2" 2>/dev/null; do
+    running "$1" || die "$1 exited; see $LOGS/$1.log"
+    [ $SECONDS -lt $deadline ] || die "$1 not healthy at $2; see $LOGS/$1.log"
+    sleep 0.3
+  done
+}
+
+# --- RabbitMQ ------------------------------------------------------------------------------
+rabbit_env() {
+  local d=$LT_STACK_DIR/rabbitmq
+  export HOME=$d/home RABBITMQ_CONF_ENV_FILE=/dev/null RABBITMQ_CONFIG_FILE=$d/rabbitmq.conf
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$d/enabled_plugins RABBITMQ_MNESIA_BASE=$d/mnesia
+  export RABBITMQ_LOG_BASE=$LOGS/rabbitmq RABBITMQ_NODENAME=$LT_RABBITMQ_NODENAME
+  export RABBITMQ_DIST_PORT=$LT_RABBITMQ_DIST_PORT ERL_EPMD_PORT=$LT_EPMD_PORT
+  export ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_PID_FILE=$d/beam.pid
+}
+
+rabbitmqctl() { (rabbit_env && "$RABBITMQ_BIN/rabbitmqctl" -n "$LT_RABBITMQ_NODENAME" "$@"); }
+
+start_rabbitmq() {
+  local d=$LT_STACK_DIR/rabbitmq
+  mkdir -p "$d/home" "$d/mnesia" "$LOGS/rabbitmq"
+  cat >"$d/rabbitmq.conf" <<EOF
+listeners.tcp.1 = 127.0.0.1:$LT_AMQP_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $LT_RABBITMQ_MGMT_PORT
+loopback_users = none
+default_user = $LT_RABBITMQ_USER
+default_pass = $LT_RABBITMQ_PASSWORD
+EOF
+  echo "[rabbitmq_management]." >"$d/enabled_plugins"
+  start_bg epmd "$LOGS/epmd.log" epmd -port "$LT_EPMD_PORT" -address 127.0.0.1
+  (rabbit_env && start_bg rabbitmq "$LOGS/rabbitmq.log" "$RABBITMQ_BIN/rabbitmq-server")
+  wait_port rabbitmq "$LT_AMQP_PORT" 120
+  rabbitmqctl await_startup --timeout 120 >/dev/null
+  # Re-apply the definitions on every start so that an existing node picks up changes.
+  rabbitmqctl import_definitions "$ROOT/deploy/rabbitmq/definitions.json" >/dev/null
+  say "rabbitmq on 127.0.0.1:$LT_AMQP_PORT (management http://127.0.0.1:$LT_RABBITMQ_MGMT_PORT)"
+}
+
+stop_rabbitmq() {
+  if running rabbitmq; then rabbitmqctl stop >/dev/null 2>&1 || true; fi
+  stop_pid rabbitmq
+  stop_pid epmd
+}
+
+# --- MongoDB wire protocol -----------------------------------------------------------------
+start_mongo() {
+  local d=$LT_STACK_DIR/mongo server; server=$(mongo_server)
+  mkdir -p "$d"
+  if [ "$server" = mongod ]; then
+    start_bg mongo "$LOGS/mongo.log" mongod --bind_ip 127.0.0.1 --port "$LT_MONGO_PORT" --dbpath "$d"
+  else
+    [ -x "$server" ] || die "FerretDB is not built; run: make deps"
+    start_bg mongo "$LOGS/mongo.log" "$server" --handler=sqlite --sqlite-url="file:$d/" \
+      --listen-addr="127.0.0.1:$LT_MONGO_PORT" --telemetry=disable --state-dir="$d" \
+      --debug-addr=- --log-level=warn
+  fi
+  wait_port mongo "$LT_MONGO_PORT" 60
+  say "$(basename "$server") on 127.0.0.1:$LT_MONGO_PORT"
+}
+
+# --- Kannel --------------------------------------------------------------------------------
+start_kannel() {
+  local d=$LT_STACK_DIR/kannel
+  mkdir -p "$d/store"
+  cat >"$d/kannel.conf" <<EOF
+group = core
+admin-port = $LT_KANNEL_ADMIN_PORT
+admin-interface = 127.0.0.1
+admin-password = lienthong-admin
+status-password = lienthong-status
+admin-allow-ip = "127.0.0.1"
+smsbox-port = $LT_KANNEL_SMSBOX_PORT
+smsbox-interface = 127.0.0.1
+box-allow-ip = "127.0.0.1"
+log-file = "$LOGS/kannel-core.log"
+log-level = 1
+access-log = "$LOGS/kannel-access.log"
+dlr-storage = internal
+store-type = file
+store-location = "$d/store/messages"
+
+# fakesmsc connects here as the SMS centre.
+group = smsc
+smsc = fake
+smsc-id = fake
+port = $LT_KANNEL_SMSC_PORT
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = $LT_KANNEL_SMSBOX_PORT
+sendsms-port = $LT_KANNEL_SENDSMS_PORT
+sendsms-interface = 127.0.0.1
+log-file = "$LOGS/kannel-smsbox.log"
+log-level = 1
+
+group = sendsms-user
+username = $LT_KANNEL_USERNAME
+password = $LT_KANNEL_PASSWORD
+concatenation = true
+max-messages = 10
+
+# Mobile-originated messages are not used: answer nothing.
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+text = ""
+EOF
+  start_bearerbox
+  start_bg smsbox "$LOGS/smsbox.log" /usr/sbin/smsbox -v 1 "$d/kannel.conf"
+  wait_port smsbox "$LT_KANNEL_SENDSMS_PORT" 30
+  say "kannel sendsms on 127.0.0.1:$LT_KANNEL_SENDSMS_PORT; fakesmsc writes to $LT_FAKESMSC_LOG"
+}
+
+start_bearerbox() { # also used to bring the SMS gateway back after a fault test
+  local d=$LT_STACK_DIR/kannel
+  start_bg bearerbox "$LOGS/bearerbox.log" /usr/sbin/bearerbox -v 1 "$d/kannel.conf"
+  wait_port bearerbox "$LT_KANNEL_SMSC_PORT" 30
+  # fakesmsc is the SMS centre: it connects to bearerbox and prints every message it receives.
+  # -m 0: it sends no mobile-originated messages of its own.
+  stop_pid fakesmsc
+  start_bg fakesmsc "$LT_FAKESMSC_LOG" "$FAKESMSC_BIN" -H 127.0.0.1 -r "$LT_KANNEL_SMSC_PORT" -m 0 "x x text x"
+}
+
+stop_kannel() { stop_pid smsbox; stop_pid fakesmsc; stop_pid bearerbox; }
+
+# --- services ------------------------------------------------------------------------------
+service_start() { # name[:instance]
+  local name=${1%%:*} n=1 port
+  [[ $1 == *:* ]] && n=${1##*:}
+  port=$(service_port "$name" "$n")
+  local id=$name; [ "$n" != 1 ] && id=$name-$n
+  LT_HTTP_ADDRESS=127.0.0.1:$port LT_INSTANCE=$id start_bg "$id" "$LOGS/$id.log" \
+    "$LT_VENV/bin/nameko" run --config "$ROOT/deploy/config.yml" "services.$name.service"
+  wait_http "$id" "http://127.0.0.1:$port/healthz" 60
+  say "$id on 127.0.0.1:$port"
+}
+
+cmd_services_up() {
+  local extra=("$@")
+  for s in "${SERVICES[@]}" "${extra[@]}"; do service_start "$s"; done
+}
+
+all_names() { # every pid file, services first, infrastructure last
+  local f names=()
+  for f in "$PIDS"/*.pid; do [ -e "$f" ] && names+=("$(basename "$f" .pid)"); done
+  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc' || true
+}
+
+cmd_down() {
+  local n
+  for n in $(all_names); do stop_pid "$n"; done
+  stop_kannel
+  stop_pid mongo
+  stop_rabbitmq
+  say "stack stopped"
+}
+
+cmd_status() {
+  local f n pid any=0
+  for f in "$PIDS"/*.pid; do
+    [ -e "$f" ] || continue
+    any=1; n=$(basename "$f" .pid); pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then printf '  %-16s up    pid %s\n' "$n" "$pid"
+    else printf '  %-16s DOWN  (pid %s gone; see %s)\n' "$n" "$pid" "$LOGS/$n.log"; fi
+  done
+  [ $any = 1 ] || echo "  nothing started (make stack-up)"
+}
+
+case ${1:-} in
+  install) cmd_install ;;
+  infra-up) cmd_install; start_rabbitmq; start_mongo; start_kannel ;;
+  up) cmd_install; start_rabbitmq; start_mongo; start_kannel; cmd_services_up ;;
+  services-up) shift; cmd_services_up "$@" ;;
+  service-start) service_start "$2" ;;
+  service-stop) stop_pid "${2/:/-}" ;;
+  bearerbox-start) start_bearerbox ;;
+  bearerbox-stop) stop_pid bearerbox ;;
+  rabbitmq-restart) stop_rabbitmq; start_rabbitmq ;;
+  kill) [ -f "$PIDS/$2.pid" ] && kill -KILL -- "-$(cat "$PIDS/$2.pid")" 2>/dev/null; rm -f "$PIDS/$2.pid" ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
