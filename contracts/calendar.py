@@ -36,8 +36,10 @@ class WorkingCalendar:
         self.tz = ZoneInfo(tz)
         self.cutoff = cutoff
         self.days = WorkingDays(load_calendar_overrides() if overrides is None else overrides)
-        self.day_length = sum((self._at(date(2000, 1, 3), e) - self._at(date(2000, 1, 3), s)
-                               for s, e in self.hours), timedelta())
+        self.day_length = sum(
+            (self._at(date(2000, 1, 3), e) - self._at(date(2000, 1, 3), s) for s, e in self.hours),
+            timedelta(),
+        )
 
     def is_working_day(self, day: date) -> bool:
         return self.days.is_working_day(day)

@@ -107,8 +107,10 @@ class _ProcedureRecord(Schema):
 
 
 class _ProceduresFile(Schema):
-    scope_weights = fields.Dict(keys=fields.String(validate=validate.OneOf(SCOPES)),
-                                values=fields.Float(validate=validate.Range(min=0)))
+    scope_weights = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(SCOPES)),
+        values=fields.Float(validate=validate.Range(min=0)),
+    )
     procedures = fields.List(fields.Nested(_ProcedureRecord), required=True)
 
 
@@ -153,7 +155,9 @@ def _check_route(r: dict, route: tuple[Step, ...]) -> None:
     if scope == "common":
         if levels != [ANY_LEVEL]:
             raise CatalogError(f"procedures: common {code} needs one step at level {ANY_LEVEL}")
-    elif levels[0] != LEVELS[0] or levels[-1] != scope or levels != sorted(levels, key=LEVELS.index):
+    elif (
+        levels[0] != LEVELS[0] or levels[-1] != scope or levels != sorted(levels, key=LEVELS.index)
+    ):
         raise CatalogError(f"procedures: {code} route {levels} must climb from commune to {scope}")
     elif len(set(levels)) != len(levels):
         raise CatalogError(f"procedures: {code} route repeats a level")
