@@ -112,9 +112,8 @@ class IllegalTransition(ValueError):
     def __init__(self, state: str, action: str, allowed: list[str], role: str | None = None):
         self.state, self.action, self.allowed, self.role = state, action, allowed, role
         who = f" by {role}" if role else ""
-        super().__init__(
-            f"cannot {action}{who} a dossier in state {state}; allowed: {', '.join(allowed) or 'none'}"
-        )
+        options = ", ".join(allowed) or "none"
+        super().__init__(f"cannot {action}{who} a dossier in state {state}; allowed: {options}")
 
 
 def _check(state: str, role: str) -> None:
