@@ -1,0 +1,20 @@
+#!/bin/sh
+# One image, many roles: `lienthong-entrypoint ROLE [ARGS…]`. Each role is exec'd, so the process is
+# PID 1 and gets docker's SIGTERM itself (nameko then stops its workers gracefully).
+set -eu
+
+role=${1:-}
+[ $# -gt 0 ] && shift
+
+case $role in
+  intake|routing|postal|notification|gateway)
+    exec nameko run --config deploy/config.yml "services.$role.service" "$@" ;;
+  carrier)
+    exec python -m services.postal.carrier_simulator "$@" ;;
+  ""|-h|--help)
+    echo "usage: lienthong-entrypoint intake|routing|postal|notification|gateway|carrier" >&2
+    exit 64 ;;
+  *)
+    # Anything else is a command (e.g. `docker compose run --rm gateway python -m …`).
+    exec "$role" "$@" ;;
+esac
