@@ -1,0 +1,202 @@
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts.calendar import WorkingCalendar
+from contracts.calendar_days import CalendarOverrides, load_calendar_overrides, parse_overrides
+from contracts.catalog_loader import CatalogError
+from contracts.procedures import Duration
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CAL = WorkingCalendar()
+
+
+def at(y, m, d, hh=9, mm=0):
+    return datetime(y, m, d, hh, mm, tzinfo=VN)
+
+
+def days(n):
+    return Duration(n, "days")
+
+
+def hours(n):
+    return Duration(n, "hours")
+
+
+# ---- table tests ----
+
+
+def test_tet_2026_is_off_from_16_to_20_february():
+    for d in range(16, 21):
+        assert not CAL.is_working_day(date(2026, 2, d))
+    # received Friday 13 Feb: 1 working day is Monday 23 Feb (Tết, then the weekend)
+    assert CAL.due_at(at(2026, 2, 13), days(1)) == at(2026, 2, 23, 17)
+
+
+def test_tet_2027_on_a_saturday_gets_compensatory_days():
+    # Tết 6 Feb 2027 is a Saturday: off Thu 4 to Wed 10 Feb
+    for d in range(4, 11):
+        assert not CAL.is_working_day(date(2027, 2, d))
+    assert CAL.is_working_day(date(2027, 2, 11))
+    assert CAL.due_at(at(2027, 2, 3), days(1)) == at(2027, 2, 11, 17)
+
+
+def test_national_day_2026_with_its_adjacent_day_and_swap():
+    # 2 Sep (Wed) with 1 Sep (Tue); Mon 31 Aug off, worked on Saturday 22 Aug
+    for d in (date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 2)):
+        assert not CAL.is_working_day(d)
+    assert CAL.is_working_day(date(2026, 8, 22))
+    assert CAL.due_at(at(2026, 8, 28), days(1)) == at(2026, 9, 3, 17)
+
+
+def test_national_day_2027_with_the_day_after():
+    assert not CAL.is_working_day(date(2027, 9, 2))
+    assert not CAL.is_working_day(date(2027, 9, 3))
+    assert CAL.due_at(at(2027, 9, 1), days(1)) == at(2027, 9, 6, 17)
+
+
+def test_holiday_on_a_weekend_gives_one_compensatory_day():
+    # Hùng Kings' day 2026 is Sunday 26 April: Monday 27 April is off, not two days
+    assert not CAL.is_working_day(date(2026, 4, 27))
+    assert CAL.is_working_day(date(2026, 4, 28))
+    assert CAL.due_at(at(2026, 4, 24), days(1)) == at(2026, 4, 28, 17)
+
+
+def test_swapped_saturday_from_the_overrides_file_mechanism():
+    overrides = CalendarOverrides(
+        days_off=frozenset({date(2027, 4, 29)}), working_days=frozenset({date(2027, 4, 24)})
+    )
+    cal = WorkingCalendar(overrides=overrides)
+    assert cal.is_working_day(date(2027, 4, 24))  # a Saturday
+    assert not cal.is_working_day(date(2027, 4, 29))  # a Thursday
+    # received Friday 23 Apr: Sat 24 counts, Thu 29 does not
+    assert cal.due_at(at(2027, 4, 23), days(1)) == at(2027, 4, 24, 17)
+    # received Tue 27: Wed 28 is day 1; 29 (override), 30 Apr, 1 May (Sat) and its
+    # compensatory Mon 3 May are off, so day 2 is Tue 4 May
+    assert cal.due_at(at(2027, 4, 27), days(2)) == at(2027, 5, 4, 17)
+
+
+def test_same_day_cut_off_at_15h():
+    assert CAL.due_at(at(2026, 11, 20, 15, 0), days(0), same_day=True) == at(2026, 11, 20, 17)
+    # after 15:00 on Friday: next working day is Monday 23 Nov
+    assert CAL.due_at(at(2026, 11, 20, 15, 1), days(0), same_day=True) == at(2026, 11, 23, 17)
+    # received on a Saturday (online): Monday
+    assert CAL.due_at(at(2026, 11, 21, 10), days(0), same_day=True) == at(2026, 11, 23, 17)
+    # Monday 23 after 15:00: Tuesday 24 Nov is Vietnam Culture Day, so Wednesday
+    assert CAL.due_at(at(2026, 11, 23, 16), days(0), same_day=True) == at(2026, 11, 25, 17)
+
+
+def test_hour_based_procedure_counts_office_hours_only():
+    # Thursday 10:30 + 8 h: 1 h to 11:30, 3.5 h afternoon, Friday 3.5 h from 07:30 -> 11:00
+    assert CAL.due_at(at(2026, 11, 19, 10, 30), hours(8)) == at(2026, 11, 20, 11, 0)
+    # received at lunch time: counting starts at 13:30
+    assert CAL.due_at(at(2026, 11, 19, 12, 0), hours(2)) == at(2026, 11, 19, 15, 30)
+    # received after hours on Friday: Monday from 07:30
+    assert CAL.due_at(at(2026, 11, 20, 18, 0), hours(4)) == at(2026, 11, 23, 11, 30)
+
+
+def test_receipt_after_close_counts_from_the_next_working_day():
+    assert CAL.due_at(at(2026, 11, 19, 17, 30), days(1)) == at(2026, 11, 23, 17)
+    assert CAL.due_at(at(2026, 11, 19, 17, 0), days(1)) == at(2026, 11, 20, 17)
+
+
+def test_supplement_pause_pushes_the_due_instant():
+    due = CAL.due_at(at(2026, 11, 16), days(3))  # Thursday 19 Nov 17:00
+    paused = CAL.working_time_between(at(2026, 11, 17, 9), at(2026, 11, 18, 9))
+    assert paused == CAL.day_length
+    assert CAL.shift_by_working_time(due, paused) == at(2026, 11, 20, 17)
+
+
+def test_timezones_in_and_out():
+    utc = datetime(2026, 11, 19, 2, 0, tzinfo=ZoneInfo("UTC"))  # 09:00 in Vietnam
+    due = CAL.due_at(utc, days(1))
+    assert due == at(2026, 11, 20, 17) and due.tzinfo == VN
+    with pytest.raises(ValueError, match="naive"):
+        CAL.due_at(datetime(2026, 11, 19, 9), days(1))
+
+
+def test_office_hours_are_configurable():
+    cal = WorkingCalendar(hours=((time(7, 0), time(11, 0)), (time(13, 0), time(17, 0))))
+    assert cal.day_length == timedelta(hours=8)
+    assert cal.due_at(at(2026, 11, 19, 7), hours(8)) == at(2026, 11, 19, 17)
+    with pytest.raises(ValueError):
+        WorkingCalendar(hours=((time(13, 0), time(17, 0)), (time(7, 0), time(11, 0))))
+
+
+def test_overrides_file_only_changes_what_the_library_does_not_already_decide():
+    overrides = load_calendar_overrides()
+    for day in overrides.days_off:
+        assert day.weekday() < 5, f"{day} is a weekend day; listing it off changes nothing"
+    for day in overrides.working_days:
+        lib = holidays.country_holidays("VN", years=day.year)
+        assert day.weekday() >= 5 or day in lib, f"{day} is already a working day"
+
+
+def test_overrides_parse_errors():
+    with pytest.raises(CatalogError, match="listed under"):
+        parse_overrides({"years": {2026: {"days_off": [{"date": "2027-01-04", "reason": "x"}]}}})
+    with pytest.raises(CatalogError, match="both"):
+        parse_overrides(
+            {
+                "years": {
+                    2026: {
+                        "days_off": [{"date": "2026-01-05", "reason": "x"}],
+                        "working_days": [{"date": "2026-01-05", "reason": "y"}],
+                    }
+                }
+            }
+        )
+
+
+# ---- properties ----
+
+starts = st.datetimes(
+    min_value=datetime(2025, 1, 1), max_value=datetime(2027, 11, 30), timezones=st.just(VN)
+)
+durations = st.builds(Duration, st.integers(0, 40), st.sampled_from(["days", "hours"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(starts, durations, st.booleans())
+def test_due_instant_is_office_time_on_a_working_day(start, duration, same_day):
+    due = CAL.due_at(start, duration, same_day=same_day)
+    assert CAL.is_working_day(due.date())
+    assert CAL.is_office_time(due)
+    assert due >= start
+
+
+@settings(max_examples=300, deadline=None)
+@given(starts, st.sampled_from(["days", "hours"]), st.integers(0, 40), st.integers(0, 40))
+def test_longer_durations_never_give_earlier_due_instants(start, unit, a, b):
+    short, long = sorted((a, b))
+    assert CAL.due_at(start, Duration(short, unit)) <= CAL.due_at(start, Duration(long, unit))
+
+
+@settings(max_examples=300, deadline=None)
+@given(starts, st.integers(0, 80))
+def test_working_time_from_start_to_due_equals_the_hours(start, n):
+    due = CAL.due_at(start, hours(n))
+    assert CAL.working_time_between(start, due) == timedelta(hours=n)
+
+
+@settings(max_examples=300, deadline=None)
+@given(starts, st.integers(1, 40))
+def test_days_run_from_the_close_of_the_receipt_day(start, n):
+    # the receipt day is not counted: from its close to the due instant lie exactly n full
+    # office days, and the due instant is a close of office hours
+    due = CAL.due_at(start, days(n))
+    receipt_close = CAL.closing(CAL.receipt_day(start))
+    assert CAL.working_time_between(receipt_close, due) == n * CAL.day_length
+    assert due == CAL.closing(due.date())
+
+
+@settings(max_examples=200, deadline=None)
+@given(starts, st.integers(0, 30 * 60))
+def test_shift_and_between_agree(start, minutes):
+    later = CAL.shift_by_working_time(start, timedelta(minutes=minutes))
+    assert CAL.working_time_between(start, later) == timedelta(minutes=minutes)
+    assert CAL.working_time_between(later, start) == -timedelta(minutes=minutes)
