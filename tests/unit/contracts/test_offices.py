@@ -5,8 +5,14 @@ from contracts.offices import Level, UnknownOffice, build_catalog, load_offices
 
 
 def rec(id, level, parent=None, regime=None, name="x"):
-    return {"id": id, "level": level, "parent": parent, "regime": regime, "name": name,
-            "unit_code": None}
+    return {
+        "id": id,
+        "level": level,
+        "parent": parent,
+        "regime": regime,
+        "name": name,
+        "unit_code": None,
+    }
 
 
 @pytest.fixture(scope="module")

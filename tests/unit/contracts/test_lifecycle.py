@@ -1,0 +1,136 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts import lifecycle as lc
+from contracts.calendar import WorkingCalendar
+
+R, H, L, S = lc.RECEIVER, lc.HANDLER, lc.LEADER, lc.SYSTEM
+
+# Every allowed (state, role) -> {action: new state}. Anything not listed must be refused.
+EXPECTED = {
+    (lc.RECEIVED, R): {"withdraw": lc.WITHDRAWN},
+    (lc.RECEIVED, S): {"forward": lc.AWAITING_ACCEPTANCE},
+    (lc.AWAITING_ACCEPTANCE, H): {"accept": lc.IN_PROCESS, "extend": lc.AWAITING_ACCEPTANCE},
+    (lc.AWAITING_ACCEPTANCE, L): {"accept": lc.IN_PROCESS, "extend": lc.AWAITING_ACCEPTANCE},
+    (lc.AWAITING_ACCEPTANCE, R): {"withdraw": lc.WITHDRAWN},
+    (lc.AWAITING_ACCEPTANCE, S): {"forward": lc.AWAITING_ACCEPTANCE},
+    (lc.IN_PROCESS, H): {
+        "request_supplement": lc.SUPPLEMENT_REQUESTED,
+        "resolve": lc.RESOLVED,
+        "refuse": lc.REFUSED,
+        "extend": lc.IN_PROCESS,
+    },
+    (lc.IN_PROCESS, L): {
+        "request_supplement": lc.SUPPLEMENT_REQUESTED,
+        "resolve": lc.RESOLVED,
+        "refuse": lc.REFUSED,
+        "extend": lc.IN_PROCESS,
+        "stop": lc.STOPPED,
+    },
+    (lc.IN_PROCESS, R): {"withdraw": lc.WITHDRAWN},
+    (lc.IN_PROCESS, S): {"forward": lc.AWAITING_ACCEPTANCE},
+    (lc.SUPPLEMENT_REQUESTED, R): {"supplement": lc.IN_PROCESS, "withdraw": lc.WITHDRAWN},
+    (lc.RESOLVED, S): {"result_arrived": lc.READY_AT_COUNTER},
+    (lc.REFUSED, S): {"result_arrived": lc.READY_AT_COUNTER},
+    (lc.READY_AT_COUNTER, R): {"hand_over": lc.RETURNED, "return_result": lc.RETURNING_BY_POST},
+    (lc.RETURNING_BY_POST, S): {
+        "post_delivered": lc.RETURNED,
+        "post_returned": lc.READY_AT_COUNTER,
+    },
+}
+ALL_ACTIONS = lc.ACTIONS + lc.SYSTEM_ACTIONS
+CASES = [(s, r, a) for s in lc.STATES for r in lc.ROLES for a in ALL_ACTIONS]
+
+
+@pytest.mark.parametrize("state, role, action", CASES)
+def test_transition_table(state, role, action):
+    allowed = EXPECTED.get((state, role), {})
+    if action in allowed:
+        assert lc.transition(state, action, role) == allowed[action]
+    else:
+        with pytest.raises(lc.IllegalTransition) as err:
+            lc.transition(state, action, role)
+        assert err.value.allowed == list(allowed)
+        assert err.value.state == state and err.value.action == action
+        assert state in str(err.value) and action in str(err.value)
+
+
+@pytest.mark.parametrize("state", lc.STATES)
+@pytest.mark.parametrize("role", lc.ROLES)
+def test_allowed_actions(state, role):
+    assert sorted(lc.allowed_actions(state, role)) == sorted(EXPECTED.get((state, role), {}))
+
+
+def test_final_states_allow_nothing():
+    for state in lc.FINAL_STATES:
+        assert lc.is_final(state)
+        assert all(lc.allowed_actions(state, role) == [] for role in lc.ROLES)
+    assert not lc.is_final(lc.READY_AT_COUNTER)
+
+
+def test_every_non_final_state_has_a_way_out():
+    for state in set(lc.STATES) - lc.FINAL_STATES:
+        assert any(lc.allowed_actions(state, role) for role in lc.ROLES), state
+
+
+def test_wrong_role_lists_what_that_role_may_do():
+    with pytest.raises(lc.IllegalTransition) as err:
+        lc.transition(lc.IN_PROCESS, "stop", lc.HANDLER)
+    assert "stop" not in err.value.allowed and "resolve" in err.value.allowed
+    assert err.value.role == lc.HANDLER
+
+
+def test_national_status_codes():
+    expected = {
+        "received": 2, "not_accepted": 3, "awaiting_acceptance": 4, "in_process": 4,
+        "supplement_requested": 5, "resolved": 9, "refused": 9, "ready_at_counter": 9,
+        "returning_by_post": 9, "returned": 10, "withdrawn": 7, "stopped": 8,
+    }  # fmt: skip
+    assert {s: lc.national_status(s) for s in lc.STATES} == expected
+    assert set(lc.STATE_LABELS_VI) == set(lc.STATES)
+    with pytest.raises(ValueError):
+        lc.national_status("lost")
+
+
+def test_unknown_state_or_role():
+    with pytest.raises(ValueError):
+        lc.transition("lost", "accept", lc.HANDLER)
+    with pytest.raises(ValueError):
+        lc.allowed_actions(lc.IN_PROCESS, "mayor")
+
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CAL = WorkingCalendar()
+DUE = datetime(2026, 11, 20, 17, 0, tzinfo=VN)
+
+
+@pytest.mark.parametrize(
+    "finished, supplements, expected",
+    [
+        (datetime(2026, 11, 19, 16, 59, tzinfo=VN), 0, "early"),
+        (datetime(2026, 11, 20, 8, 0, tzinfo=VN), 0, "on_time"),
+        (DUE, 1, "on_time"),
+        (datetime(2026, 11, 20, 17, 1, tzinfo=VN), 0, "late"),
+        (datetime(2026, 11, 19, 9, 0, tzinfo=VN), 2, "late"),
+        (datetime(2026, 11, 20, 3, 30, tzinfo=ZoneInfo("UTC")), 0, "on_time"),  # 10:30 local
+        (datetime(2026, 11, 19, 20, 0, tzinfo=ZoneInfo("UTC")), 0, "on_time"),  # 03:00 on the 20th
+    ],
+)
+def test_classify(finished, supplements, expected):
+    assert lc.classify(finished, DUE, supplements, CAL) == expected
+
+
+@given(st.integers(-3000, 3000), st.integers(0, 5))
+def test_classify_is_consistent(minutes, supplements):
+    from datetime import timedelta
+
+    finished = DUE + timedelta(minutes=minutes)
+    result = lc.classify(finished, DUE, supplements, CAL)
+    if supplements > 1 or minutes > 0:
+        assert result == "late"
+    else:
+        assert result in ("early", "on_time")
