@@ -1,0 +1,1 @@
+"""Data files of the contracts package (offices, procedures, calendar overrides)."""
