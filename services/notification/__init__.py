@@ -1,1 +1,1 @@
-"""notification."""
+"""Notification: citizen SMS — templates, encodings, numbers, Kannel, delivery reports."""

@@ -1,0 +1,34 @@
+"""Errors the domain reports to callers, with a stable code and the HTTP status they map to.
+
+They cross RPC intact: services.common.rpc registers them with nameko, so the gateway receives the
+same exception and renders {"error": {"code", "message", ...details}}."""
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, code: str, message: str, details: dict | None = None):
+        super().__init__(code, message, details or {})
+        self.code, self.message, self.details = code, message, details or {}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class InvalidInput(DomainError):
+    status = 422
+
+
+class NotFoundError(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class IllegalAction(DomainError):
+    status = 409
+
+
+ALL = (DomainError, InvalidInput, NotFoundError, Forbidden, IllegalAction)

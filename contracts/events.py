@@ -1,0 +1,130 @@
+"""Payload schemas of every domain event and liaison transfer, keyed by message type."""
+
+from marshmallow import Schema, fields, validate
+
+from contracts.codes import OFFICE_ID_PATTERN
+
+CHANNELS = ("counter", "online", "post")  # national KenhThucHien 1, 2, 3
+RETURN_METHODS = ("counter", "post")
+LEVELS = ("commune", "district", "province")
+
+
+def office_field(**kwargs) -> fields.String:
+    return fields.String(validate=validate.Regexp(f"^{OFFICE_ID_PATTERN}$"), **kwargs)
+
+
+class ApplicantSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = fields.String(required=True, validate=validate.Length(min=3, max=32))
+    id_number = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9]{9,12}$"))
+    address = fields.String(load_default=None, validate=validate.Length(max=300))
+
+
+class PostalAddressSchema(Schema):
+    line = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    commune_id = office_field(required=True)
+    receiver_name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class DocumentSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    form = fields.String(
+        load_default="copy", validate=validate.OneOf(["original", "certified_copy", "copy"])
+    )
+    count = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+
+
+class PlannedStepSchema(Schema):
+    index = fields.Integer(required=True, validate=validate.Range(min=0))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    office_id = office_field(required=True)
+    duration_amount = fields.Integer(required=True, validate=validate.Range(min=0))
+    duration_unit = fields.String(required=True, validate=validate.OneOf(["days", "hours"]))
+    due_at = fields.AwareDateTime(required=True)
+
+
+class DossierReceivedSchema(Schema):
+    """The only message that carries the applicant's personal data (PII travels once)."""
+
+    code = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    office_id = office_field(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
+    return_method = fields.String(required=True, validate=validate.OneOf(RETURN_METHODS))
+    postal_address = fields.Nested(PostalAddressSchema, load_default=None, allow_none=True)
+    received_at = fields.AwareDateTime(required=True)
+    appointment_at = fields.AwareDateTime(required=True)
+    route = fields.List(fields.Nested(PlannedStepSchema), required=True)
+    received_by = fields.String(required=True)
+
+
+class ActorSchema(Schema):
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    office_id = fields.String(required=True)
+
+
+class WorkflowEventSchema(Schema):
+    """What routing tells the world after each transition; later events carry no PII."""
+
+    state = fields.String(required=True)
+    office_id = fields.String(required=True)
+    step_index = fields.Integer(required=True)
+    actor = fields.Nested(ActorSchema, load_default=None, allow_none=True)
+    from_office_id = fields.String(load_default=None, allow_none=True)
+    to_office_id = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+    missing_documents = fields.List(fields.String(), load_default=list)
+    due_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    appointment_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    timing = fields.String(load_default=None, allow_none=True)  # early | on_time | late
+    return_method = fields.String(load_default=None, allow_none=True)
+
+
+class HandoverSchema(Schema):
+    """One row of the control sheet (form 06)."""
+
+    from_office_id = fields.String(required=True)
+    to_office_id = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    by = fields.String(required=True)
+    timing = fields.String(load_default=None, allow_none=True)
+
+
+class TransferSchema(Schema):
+    """A dossier moving between levels on the `liaison` exchange."""
+
+    code = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    direction = fields.String(required=True, validate=validate.OneOf(["forward", "return"]))
+    step_index = fields.Integer(required=True)
+    to_office_id = fields.String(required=True)
+    step_due_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    route = fields.List(fields.Nested(PlannedStepSchema), required=True)
+    handover = fields.Nested(HandoverSchema, required=True)
+
+
+WORKFLOW_EVENTS = (
+    "dossier_forwarded",
+    "dossier_arrived",
+    "dossier_accepted",
+    "supplement_requested",
+    "dossier_supplemented",
+    "dossier_resolved",
+    "dossier_refused",
+    "dossier_stopped",
+    "dossier_withdrawn",
+    "dossier_extended",
+    "result_returned",
+    "result_sent_by_post",
+    "result_handed_over",
+    "dossier_due_soon",
+    "dossier_overdue",
+)
+
+INTAKE_EVENTS = {"dossier_received": DossierReceivedSchema()}
+ROUTING_EVENTS = {name: WorkflowEventSchema() for name in WORKFLOW_EVENTS}
+TRANSFERS = {"dossier_transfer": TransferSchema()}

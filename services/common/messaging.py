@@ -1,0 +1,152 @@
+"""Reliable messaging on RabbitMQ: outbox publishing with confirms, and consumers that never lose a
+failed message — they retry it through the delay queues, then park it in the dead-letter queue."""
+
+import logging
+
+from kombu import Exchange
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+
+from contracts.envelope import MAX_MESSAGE_BYTES, InvalidMessage
+
+log = logging.getLogger(__name__)
+
+LIAISON_EXCHANGE = Exchange("liaison", type="topic", durable=True)
+DEAD_LETTER_QUEUE = "lienthong.dlq"
+RETRY_TIERS = ("lienthong.retry.1s", "lienthong.retry.5s", "lienthong.retry.30s")
+ATTEMPTS_HEADER = "x-lt-attempts"
+REASON_HEADER = "x-lt-reason"
+ORIGIN_HEADER = "x-lt-queue"
+
+
+def events_exchange(service: str) -> Exchange:
+    """The exchange nameko's event_handler binds to for events of `service`."""
+    return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=True)
+
+
+def event_entry(service: str, envelope: dict) -> dict:
+    """An outbox entry publishing `envelope` as a domain event of `service`."""
+    return {
+        "id": envelope["message_id"],
+        "exchange": f"{service}.events",
+        "routing_key": envelope["type"],
+        "body": envelope,
+    }
+
+
+def transfer_entry(routing_key: str, envelope: dict) -> dict:
+    """An outbox entry moving a dossier to another level on the `liaison` exchange."""
+    return {
+        "id": envelope["message_id"],
+        "exchange": LIAISON_EXCHANGE.name,
+        "routing_key": routing_key,
+        "body": envelope,
+    }
+
+
+class OutboxPublisher(DependencyProvider):
+    """Publishes outbox entries persistently with publisher confirms."""
+
+    def setup(self):
+        self.publisher = Publisher(
+            self.container.config["AMQP_URI"], serializer="json", use_confirms=True
+        )
+
+    def publish(self, entries: list[dict]) -> list[str]:
+        """Publish entries in order; return the ids confirmed before the first failure."""
+        done = []
+        for entry in entries:
+            exchange = (
+                LIAISON_EXCHANGE
+                if entry["exchange"] == LIAISON_EXCHANGE.name
+                else Exchange(entry["exchange"], type="topic", durable=True, auto_delete=True)
+            )
+            try:
+                self.publisher.publish(
+                    entry["body"],
+                    exchange=exchange,
+                    routing_key=entry["routing_key"],
+                    declare=[exchange],
+                    delivery_mode=2,
+                    message_id=entry["id"],
+                    retry=True,
+                    retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+                )
+            except Exception as exc:  # noqa: BLE001 — the sweeper will publish it later
+                log.warning("outbox publish failed for %s: %s", entry["id"], exc)
+                break
+            done.append(entry["id"])
+        return done
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+class _ReliableMixin:
+    """Failure handling shared by our event and queue consumers.
+
+    nameko acks a message whose handler raised (requeue_on_error=False) and so loses it. Here a
+    handler that raises InvalidMessage has its message parked at once with the reason; any other
+    error sends a copy through the retry delay queues (1 s, 5 s, 30 s), then parks it.
+    """
+
+    def handle_message(self, body, message):
+        if len(message.body) > MAX_MESSAGE_BYTES:
+            self._dispose(message, f"oversized body: {len(message.body)} bytes", park=True)
+            return
+        super().handle_message(body, message)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        exc = exc_info[1]
+        if isinstance(exc, InvalidMessage):
+            self._dispose(message, f"invalid: {exc.reason}", park=True)
+        else:
+            self._dispose(message, f"{type(exc).__name__}: {exc}", park=False)
+
+    def _dispose(self, message, reason: str, park: bool):
+        headers = dict(message.headers or {})
+        attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
+        park = park or attempts > len(RETRY_TIERS)
+        headers.update(
+            {ATTEMPTS_HEADER: attempts, REASON_HEADER: reason[:500], ORIGIN_HEADER: self.queue.name}
+        )
+        try:
+            publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True)
+            if park:
+                exchange, routing_key = "", DEAD_LETTER_QUEUE
+                log.error("parked message from %s: %s", self.queue.name, reason)
+            else:
+                exchange, routing_key = RETRY_TIERS[attempts - 1], self.queue.name
+                log.warning("retry %d of message from %s: %s", attempts, self.queue.name, reason)
+            publisher.publish(
+                message.body,
+                exchange=exchange,
+                routing_key=routing_key,
+                headers=headers,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                delivery_mode=2,
+                message_id=message.properties.get("message_id"),
+            )
+        except Exception:  # noqa: BLE001 — broker trouble: give the message back rather than lose it
+            log.exception("could not retry or park a message from %s; requeueing", self.queue.name)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+class ReliableEventHandler(_ReliableMixin, EventHandler):
+    pass
+
+
+class ReliableConsumer(_ReliableMixin, Consumer):
+    pass
+
+
+event_handler = ReliableEventHandler.decorator
+consume = ReliableConsumer.decorator

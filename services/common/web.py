@@ -1,0 +1,106 @@
+"""HTTP helpers for nameko's werkzeug entrypoints: JSON bodies, JSON errors, /healthz."""
+
+import functools
+import json
+import logging
+from datetime import date, datetime
+
+from kombu import Connection
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from contracts.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 20
+
+
+class ApiError(Exception):
+    """An error the client caused or may act on; becomes {"error": {code, message, …}}."""
+
+    def __init__(self, status: int, code: str, message: str, **details):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def _default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(data, status: int = 200, headers: dict | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, default=_default)
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def error_response(status: int, code: str, message: str, **details) -> Response:
+    return json_response({"error": {"code": code, "message": message, **details}}, status)
+
+
+def _depth(value, level=0) -> int:
+    if level > MAX_JSON_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max([_depth(v, level + 1) for v in value.values()] or [level])
+    if isinstance(value, list):
+        return max([_depth(v, level + 1) for v in value] or [level])
+    return level
+
+
+def read_json(request) -> dict:
+    """The request body as a JSON object, or ApiError 400/413."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, RecursionError):
+        raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ApiError(400, "too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+def api(handler):
+    """Wrap an http entrypoint: ApiError and schema errors become JSON errors, never a 500."""
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return handler(self, request, *args, **kwargs)
+        except (ApiError, DomainError) as exc:
+            return error_response(exc.status, exc.code, exc.message, **exc.details)
+        except ValidationError as exc:
+            return error_response(
+                422, "invalid_input", "the input is not valid", fields=exc.messages
+            )
+        except Exception:
+            log.exception("unexpected error in %s", handler.__name__)
+            return error_response(500, "internal", "an internal error occurred")
+
+    return wrapper
+
+
+def broker_reachable(amqp_uri: str) -> bool:
+    try:
+        with Connection(amqp_uri, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def health_response(amqp_uri: str, store) -> Response:
+    checks = {"broker": broker_reachable(amqp_uri), "database": store.ping()}
+    return json_response(
+        {"status": "ok" if all(checks.values()) else "degraded", "checks": checks},
+        200 if all(checks.values()) else 503,
+    )

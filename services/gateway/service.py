@@ -1,0 +1,128 @@
+"""The gateway nameko service: the JSON API under /api. It authenticates officers, then asks
+intake, routing and notification over RPC; it keeps no dossier state of its own."""
+
+import re
+from dataclasses import asdict
+
+from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+
+from contracts.codes import is_valid_code
+from contracts.lifecycle import LEADER
+from contracts.offices import UnknownOffice, load_offices
+from contracts.procedures import load_procedures
+from services.common.web import ApiError, api, health_response, json_response, read_json
+from services.gateway.store import GatewayStore
+from services.gateway.timeline import merge_timeline
+
+_BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
+
+
+class GatewayService:
+    name = "gateway"
+
+    officers = GatewayStore()
+    config = Config()
+    intake = RpcProxy("intake")
+    routing = RpcProxy("routing")
+    notification = RpcProxy("notification")
+
+    def _officer(self, request) -> dict:
+        match = _BEARER.match(request.headers.get("Authorization", ""))
+        officer = self.officers.officer(match.group(1)) if match else None
+        if officer is None:
+            raise ApiError(401, "unauthenticated", "a valid officer bearer token is required")
+        return officer
+
+    @staticmethod
+    def _code(code: str) -> str:
+        if not is_valid_code(code):
+            raise ApiError(404, "unknown_dossier", "no dossier with that code")
+        return code
+
+    @staticmethod
+    def _may_read(officer: dict, dossier: dict) -> None:
+        offices = load_offices()
+        mine = officer["office_id"]
+        if mine in (dossier["office_id"], dossier["receiving_office_id"]) or any(
+            step["office_id"] == mine for step in dossier["route"]
+        ):
+            return
+        if officer["role"] == LEADER and offices.is_within(dossier["receiving_office_id"], mine):
+            return
+        raise ApiError(403, "not_your_office", "this dossier is not at your office")
+
+    @http("POST", "/api/dossiers")
+    @api
+    def receive(self, request):
+        officer = self._officer(request)
+        receipt = self.intake.receive(read_json(request), officer)
+        route = [
+            {"level": s["level"], "office_id": s["office_id"], "due_at": s["due_at"]}
+            for s in receipt["route"]
+        ]
+        body = {
+            "code": receipt["code"],
+            "status": "received",
+            "appointment_at": receipt["appointment_at"],
+            "route": route,
+            "receipt_url": f"/api/dossiers/{receipt['code']}",
+            "receipt": receipt,
+        }
+        return json_response(body, 201)
+
+    @http("GET", "/api/dossiers/<string:code>")
+    @api
+    def get_dossier(self, request, code):
+        officer = self._officer(request)
+        dossier = self.routing.get_dossier(self._code(code))
+        self._may_read(officer, dossier)
+        messages = self.notification.messages(code)
+        dossier["sms"] = messages
+        dossier["timeline"] = merge_timeline(dossier["history"], messages)
+        return json_response(dossier)
+
+    @http("POST", "/api/dossiers/<string:code>/actions")
+    @api
+    def act(self, request, code):
+        officer = self._officer(request)
+        return json_response(self.routing.act(self._code(code), read_json(request), officer))
+
+    @http("GET", "/api/offices/<string:office_id>/worklist")
+    @api
+    def worklist(self, request, office_id):
+        officer = self._officer(request)
+        try:
+            office = load_offices().get(office_id)
+        except UnknownOffice:
+            raise ApiError(404, "unknown_office", "no office with that id") from None
+        if officer["office_id"] != office.id and not (
+            officer["role"] == LEADER and load_offices().is_within(office.id, officer["office_id"])
+        ):
+            raise ApiError(403, "not_your_office", "you may read your own office's worklist only")
+        return json_response({"office_id": office.id, "dossiers": self.routing.worklist(office.id)})
+
+    @http("GET", "/api/catalog/procedures")
+    @api
+    def procedures(self, request):
+        return json_response({"procedures": [asdict(p) for p in load_procedures().all()]})
+
+    @http("GET", "/api/catalog/offices")
+    @api
+    def offices(self, request):
+        return json_response({"offices": [vars(o) for o in load_offices().all()]})
+
+    @http("GET", "/api/callbacks/sms")
+    @api
+    def sms_callback(self, request):
+        """Kannel's delivery report: ?id=<message id>&type=<Kannel DLR type>."""
+        message_id, dlr_type = request.args.get("id", ""), request.args.get("type", "")
+        if not message_id or not dlr_type.isdigit():
+            raise ApiError(400, "bad_report", "id and a numeric type are required")
+        self.notification.delivery_report(message_id, int(dlr_type))
+        return json_response({"ok": True})
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return health_response(self.config["AMQP_URI"], self.officers)

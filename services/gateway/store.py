@@ -1,0 +1,57 @@
+"""Gateway's database: officers' bearer tokens, stored as SHA-256 hashes only."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from services.common.rpc import register_domain_errors
+from services.common.store import Database, MongoStore
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Officers(Database):
+    def __init__(self, db):
+        super().__init__(db)
+        self.tokens = db.officer_tokens
+
+    def issue(self, office_id: str, role: str, name: str, now: datetime) -> str:
+        """A new token, returned once; only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        self.tokens.insert_one(
+            {
+                "_id": token_hash(token),
+                "office_id": office_id,
+                "role": role,
+                "name": name,
+                "issued_at": now,
+                "revoked_at": None,
+            }
+        )
+        return token
+
+    def revoke(self, token_or_hash: str, now: datetime) -> bool:
+        ids = [token_or_hash, token_hash(token_or_hash)]
+        result = self.tokens.update_one(
+            {"_id": {"$in": ids}, "revoked_at": None}, {"$set": {"revoked_at": now}}
+        )
+        return result.modified_count == 1
+
+    def officer(self, token: str) -> dict | None:
+        doc = self.tokens.find_one({"_id": token_hash(token), "revoked_at": None})
+        if doc is None:
+            return None
+        return {"name": doc["name"], "role": doc["role"], "office_id": doc["office_id"]}
+
+
+class GatewayStore(MongoStore):
+    database = "gateway"
+
+    def setup(self):
+        super().setup()
+        register_domain_errors()  # so RPC errors from intake and routing arrive as themselves
+
+    def get_dependency(self, worker_ctx):
+        return Officers(self.db)

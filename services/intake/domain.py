@@ -1,0 +1,135 @@
+"""What happens at the counter when a dossier is received: checks, route plan, receipt."""
+
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from contracts.codes import format_code
+from contracts.envelope import make_envelope
+from contracts.errors import Forbidden, InvalidInput
+from contracts.events import (
+    CHANNELS,
+    RETURN_METHODS,
+    ApplicantSchema,
+    DossierReceivedSchema,
+    PostalAddressSchema,
+)
+from contracts.offices import UnknownOffice
+from contracts.procedures import UnknownProcedure, missing_documents
+from contracts.route import RouteError, plan_route, schedule
+
+RECEIVING_ROLES = ("receiver", "leader")
+
+
+class ProvidedDocumentSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    count = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+
+
+class ReceiveRequestSchema(Schema):
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    channel = fields.String(load_default="counter", validate=validate.OneOf(CHANNELS))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    documents = fields.List(fields.Nested(ProvidedDocumentSchema), load_default=list)
+    return_method = fields.String(load_default="counter", validate=validate.OneOf(RETURN_METHODS))
+    postal_address = fields.Nested(PostalAddressSchema, load_default=None, allow_none=True)
+
+
+def check_request(body: dict, officer: dict, offices, procedures):
+    """Validate a receive request; return (request, procedure, office, planned steps)."""
+    if officer["role"] not in RECEIVING_ROLES:
+        raise Forbidden("role_cannot_receive", f"role {officer['role']} cannot receive dossiers")
+    try:
+        request = ReceiveRequestSchema().load(body)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "invalid_input", "the dossier is not valid", {"fields": exc.messages}
+        ) from None
+    try:
+        procedure = procedures.get(request["procedure_code"])
+    except UnknownProcedure:
+        raise InvalidInput(
+            "unknown_procedure", f"no procedure {request['procedure_code']!r}"
+        ) from None
+    try:
+        office = offices.get(officer["office_id"])
+    except UnknownOffice:
+        raise InvalidInput("unknown_office", f"no office {officer['office_id']!r}") from None
+    try:
+        steps = plan_route(procedure, office.id, offices)
+    except RouteError as exc:
+        raise InvalidInput("office_cannot_receive", str(exc)) from None
+    provided = {d["id"]: d["count"] for d in request["documents"]}
+    missing = missing_documents(procedure, provided)
+    if missing:
+        raise InvalidInput(
+            "missing_documents",
+            "required documents are missing",
+            {
+                "missing": [
+                    {"id": d.id, "name": d.name, "form": d.form, "count": d.count} for d in missing
+                ]
+            },
+        )
+    if request["return_method"] == "post":
+        if not procedure.postal_return:
+            raise InvalidInput(
+                "postal_return_not_allowed", "this procedure is returned at the counter only"
+            )
+        address = request["postal_address"]
+        if not address:
+            raise InvalidInput("postal_address_required", "return by post needs a postal address")
+        try:
+            if offices.get(address["commune_id"]).level != "commune":
+                raise UnknownOffice(address["commune_id"])
+        except UnknownOffice:
+            raise InvalidInput(
+                "unknown_commune", "the postal address names no known commune"
+            ) from None
+    return request, procedure, office, steps
+
+
+def build_receipt(request, procedure, office, steps, number: int, now: datetime, calendar, officer):
+    """The stored dossier (form 01 data) and its dossier_received message."""
+    local_now = now.astimezone(calendar.tz)
+    code = format_code(office.id, local_now.date(), number)
+    dues = schedule(steps, now, calendar)
+    route = [
+        {
+            "index": s.index,
+            "level": s.level,
+            "office_id": s.office_id,
+            "duration_amount": s.duration.amount,
+            "duration_unit": s.duration.unit,
+            "due_at": due,
+        }
+        for s, due in zip(steps, dues, strict=True)
+    ]
+    forms = {d.id: d for d in procedure.documents}
+    documents = [
+        {
+            "id": d["id"],
+            "form": forms[d["id"]].form if d["id"] in forms else "copy",
+            "count": d["count"],
+        }
+        for d in request["documents"]
+    ]
+    payload = {
+        "code": code,
+        "procedure_code": procedure.code,
+        "procedure_name": procedure.name,
+        "office_id": office.id,
+        "channel": request["channel"],
+        "applicant": request["applicant"],
+        "documents": documents,
+        "return_method": request["return_method"],
+        "postal_address": request["postal_address"],
+        "received_at": now,
+        "appointment_at": dues[-1],
+        "route": route,
+        "received_by": officer["name"],
+    }
+    dumped = DossierReceivedSchema().dump(payload)
+    envelope = make_envelope("dossier_received", code, 1, dumped, now)
+    receipt = {"_id": code, **dumped, "fee_vnd": procedure.fee_vnd}
+    return receipt, envelope

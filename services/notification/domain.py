@@ -1,0 +1,85 @@
+"""Which SMS an event calls for, rendered for one recipient; the retry schedule; quiet hours."""
+
+from datetime import datetime, time, timedelta
+
+from contracts.offices import UnknownOffice
+from services.notification.phones import InvalidNumber, normalise_msisdn
+from services.notification.templates import format_datetime, render
+
+# Event (routing/intake) -> template id. Events not listed send no SMS.
+TEMPLATE_OF = {
+    "dossier_received": "received",
+    "supplement_requested": "supplement_requested",
+    "result_returned": "result_ready",
+    "dossier_extended": "late",
+    "result_sent_by_post": "sent_by_post",
+}
+RETRY_DELAYS = (5, 15, 60, 300, 900)  # seconds after each failed attempt; then failed for good
+QUIET_START, QUIET_END = time(21, 0), time(7, 0)
+
+
+def recipient_from(received: dict) -> dict:
+    """Notification's own copy of what it needs from dossier_received."""
+    return {
+        "_id": received["code"],
+        "phone": received["applicant"]["phone"],
+        "office_id": received["office_id"],
+        "procedure_name": received["procedure_name"],
+        "return_method": received["return_method"],
+    }
+
+
+def _office_name(offices, office_id: str) -> str:
+    try:
+        return offices.get(office_id).name
+    except UnknownOffice:
+        return office_id
+
+
+def compose(
+    event_type: str, code: str, payload: dict, recipient: dict, offices, calendar, public_url
+):
+    """The rendered SMS for this event, or None if the event sends none."""
+    template_id = TEMPLATE_OF.get(event_type)
+    if template_id is None:
+        return None
+    office_name = _office_name(offices, recipient["office_id"])
+    context = {
+        "office_name": office_name.removeprefix("Xã ")
+        .removeprefix("Thị trấn ")
+        .removeprefix("Phường "),
+        "code": code,
+        "track_url": f"{public_url}/track?code={code}",
+        "collect_at": "Bộ phận Một cửa",
+    }
+    when = payload.get("appointment_at")
+    if when:
+        context["appointment"] = format_datetime(calendar.local(when))
+    context["new_appointment"] = context.get("appointment", "")
+    context["missing"] = ", ".join(payload.get("missing_documents") or [])
+    context["reason"] = payload.get("reason") or ""
+    context["tracking_number"] = payload.get("tracking_number") or ""
+    return render(template_id, context)
+
+
+def number_of(recipient: dict) -> tuple[str | None, str | None]:
+    """(msisdn, None) or (None, rejection reason)."""
+    try:
+        return normalise_msisdn(recipient["phone"]), None
+    except InvalidNumber as exc:
+        return None, f"{exc.reason}: {exc}"
+
+
+def next_attempt(attempts: int, now: datetime) -> datetime | None:
+    if attempts > len(RETRY_DELAYS):
+        return None
+    return now + timedelta(seconds=RETRY_DELAYS[attempts - 1])
+
+
+def outside_quiet_hours(instant: datetime, calendar) -> datetime:
+    """The instant itself, or 07:00 local when it falls in the quiet hours (21:00–07:00)."""
+    local = calendar.local(instant)
+    if QUIET_END <= local.time() < QUIET_START:
+        return instant
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=local.tzinfo)

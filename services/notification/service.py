@@ -1,0 +1,172 @@
+"""The notification nameko service: one SMS per (event, recipient), sent through Kannel, retried
+with backoff, held during quiet hours, updated by delivery reports."""
+
+import logging
+
+from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+
+from contracts.calendar import WorkingCalendar
+from contracts.envelope import load_message
+from contracts.events import INTAKE_EVENTS, ROUTING_EVENTS
+from contracts.offices import load_offices
+from services.common.clock import Clock
+from services.common.messaging import event_handler
+from services.common.web import health_response
+from services.notification import domain
+from services.notification.kannel import DLR_STATUS, GatewayError, KannelGateway, dlr_url
+from services.notification.phones import mask_msisdn
+from services.notification.store import NotificationStore
+
+log = logging.getLogger(__name__)
+
+
+class SmsGateway(DependencyProvider):
+    def setup(self):
+        c = self.container.config
+        self.gateway = KannelGateway(
+            c["KANNEL_SENDSMS_URL"], c["KANNEL_USERNAME"], c["KANNEL_PASSWORD"]
+        )
+
+    def get_dependency(self, worker_ctx):
+        return self.gateway
+
+
+class NotificationService:
+    name = "notification"
+
+    store = NotificationStore()
+    sms = SmsGateway()
+    clock = Clock()
+    config = Config()
+
+    def _notify(self, body, schemas):
+        envelope, payload = load_message(body, schemas)
+        code = envelope["dossier_code"]
+        if envelope["type"] == "dossier_received":
+            self.store.save_recipient(domain.recipient_from(payload))
+        recipient = self.store.recipient(code)
+        calendar, now = WorkingCalendar(), self.clock.now()
+        rendered = domain.compose(
+            envelope["type"],
+            code,
+            payload,
+            recipient,
+            load_offices(),
+            calendar,
+            self.config["PUBLIC_URL"],
+        )
+        if rendered is None:
+            return
+        msisdn, rejection = domain.number_of(recipient)
+        message = {
+            "_id": f"{envelope['message_id']}:{msisdn or 'rejected'}",
+            "dossier_code": code,
+            "event_type": envelope["type"],
+            "event_id": envelope["message_id"],
+            "to": msisdn,
+            "template_id": rendered.template_id,
+            "template_version": rendered.version,
+            "encoding": rendered.encoding,
+            "text": rendered.text,
+            "length": rendered.length,
+            "parts": rendered.parts,
+            "status": "rejected" if rejection else "queued",
+            "reason": rejection,
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": domain.outside_quiet_hours(now, calendar),
+            "history": [
+                {
+                    "at": now,
+                    "status": "rejected" if rejection else "queued",
+                    "detail": rejection or "",
+                }
+            ],
+        }
+        if self.store.add_message(message) and not rejection:
+            self._send(message["_id"])
+
+    def _send(self, message_id: str) -> None:
+        now = self.clock.now()
+        message = self.store.claim(message_id, now)
+        if message is None:
+            return
+        url = dlr_url(self.config["PUBLIC_URL"], message_id)
+        try:
+            ref = self.sms.send(
+                message["to"], message["text"], message["encoding"], self.config["SMS_SENDER"], url
+            )
+        except GatewayError as exc:
+            attempts = message["attempts"] + 1
+            retry_at = domain.next_attempt(attempts, now)
+            if retry_at is None:
+                self.store.update(message_id, now, "failed", str(exc), attempts=attempts)
+                log.error(
+                    "sms %s to %s failed for good: %s", message_id, mask_msisdn(message["to"]), exc
+                )
+            else:
+                self.store.update(
+                    message_id, now, "queued", str(exc), attempts=attempts, next_attempt_at=retry_at
+                )
+            return
+        except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
+            self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
+            return
+        self.store.update(
+            message_id, now, "sent", ref, attempts=message["attempts"] + 1, sent_at=now
+        )
+
+    @event_handler("intake", "dossier_received")
+    def on_dossier_received(self, body):
+        self._notify(body, INTAKE_EVENTS)
+
+    @event_handler("routing", "supplement_requested")
+    def on_supplement_requested(self, body):
+        self._notify(body, ROUTING_EVENTS)
+
+    @event_handler("routing", "result_returned")
+    def on_result_returned(self, body):
+        self._notify(body, ROUTING_EVENTS)
+
+    @event_handler("routing", "dossier_extended")
+    def on_dossier_extended(self, body):
+        self._notify(body, ROUTING_EVENTS)
+
+    @event_handler("routing", "result_sent_by_post")
+    def on_result_sent_by_post(self, body):
+        self._notify(body, ROUTING_EVENTS)
+
+    @timer(interval=2)
+    def send_due(self):
+        """Retries after backoff and messages held through the quiet hours."""
+        for message_id in self.store.due(self.clock.now()):
+            self._send(message_id)
+
+    @rpc
+    def delivery_report(self, message_id: str, dlr_type: int) -> bool:
+        """Kannel's report: delivered and failed are final; a late "sent" never overrides them."""
+        status = DLR_STATUS.get(int(dlr_type))
+        if status is None:
+            return False
+        earlier = ("sending", "sent") if status == "sent" else ("sending", "sent", "queued")
+        return self.store.update(
+            message_id, self.clock.now(), status, f"kannel dlr type {dlr_type}", only_from=earlier
+        )
+
+    @rpc
+    def messages(self, code: str) -> list[dict]:
+        """The message log of a dossier, numbers masked."""
+        out = []
+        for m in self.store.for_dossier(code):
+            m["to"] = mask_msisdn(m["to"]) if m.get("to") else None
+            m["id"] = m.pop("_id")
+            out.append(m)
+        return out
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return health_response(self.config["AMQP_URI"], self.store)

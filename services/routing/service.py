@@ -1,0 +1,189 @@
+"""The routing nameko service: consumes receipts and liaison transfers, takes officer actions,
+raises deadline alerts. Entrypoints are thin; decisions come from domain.py."""
+
+from datetime import timedelta
+
+from kombu import Queue
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+
+from contracts.api import ActionRequestSchema, OfficerSchema
+from contracts.calendar import WorkingCalendar
+from contracts.envelope import load_message, make_envelope
+from contracts.errors import InvalidInput, NotFoundError
+from contracts.events import INTAKE_EVENTS, TRANSFERS, TransferSchema, WorkflowEventSchema
+from contracts.offices import load_offices
+from services.common.clock import Clock
+from services.common.messaging import (
+    LIAISON_EXCHANGE,
+    OutboxPublisher,
+    consume,
+    event_entry,
+    event_handler,
+    transfer_entry,
+)
+from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
+from services.common.web import health_response
+from services.routing import domain, views
+from services.routing.store import RoutingStore
+
+
+def liaison_queue(level: str) -> Queue:
+    """One durable quorum queue per level, as declared in deploy/rabbitmq/definitions.json."""
+    return Queue(
+        f"liaison.{level}",
+        exchange=LIAISON_EXCHANGE,
+        routing_key=f"{level}.#",
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum"},
+    )
+
+
+def outbox_entries(d: dict, decision: domain.Decision, now, correlation_id=None) -> list[dict]:
+    """The messages a decision causes, as outbox entries (events, then transfers)."""
+    sequence = d.get("version", 0) + 1
+    entries = []
+    for type_, payload in decision.events:
+        body = WorkflowEventSchema().dump(payload)
+        envelope = make_envelope(type_, d["_id"], sequence, body, now, correlation_id)
+        entries.append(event_entry("routing", envelope))
+    offices = load_offices()
+    route = decision.changes.get("route", d["route"])
+    for to_office, direction, step_index, handover in decision.transfers:
+        body = TransferSchema().dump(
+            {
+                "code": d["_id"],
+                "procedure_code": d["procedure_code"],
+                "direction": direction,
+                "step_index": step_index,
+                "to_office_id": to_office,
+                "step_due_at": route[step_index]["due_at"],
+                "route": route,
+                "handover": handover,
+            }
+        )
+        envelope = make_envelope("dossier_transfer", d["_id"], sequence, body, now, correlation_id)
+        entries.append(transfer_entry(offices.routing_key(to_office), envelope))
+    return entries
+
+
+class RoutingService:
+    name = "routing"
+
+    store = RoutingStore()
+    outbox = OutboxPublisher()
+    clock = Clock()
+    config = Config()
+
+    def _decide(self, code: str, decide, message_id=None, correlation_id=None):
+        """Load, decide, save with optimistic concurrency; publish what the decision caused."""
+        for _ in range(10):
+            try:
+                d = self.store.dossiers.get(code)
+            except NotFound:
+                raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
+            now = self.clock.now()
+            decision = decide(d, now)
+            entries = outbox_entries(d, decision, now, correlation_id)
+            if not decision.changes and not entries:
+                return d
+            push = {"history": decision.history, "handovers": decision.handovers}
+            try:
+                saved = self.store.dossiers.save(
+                    code, d["version"], decision.changes, entries, message_id, push
+                )
+            except Conflict:
+                continue
+            if saved:
+                flush_outbox(self.store.dossiers, self.outbox, code, entries)
+            return {**d, **decision.changes}
+        raise Conflict(code)
+
+    @event_handler("intake", "dossier_received")
+    def on_dossier_received(self, body):
+        envelope, payload = load_message(body, INTAKE_EVENTS)
+        now = self.clock.now()
+        d = domain.new_dossier(payload)
+        decision = domain.on_received(d, now, WorkingCalendar())
+        entries = outbox_entries(d, decision, now, envelope["correlation_id"])
+        d.update(decision.changes)
+        d["history"] += decision.history
+        d["handovers"] += decision.handovers
+        if self.store.dossiers.create(d, entries):
+            flush_outbox(self.store.dossiers, self.outbox, d["_id"], entries)
+
+    def _arrive(self, body):
+        envelope, transfer = load_message(body, TRANSFERS)
+        self._decide(
+            transfer["code"],
+            lambda d, now: domain.on_arrived(d, transfer, now),
+            message_id=envelope["message_id"],
+            correlation_id=envelope["correlation_id"],
+        )
+
+    @consume(queue=liaison_queue("commune"))
+    def on_commune_transfer(self, body):
+        self._arrive(body)
+
+    @consume(queue=liaison_queue("district"))
+    def on_district_transfer(self, body):
+        self._arrive(body)
+
+    @consume(queue=liaison_queue("province"))
+    def on_province_transfer(self, body):
+        self._arrive(body)
+
+    @rpc
+    def act(self, code: str, body: dict, officer: dict) -> dict:
+        """An officer's action on a dossier; returns the dossier's new summary."""
+        try:
+            request = ActionRequestSchema().load(body)
+            officer = OfficerSchema().load(officer)
+        except ValidationError as exc:
+            raise InvalidInput(
+                "invalid_input", "the action is not valid", {"fields": exc.messages}
+            ) from None
+        calendar = WorkingCalendar()
+        d = self._decide(
+            code,
+            lambda d, now: domain.act(d, request["action"], request, officer, now, calendar),
+        )
+        return views.summary(d, self.clock.now(), calendar)
+
+    @rpc
+    def get_dossier(self, code: str) -> dict:
+        try:
+            d = self.store.dossiers.get(code)
+        except NotFound:
+            raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
+        return views.full(d, self.clock.now(), WorkingCalendar())
+
+    @rpc
+    def worklist(self, office_id: str) -> list[dict]:
+        now, calendar = self.clock.now(), WorkingCalendar()
+        return [views.summary(d, now, calendar) for d in self.store.worklist(office_id)]
+
+    @timer(interval=5)
+    def raise_due_alerts(self):
+        """dossier_due_soon / dossier_overdue, once per dossier and step, whatever the instances."""
+        now, calendar = self.clock.now(), WorkingCalendar()
+        for d in self.store.due_candidates(now + timedelta(days=7)):
+            for alert in domain.due_alerts(d, now, calendar):
+                decision = domain.Decision()
+                domain.record_event(d, alert, now, decision, due_at=d["current_due_at"])
+                entries = outbox_entries(d, decision, now)
+                if self.store.mark_alert(
+                    d["_id"], alert, d["step_index"], entries, decision.history[0]
+                ):
+                    flush_outbox(self.store.dossiers, self.outbox, d["_id"], entries)
+
+    @timer(interval=5)
+    def sweep(self):
+        sweep_outbox(self.store.dossiers, self.outbox)
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return health_response(self.config["AMQP_URI"], self.store)

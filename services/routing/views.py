@@ -1,0 +1,55 @@
+"""How routing shows a dossier: due status, national status, the actions each role may take."""
+
+from datetime import timedelta
+
+from contracts import lifecycle as lc
+
+ONE_WORKING_DAY = timedelta(hours=8)
+
+
+def due_status(d: dict, now, calendar) -> str:
+    if d["state"] in lc.FINAL_STATES or d.get("finished_at"):
+        return d.get("timing") or "finished"
+    due = d["current_due_at"]
+    if now > due:
+        return "overdue"
+    if calendar.working_time_between(now, due) <= ONE_WORKING_DAY:
+        return "due_soon"
+    return "on_time"
+
+
+def summary(d: dict, now, calendar) -> dict:
+    return {
+        "code": d["_id"],
+        "procedure_code": d["procedure_code"],
+        "procedure_name": d["procedure_name"],
+        "state": d["state"],
+        "status_label": lc.STATE_LABELS_VI[d["state"]],
+        "national_status": lc.national_status(d["state"]),
+        "office_id": d["office_id"],
+        "at_office": d["at_office"],
+        "receiving_office_id": d["receiving_office_id"],
+        "channel": d["channel"],
+        "return_method": d["return_method"],
+        "received_at": d["received_at"],
+        "appointment_at": d["appointment_at"],
+        "current_due_at": d["current_due_at"],
+        "due_status": due_status(d, now, calendar),
+        "timing": d.get("timing"),
+        "finished_at": d.get("finished_at"),
+        "supplement_requests": d["supplement_requests"],
+        "allowed_actions": {
+            role: lc.allowed_actions(d["state"], role)
+            for role in (lc.RECEIVER, lc.HANDLER, lc.LEADER)
+        },
+    }
+
+
+def full(d: dict, now, calendar) -> dict:
+    return {
+        **summary(d, now, calendar),
+        "route": d["route"],
+        "step_index": d["step_index"],
+        "history": d.get("history", []),
+        "control_sheet": d.get("handovers", []),
+    }
