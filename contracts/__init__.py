@@ -1,1 +1,1 @@
-"""The shared language of lienthong: schemas, catalogs, calendar, codes, lifecycle. Pure Python, no I/O."""
+"""The shared language of lienthong: schemas, catalogs, calendar, codes, lifecycle. No I/O."""

@@ -7,6 +7,7 @@
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
 #   stack.sh services-up             the five services (and anything extra named: routing:2 …)
+#   stack.sh services-down           stop the services, leave the infrastructure running
 #   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
 #   stack.sh kill NAME               kill -9 a process of the stack (for chaos tests)
@@ -299,6 +300,7 @@ case ${1:-} in
   infra-up) cmd_install; start_rabbitmq; start_mongo; start_kannel ;;
   up) cmd_install; start_rabbitmq; start_mongo; start_kannel; cmd_services_up ;;
   services-up) shift; cmd_services_up "$@" ;;
+  services-down) for n in $(all_names); do stop_pid "$n"; done ;;
   service-start) service_start "$2" ;;
   service-stop) stop_pid "${2/:/-}" ;;
   bearerbox-start) start_bearerbox ;;
@@ -308,5 +310,5 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -5,7 +5,7 @@ import logging
 
 from kombu import Exchange
 from nameko.amqp.publish import Publisher
-from nameko.events import EventHandler
+from nameko.events import EventHandler, get_event_exchange
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 
@@ -19,11 +19,6 @@ RETRY_TIERS = ("lienthong.retry.1s", "lienthong.retry.5s", "lienthong.retry.30s"
 ATTEMPTS_HEADER = "x-lt-attempts"
 REASON_HEADER = "x-lt-reason"
 ORIGIN_HEADER = "x-lt-queue"
-
-
-def events_exchange(service: str) -> Exchange:
-    """The exchange nameko's event_handler binds to for events of `service`."""
-    return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=True)
 
 
 def event_entry(service: str, envelope: dict) -> dict:
@@ -50,9 +45,8 @@ class OutboxPublisher(DependencyProvider):
     """Publishes outbox entries persistently with publisher confirms."""
 
     def setup(self):
-        self.publisher = Publisher(
-            self.container.config["AMQP_URI"], serializer="json", use_confirms=True
-        )
+        self.config = self.container.config
+        self.publisher = Publisher(self.config["AMQP_URI"], serializer="json", use_confirms=True)
 
     def publish(self, entries: list[dict]) -> list[str]:
         """Publish entries in order; return the ids confirmed before the first failure."""
@@ -61,7 +55,7 @@ class OutboxPublisher(DependencyProvider):
             exchange = (
                 LIAISON_EXCHANGE
                 if entry["exchange"] == LIAISON_EXCHANGE.name
-                else Exchange(entry["exchange"], type="topic", durable=True, auto_delete=True)
+                else get_event_exchange(entry["exchange"].removesuffix(".events"), self.config)
             )
             try:
                 self.publisher.publish(

@@ -4,7 +4,7 @@ a versioned document whose state change, applied message id and outbox are writt
 import logging
 
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient, ReturnDocument
+from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,11 @@ class Aggregates:
     def was_applied(self, _id: str, message_id: str) -> bool:
         return bool(self.collection.count_documents({"_id": _id, "applied": message_id}))
 
-    def remove_from_outbox(self, _id: str, ids: list[str]) -> None:
-        if ids:
-            self.collection.update_one({"_id": _id}, {"$pull": {"outbox": {"id": {"$in": ids}}}})
+    def remove_from_outbox(self, _id: str, entries: list[dict]) -> None:
+        # $pull of each whole entry: FerretDB (v1.24) ignores $pull with a partial or operator
+        # condition such as {"id": …} or {"id": {"$in": …}}, but matches an equal document.
+        for entry in entries:
+            self.collection.update_one({"_id": _id}, {"$pull": {"outbox": entry}})
 
     def with_pending_outbox(self, limit: int = 100):
         return self.collection.find({"outbox.0": {"$exists": True}}, {"outbox": 1}, limit=limit)
@@ -78,8 +80,8 @@ class Aggregates:
 
 def flush_outbox(aggregates: Aggregates, publisher, _id: str, entries: list[dict]) -> int:
     """Publish an aggregate's outbox entries, then remove those the broker confirmed."""
-    done = publisher.publish(entries)
-    aggregates.remove_from_outbox(_id, done)
+    done = set(publisher.publish(entries))
+    aggregates.remove_from_outbox(_id, [e for e in entries if e["id"] in done])
     return len(done)
 
 
@@ -136,17 +138,17 @@ class MongoStore(DependencyProvider):
         """Subclasses declare their indexes here."""
 
 
-def next_in_sequence(collection, key: str) -> int:
-    """Atomic counter (the daily dossier number): safe under concurrent callers."""
-    for _ in range(5):
+def next_in_sequence(collection, key: str, limit: int = 9999) -> int:
+    """The next number of a sequence (the daily dossier number), unique under concurrent callers.
+
+    Each number is claimed by inserting a document whose _id is key + number, so uniqueness rests
+    on the primary key alone: FerretDB's findAndModify with $inc is not atomic across clients."""
+    last = collection.find_one({"key": key}, sort=[("n", -1)])
+    n = (last["n"] if last else 0) + 1
+    while n <= limit:
         try:
-            doc = collection.find_one_and_update(
-                {"_id": key},
-                {"$inc": {"seq": 1}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-            return doc["seq"]
-        except DuplicateKeyError:  # two upserts raced on a new key; the loser tries again
-            continue
-    raise RuntimeError(f"could not allocate a number for {key}")
+            collection.insert_one({"_id": f"{key}-{n:05d}", "key": key, "n": n})
+            return n
+        except DuplicateKeyError:
+            n += 1
+    raise RuntimeError(f"no number left for {key}")

@@ -19,6 +19,7 @@ class IntakeStore(MongoStore):
 
     def create_indexes(self, db):
         db.receipts.create_index([("office_id", 1), ("received_at", 1)])
+        db.counters.create_index([("key", 1), ("n", -1)])
 
     def get_dependency(self, worker_ctx):
         return IntakeRecords(self.db)

@@ -1,0 +1,61 @@
+# lienthong — the operator's entry point. `make` (or `make help`) lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STACK := deploy/local/stack.sh
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ENV := set -a && . deploy/local/env.sh && set +a &&
+
+.PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
+        test-e2e lint format up down officer
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install what is missing: Debian packages, FerretDB (if no mongod), the Python venv
+	@$(STACK) install
+
+stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc and the five services
+	@$(STACK) up
+
+stack-down: ## stop exactly what stack-up started (by pid file)
+	@$(STACK) down
+
+stack-status: ## what of the local stack is running
+	@$(STACK) status
+
+logs: ## the last lines of every log of the local stack (LINES=40)
+	@$(STACK) logs
+
+demo: stack-up ## run one whole journey on the local stack and print it, SMS included
+	@$(ENV) $(PY) deploy/local/demo.py
+
+lint: deps ## ruff lint and format check
+	@$(VENV)/bin/ruff check contracts services tests deploy
+	@$(VENV)/bin/ruff format --check contracts services tests deploy
+
+format: deps ## apply ruff's formatting
+	@$(VENV)/bin/ruff format contracts services tests deploy
+
+test: lint test-unit test-integration test-e2e ## lint, then every test level against the real servers
+
+test-unit: deps ## unit tests: pure logic, no I/O
+	@$(VENV)/bin/pytest -q tests/unit
+
+test-integration: deps ## integration tests: services in nameko containers on the real broker and database
+	@$(STACK) infra-up
+	@$(STACK) services-down  # in-process containers take the services' queues here
+	@$(ENV) $(VENV)/bin/pytest -q tests/integration
+
+test-e2e: stack-up ## end-to-end tests: all services as processes, driven over HTTP
+	@$(ENV) $(VENV)/bin/pytest -q tests/e2e
+
+officer: ## issue an officer token: make officer OFFICE=X28720 ROLE=receiver NAME="Nguyễn Văn A"
+	@$(ENV) $(PY) -m services.gateway.officers issue --office "$(OFFICE)" --role "$(ROLE)" --name "$(NAME)"
+
+up: ## docker compose: the whole system in containers (needs a Docker engine and .env)
+	@test -f .env || { cp .env.example .env && echo "created .env from .env.example: change its secrets"; }
+	docker compose up -d --build
+
+down: ## docker compose: stop the containers
+	docker compose down

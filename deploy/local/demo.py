@@ -1,0 +1,127 @@
+"""`make demo`: one whole journey over the HTTP API of a running stack, printed step by step.
+
+A citizen asks Vàm Láng town's counter (commune) for a construction permit, decided by Gò Công
+Đông district; the district accepts and resolves it; the result comes back to the counter and is
+handed over. The SMS the citizen got are read back from fakesmsc."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import requests
+
+from services.notification.fakesmsc import read_received
+
+BASE = os.environ.get("LT_PUBLIC_URL", "http://127.0.0.1:8000")
+FAKESMSC_LOG = os.environ["LT_FAKESMSC_LOG"]
+COMMUNE, DISTRICT = "X28720", "H824"
+PHONE = os.environ.get("DEMO_PHONE", "0912345678")
+
+
+def step(text: str) -> None:
+    print(f"{datetime.now():%H:%M:%S}  {text}", flush=True)
+
+
+def token(office: str, role: str, name: str) -> str:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.gateway.officers",
+            "issue",
+            "--office",
+            office,
+            "--role",
+            role,
+            "--name",
+            name,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def call(method: str, path: str, tok: str, **kwargs) -> dict:
+    r = requests.request(
+        method, BASE + path, headers={"Authorization": f"Bearer {tok}"}, timeout=30, **kwargs
+    )
+    if r.status_code >= 400:
+        raise SystemExit(f"{method} {path} -> {r.status_code}: {r.text}")
+    return r.json()
+
+
+def wait_for(what: str, check, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def main() -> int:
+    receiver = token(COMMUNE, "receiver", "Trần Thị Lan (một cửa Vàm Láng)")
+    handler = token(DISTRICT, "handler", "Lê Văn Hùng (phòng KT-HT Gò Công Đông)")
+    already = len(read_received(FAKESMSC_LOG))
+
+    receipt = call(
+        "POST",
+        "/api/dossiers",
+        receiver,
+        json={
+            "procedure_code": "XD-01",
+            "channel": "counter",
+            "applicant": {"name": "Nguyễn Văn An", "phone": PHONE, "id_number": "082090001234"},
+            "documents": [
+                {"id": "don_xin_phep_xd"},
+                {"id": "giay_to_dat"},
+                {"id": "ban_ve_thiet_ke", "count": 2},
+            ],
+            "return_method": "counter",
+        },
+    )
+    code = receipt["code"]
+    step(f"received at counter {COMMUNE}: {code}, appointment {receipt['appointment_at']}")
+    for s in receipt["route"]:
+        step(f"    route: {s['level']:<9} {s['office_id']:<7} due {s['due_at']}")
+
+    wait_for(
+        "the district worklist",
+        lambda: any(
+            d["code"] == code
+            for d in call("GET", f"/api/offices/{DISTRICT}/worklist", handler)["dossiers"]
+        ),
+    )
+    step(f"in the district's worklist ({DISTRICT}) via the liaison.district queue")
+    call("POST", f"/api/dossiers/{code}/actions", handler, json={"action": "accept"})
+    step("district handler accepted it")
+    call("POST", f"/api/dossiers/{code}/actions", handler, json={"action": "resolve"})
+    step("district handler resolved it; the result goes back down to the commune counter")
+    wait_for(
+        "the result at the counter",
+        lambda: call("GET", f"/api/dossiers/{code}", receiver)["state"] == "ready_at_counter",
+    )
+    step("result ready at the commune counter (result_returned)")
+    wait_for("the result-ready SMS", lambda: len(read_received(FAKESMSC_LOG)) >= already + 2)
+    final = call("POST", f"/api/dossiers/{code}/actions", receiver, json={"action": "hand_over"})
+    step(f"handed over: state {final['state']} (national status {final['national_status']})")
+
+    dossier = call("GET", f"/api/dossiers/{code}", receiver)
+    print("\nTimeline:")
+    for e in dossier["timeline"]:
+        print(
+            f"  {e['at']}  {e['kind']:<8} {e['type']:<22} {e.get('office_id') or e.get('to') or ''}"
+        )
+    print("\nSMS as fakesmsc received them:")
+    for sms in read_received(FAKESMSC_LOG)[already:]:
+        print(f"  from {sms.sender} to {sms.to} [{sms.coding}]: {sms.text}")
+    return 0 if dossier["state"] == "returned" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
