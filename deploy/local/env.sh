@@ -33,6 +33,6 @@ export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
 export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}
 
 FERRETDB_VERSION=v1.24.2
-FERRETDB_BIN=$LT_CACHE_DIR/ferretdb-$FERRETDB_VERSION/ferretdb
+FERRETDB_BIN=$LT_CACHE_DIR/ferretdb-$FERRETDB_VERSION-idindex/ferretdb
 RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 FAKESMSC_BIN=/usr/lib/kannel/test/fakesmsc

@@ -67,6 +67,10 @@ build_ferretdb() {
   local src; src=$(cd "$work" && go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)
   cp -r "$src" "$work/src" && chmod -R u+w "$work/src"
   echo "$FERRETDB_VERSION" >"$work/src/build/version/version.txt"
+  # One fix to the tagged source, explained in the sed script: lookups by _id use the _id index.
+  local meta="$work/src/internal/backends/sqlite/metadata/metadata.go"
+  sed -i -f "$ROOT/deploy/ferretdb/id-index.sed" "$meta"
+  grep -q "IDColumn = DefaultColumn + \"->'_id'\"" "$meta" || die "the FerretDB _id index patch no longer applies"
   mkdir -p "$(dirname "$FERRETDB_BIN")"
   (cd "$work/src" && go build -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) || die "building FerretDB failed"
   mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"

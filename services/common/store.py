@@ -1,7 +1,10 @@
 """MongoDB storage behind a nameko DependencyProvider, and the aggregate pattern every service uses:
-a versioned document whose state change, applied message id and outbox are written in one update."""
+versioned documents whose every change is claimed in a journal, with a transactional outbox."""
 
 import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
@@ -18,78 +21,163 @@ class Conflict(Exception):
     """Somebody else changed the aggregate first: reload and decide again."""
 
 
-class Aggregates:
-    """Versioned documents with an outbox and the ids of the messages already applied."""
+@dataclass
+class Saved:
+    """A committed change: the aggregate as it now is, and its outbox entries awaiting publish."""
 
-    def __init__(self, collection):
-        self.collection = collection
+    doc: dict
+    outbox: dict | None
+
+
+def journal_id(_id: str, version: int) -> str:
+    return f"{_id}:{version:08d}"
+
+
+def apply_entry(doc: dict | None, entry: dict) -> dict:
+    """The aggregate after one journal entry (fields set, lists appended, version taken)."""
+    new = {**(doc or {}), **entry["set"]}
+    for key, values in entry.get("push", {}).items():
+        new[key] = list(new.get(key, [])) + values
+    new["version"] = entry["version"]
+    return new
+
+
+class Aggregates:
+    """Versioned documents that stay correct on a server whose conditional updates are not atomic.
+
+    FerretDB 1.x (SQLite) applies update_one({"_id": …, "version": 5}, …) as a read, then a write
+    by _id: two writers can both match version 5 and one change is lost. Only a unique-key insert is
+    atomic there. So every change is claimed by inserting its journal entry "<id>:<version>": one
+    writer wins each version, the others get Conflict, reload and decide again. The message ids a
+    change applied travel in the same entry, so a redelivered message is recognised as applied.
+
+    The document that queries read (the projection) is rewritten after the claim; whoever finds it
+    behind the journal rolls it forward. Outbox entries are written before the claim in their own
+    collection, tied to the claim by a token, and deleted once the broker confirmed them."""
+
+    def __init__(self, db, name: str):
+        self.collection = db[name]
+        self.journal = db[f"{name}_journal"]
+        self.outbox = db[f"{name}_outbox"]
 
     def get(self, _id: str) -> dict:
-        doc = self.collection.find_one({"_id": _id}, {"applied": 0})
-        if doc is None:
+        doc = self.collection.find_one({"_id": _id})
+        rolled = self._roll_forward(_id, doc)
+        if rolled is None:
             raise NotFound(_id)
-        return doc
+        if doc is None or rolled["version"] != doc["version"]:
+            rolled = self._project(rolled)
+        return rolled
 
-    def create(self, doc: dict, outbox: list[dict]) -> bool:
-        """Insert a new aggregate; False if it exists already (a repeated create is a no-op)."""
+    def create(self, doc: dict, outbox: list[dict], message_id: str | None = None) -> Saved | None:
+        """Insert a new aggregate; None if it exists already (a repeated create is a no-op)."""
+        entry = {"set": {**doc, "applied": [message_id] if message_id else []}}
         try:
-            self.collection.insert_one({**doc, "version": 1, "outbox": outbox, "applied": []})
-        except DuplicateKeyError:
-            return False
-        return True
+            return self._commit(doc["_id"], None, entry, outbox)
+        except Conflict:
+            return None
 
     def save(
         self,
-        _id: str,
-        version: int,
+        doc: dict,
         changes: dict,
         outbox: list[dict],
         message_id: str | None = None,
         push: dict | None = None,
-    ) -> bool:
-        """Apply `changes` if the document is still at `version` and `message_id` is new.
+    ) -> Saved | None:
+        """Apply `changes` to `doc` (as read by get) unless `message_id` was applied before.
 
-        Returns False when the message was applied before; raises Conflict on a version clash.
-        """
-        query = {"_id": _id, "version": version}
-        pushes = {"outbox": {"$each": outbox}, **{k: {"$each": v} for k, v in (push or {}).items()}}
+        Returns None for an applied message; raises Conflict if another writer got this version."""
+        if message_id and message_id in doc.get("applied", []):
+            return None
+        push = {k: v for k, v in (push or {}).items() if v}
         if message_id:
-            query["applied"] = {"$ne": message_id}
-            pushes["applied"] = {"$each": [message_id]}
-        result = self.collection.update_one(
-            query, {"$set": changes, "$inc": {"version": 1}, "$push": pushes}
-        )
-        if result.modified_count == 1:
-            return True
-        if message_id and self.collection.count_documents({"_id": _id, "applied": message_id}):
-            return False
-        raise Conflict(_id)
+            push["applied"] = [message_id]
+        return self._commit(doc["_id"], doc, {"set": changes, "push": push}, outbox)
 
     def was_applied(self, _id: str, message_id: str) -> bool:
-        return bool(self.collection.count_documents({"_id": _id, "applied": message_id}))
+        try:
+            return message_id in self.get(_id).get("applied", [])
+        except NotFound:
+            return False
 
-    def remove_from_outbox(self, _id: str, entries: list[dict]) -> None:
-        # $pull of each whole entry: FerretDB (v1.24) ignores $pull with a partial or operator
-        # condition such as {"id": …} or {"id": {"$in": …}}, but matches an equal document.
-        for entry in entries:
-            self.collection.update_one({"_id": _id}, {"$pull": {"outbox": entry}})
+    def entries(self, _id: str) -> list[dict]:
+        """The journal of one aggregate, oldest first (its audit trail)."""
+        found, version = [], 1
+        while entry := self.journal.find_one({"_id": journal_id(_id, version)}):
+            found.append(entry)
+            version += 1
+        return found
 
-    def with_pending_outbox(self, limit: int = 100):
-        return self.collection.find({"outbox.0": {"$exists": True}}, {"outbox": 1}, limit=limit)
+    def _commit(self, _id: str, doc: dict | None, entry: dict, outbox: list[dict]) -> Saved:
+        version = (doc["version"] if doc else 0) + 1
+        entry.update(_id=journal_id(_id, version), aggregate=_id, version=version)
+        pending = None
+        if outbox:
+            pending = {
+                "_id": f"{entry['_id']}:{uuid.uuid4().hex[:12]}",
+                "journal_id": entry["_id"],
+                "aggregate": _id,
+                "entries": outbox,
+                "created_at": datetime.now(UTC),
+            }
+            self.outbox.insert_one(pending)
+            entry["outbox_id"] = pending["_id"]
+        try:
+            self.journal.insert_one(entry)
+        except DuplicateKeyError:
+            if pending:
+                self.outbox.delete_one({"_id": pending["_id"]})
+            raise Conflict(_id) from None
+        return Saved(self._project(apply_entry(doc, entry)), pending)
+
+    def _roll_forward(self, _id: str, doc: dict | None) -> dict | None:
+        version = doc["version"] if doc else 0
+        while entry := self.journal.find_one({"_id": journal_id(_id, version + 1)}):
+            doc, version = apply_entry(doc, entry), version + 1
+        return doc
+
+    def _project(self, doc: dict) -> dict:
+        """Write `doc` as the projection, then make sure no newer version was overwritten by it:
+        the last writer to land always checks the journal after its own write."""
+        _id = doc["_id"]
+        while True:
+            try:
+                self.collection.replace_one({"_id": _id}, doc, upsert=True)
+            except DuplicateKeyError:  # a concurrent upsert created it first
+                continue
+            newer = self._roll_forward(_id, doc)
+            if newer["version"] != doc["version"]:
+                doc = newer
+                continue
+            current = self.collection.find_one({"_id": _id}, {"version": 1})
+            if current and current["version"] >= doc["version"]:
+                return doc
 
 
-def flush_outbox(aggregates: Aggregates, publisher, _id: str, entries: list[dict]) -> int:
-    """Publish an aggregate's outbox entries, then remove those the broker confirmed."""
-    done = set(publisher.publish(entries))
-    aggregates.remove_from_outbox(_id, [e for e in entries if e["id"] in done])
+def flush_outbox(aggregates: Aggregates, publisher, pending: dict | None) -> int:
+    """Publish one change's outbox entries; forget them once the broker confirmed all."""
+    if not pending:
+        return 0
+    done = publisher.publish(pending["entries"])
+    if len(done) == len(pending["entries"]):
+        aggregates.outbox.delete_one({"_id": pending["_id"]})
     return len(done)
 
 
-def sweep_outbox(aggregates: Aggregates, publisher) -> int:
-    """Publish whatever a crashed or failed worker left in outboxes."""
-    sent = 0
-    for doc in aggregates.with_pending_outbox():
-        sent += flush_outbox(aggregates, publisher, doc["_id"], doc["outbox"])
+def sweep_outbox(aggregates: Aggregates, publisher, settle=timedelta(seconds=5)) -> int:
+    """Publish what a crashed or failed worker left behind; drop entries of changes that lost their
+    claim (or whose writer died before claiming). Entries younger than `settle` are left to their
+    writer."""
+    sent, now = 0, datetime.now(UTC)
+    for pending in aggregates.outbox.find({}, limit=200):
+        if now - pending["created_at"] < settle:
+            continue
+        claim = aggregates.journal.find_one({"_id": pending["journal_id"]}, {"outbox_id": 1})
+        if claim and claim.get("outbox_id") == pending["_id"]:
+            sent += flush_outbox(aggregates, publisher, pending)
+        elif claim or now - pending["created_at"] > 12 * settle:
+            aggregates.outbox.delete_one({"_id": pending["_id"]})
     return sent
 
 

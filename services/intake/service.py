@@ -38,14 +38,14 @@ class IntakeService:
             request, procedure, office, steps, number, now, calendar, officer
         )
         entries = [event_entry(self.name, envelope)]
-        self.store.receipts.create(receipt, entries)
-        flush_outbox(self.store.receipts, self.outbox, receipt["_id"], entries)
+        saved = self.store.receipts.create(receipt, entries)
+        flush_outbox(self.store.receipts, self.outbox, saved.outbox)
         return {k: v for k, v in receipt.items() if k != "_id"}
 
     @rpc
     def get_receipt(self, code: str) -> dict:
         doc = self.store.receipts.get(code)
-        doc.pop("outbox", None)
+        doc.pop("applied", None)
         doc["code"] = doc.pop("_id")
         return doc
 

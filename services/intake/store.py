@@ -6,7 +6,7 @@ from services.common.store import Aggregates, Database, MongoStore, next_in_sequ
 class IntakeRecords(Database):
     def __init__(self, db):
         super().__init__(db)
-        self.receipts = Aggregates(db.receipts)
+        self.receipts = Aggregates(db, "receipts")
         self.counters = db.counters
 
     def next_number(self, office_id: str, day: str) -> int:

@@ -164,6 +164,7 @@ class NotificationService:
         for m in self.store.for_dossier(code):
             m["to"] = mask_msisdn(m["to"]) if m.get("to") else None
             m["id"] = m.pop("_id")
+            m.pop("version", None)
             out.append(m)
         return out
 

@@ -2,17 +2,14 @@
 
 from datetime import datetime
 
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
-
-from services.common.store import Database, MongoStore, NotFound
+from services.common.store import Aggregates, Conflict, Database, MongoStore, NotFound
 
 
 class NotificationRecords(Database):
     def __init__(self, db):
         super().__init__(db)
         self.recipients = db.recipients
-        self.messages = db.messages
+        self.messages = Aggregates(db, "messages")
 
     def save_recipient(self, recipient: dict) -> None:
         self.recipients.replace_one({"_id": recipient["_id"]}, recipient, upsert=True)
@@ -25,42 +22,52 @@ class NotificationRecords(Database):
 
     def add_message(self, message: dict) -> bool:
         """False if a message for this (event, recipient) exists: at most one SMS each."""
-        try:
-            self.messages.insert_one(message)
-        except DuplicateKeyError:
-            return False
-        return True
+        return self.messages.create(message, []) is not None
+
+    def get(self, message_id: str) -> dict:
+        return self.messages.get(message_id)
 
     def claim(self, message_id: str, now: datetime) -> dict | None:
         """Take a queued message that is due for sending; only one process wins it."""
-        return self.messages.find_one_and_update(
-            {"_id": message_id, "status": "queued", "next_attempt_at": {"$lte": now}},
-            {"$set": {"status": "sending", "claimed_at": now}},
-            return_document=ReturnDocument.AFTER,
-        )
+        m = self.messages.get(message_id)
+        if m["status"] != "queued" or m["next_attempt_at"] > now:
+            return None
+        history = [{"at": now, "status": "sending", "detail": ""}]
+        try:
+            saved = self.messages.save(
+                m, {"status": "sending", "claimed_at": now}, [], push={"history": history}
+            )
+        except Conflict:
+            return None
+        return saved.doc
 
     def due(self, now: datetime, limit: int = 50) -> list[str]:
-        cursor = self.messages.find(
+        cursor = self.messages.collection.find(
             {"status": "queued", "next_attempt_at": {"$lte": now}}, {"_id": 1}, limit=limit
         )
         return [doc["_id"] for doc in cursor.sort("next_attempt_at", 1)]
 
     def update(self, message_id, now, status, detail="", only_from=None, **fields) -> bool:
-        query = {"_id": message_id}
-        if only_from:
-            query["status"] = {"$in": list(only_from)}
-        return bool(
-            self.messages.update_one(
-                query,
-                {
-                    "$set": {"status": status, "updated_at": now, **fields},
-                    "$push": {"history": {"at": now, "status": status, "detail": detail}},
-                },
-            ).modified_count
-        )
+        """Move a message to `status`, unless it left the states `only_from` meanwhile."""
+        while True:
+            m = self.messages.get(message_id)
+            if only_from and m["status"] not in only_from:
+                return False
+            history = [{"at": now, "status": status, "detail": detail}]
+            try:
+                self.messages.save(
+                    m,
+                    {"status": status, "updated_at": now, **fields},
+                    [],
+                    push={"history": history},
+                )
+                return True
+            except Conflict:
+                continue
 
     def for_dossier(self, code: str) -> list[dict]:
-        return list(self.messages.find({"dossier_code": code}).sort("created_at", 1))
+        cursor = self.messages.collection.find({"dossier_code": code}, {"applied": 0})
+        return list(cursor.sort("created_at", 1))
 
 
 class NotificationStore(MongoStore):

@@ -302,6 +302,17 @@ _EVENT_OF = {
 }
 
 
+def raise_alert(d: dict, alert: str, now: datetime, calendar) -> Decision:
+    """Raise `alert` for the current step unless it was raised already (re-checked on the dossier
+    as it is now, so two routing processes raise it once)."""
+    decision = Decision()
+    if alert in due_alerts(d, now, calendar):
+        steps = "due_soon_steps" if alert == "dossier_due_soon" else "overdue_steps"
+        decision.changes[steps] = d[steps] + [d["step_index"]]
+        record_event(d, alert, now, decision, due_at=d["current_due_at"])
+    return decision
+
+
 def due_alerts(d: dict, now: datetime, calendar) -> list[str]:
     """dossier_due_soon and/or dossier_overdue, if the current step calls for one not yet raised."""
     step, due = d["step_index"], d["current_due_at"]

@@ -79,12 +79,14 @@ class RoutingService:
     config = Config()
 
     def _decide(self, code: str, decide, message_id=None, correlation_id=None):
-        """Load, decide, save with optimistic concurrency; publish what the decision caused."""
-        for _ in range(10):
+        """Load, decide, claim the next version; publish what the decision caused."""
+        for _ in range(20):
             try:
                 d = self.store.dossiers.get(code)
             except NotFound:
                 raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
+            if message_id and message_id in d.get("applied", []):
+                return d
             now = self.clock.now()
             decision = decide(d, now)
             entries = outbox_entries(d, decision, now, correlation_id)
@@ -92,14 +94,13 @@ class RoutingService:
                 return d
             push = {"history": decision.history, "handovers": decision.handovers}
             try:
-                saved = self.store.dossiers.save(
-                    code, d["version"], decision.changes, entries, message_id, push
-                )
+                saved = self.store.dossiers.save(d, decision.changes, entries, message_id, push)
             except Conflict:
                 continue
             if saved:
-                flush_outbox(self.store.dossiers, self.outbox, code, entries)
-            return {**d, **decision.changes}
+                flush_outbox(self.store.dossiers, self.outbox, saved.outbox)
+                return saved.doc
+            return d
         raise Conflict(code)
 
     @event_handler("intake", "dossier_received")
@@ -112,8 +113,9 @@ class RoutingService:
         d.update(decision.changes)
         d["history"] += decision.history
         d["handovers"] += decision.handovers
-        if self.store.dossiers.create(d, entries):
-            flush_outbox(self.store.dossiers, self.outbox, d["_id"], entries)
+        saved = self.store.dossiers.create(d, entries, envelope["message_id"])
+        if saved:
+            flush_outbox(self.store.dossiers, self.outbox, saved.outbox)
 
     def _arrive(self, body):
         envelope, transfer = load_message(body, TRANSFERS)
@@ -172,13 +174,10 @@ class RoutingService:
         now, calendar = self.clock.now(), WorkingCalendar()
         for d in self.store.due_candidates(now + timedelta(days=7)):
             for alert in domain.due_alerts(d, now, calendar):
-                decision = domain.Decision()
-                domain.record_event(d, alert, now, decision, due_at=d["current_due_at"])
-                entries = outbox_entries(d, decision, now)
-                if self.store.mark_alert(
-                    d["_id"], alert, d["step_index"], entries, decision.history[0]
-                ):
-                    flush_outbox(self.store.dossiers, self.outbox, d["_id"], entries)
+                self._decide(
+                    d["_id"],
+                    lambda d, now, alert=alert: domain.raise_alert(d, alert, now, calendar),
+                )
 
     @timer(interval=5)
     def sweep(self):

@@ -10,13 +10,13 @@ OPEN_STATES = [s for s in lc.STATES if s not in lc.FINAL_STATES]
 class RoutingRecords(Database):
     def __init__(self, db):
         super().__init__(db)
-        self.dossiers = Aggregates(db.dossiers)
+        self.dossiers = Aggregates(db, "dossiers")
 
     def worklist(self, office_id: str, limit: int = 200) -> list[dict]:
         """Dossiers at an office, soonest due first."""
         cursor = self.dossiers.collection.find(
             {"office_id": office_id, "at_office": True, "state": {"$in": OPEN_STATES}},
-            {"applied": 0, "outbox": 0, "history": 0, "handovers": 0},
+            {"applied": 0, "history": 0, "handovers": 0},
         )
         return list(cursor.sort("current_due_at", 1).limit(limit))
 
@@ -24,23 +24,9 @@ class RoutingRecords(Database):
         """Active dossiers whose current step falls due before `horizon`."""
         cursor = self.dossiers.collection.find(
             {"state": {"$in": ACTIVE_STATES}, "current_due_at": {"$lte": horizon}},
-            {"applied": 0, "outbox": 0, "history": 0, "handovers": 0},
+            {"applied": 0, "history": 0, "handovers": 0},
         )
         return list(cursor.limit(limit))
-
-    def mark_alert(
-        self, code: str, alert: str, step: int, entries: list[dict], entry: dict
-    ) -> bool:
-        """Record that `alert` was raised for `step`; only one caller ever wins."""
-        field = "due_soon_steps" if alert == "dossier_due_soon" else "overdue_steps"
-        result = self.dossiers.collection.update_one(
-            {"_id": code, "step_index": step, field: {"$ne": step}},
-            {
-                "$push": {field: step, "outbox": {"$each": entries}, "history": entry},
-                "$inc": {"version": 1},
-            },
-        )
-        return result.modified_count == 1
 
 
 class RoutingStore(MongoStore):
