@@ -2,7 +2,31 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from contracts.events import CHANNELS, RETURN_METHODS, ApplicantSchema, PostalAddressSchema
 from contracts.lifecycle import ACTIONS, ROLES
+
+
+class ProvidedDocumentSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    count = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+
+
+class ReceiveRequestSchema(Schema):
+    """POST /api/dossiers: a dossier handed in at the caller's counter. With
+    `not_accepted_reason` the counter refuses to accept it (form 03): it gets a code and a
+    record, and goes no further."""
+
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    channel = fields.String(load_default="counter", validate=validate.OneOf(CHANNELS))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    documents = fields.List(
+        fields.Nested(ProvidedDocumentSchema), load_default=list, validate=validate.Length(max=100)
+    )
+    return_method = fields.String(load_default="counter", validate=validate.OneOf(RETURN_METHODS))
+    postal_address = fields.Nested(PostalAddressSchema, load_default=None, allow_none=True)
+    not_accepted_reason = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=1000)
+    )
 
 
 class ActionRequestSchema(Schema):

@@ -59,6 +59,10 @@ class DossierReceivedSchema(Schema):
     appointment_at = fields.AwareDateTime(required=True)
     route = fields.List(fields.Nested(PlannedStepSchema), required=True)
     received_by = fields.String(required=True)
+    status = fields.String(
+        load_default="received", validate=validate.OneOf(["received", "not_accepted"])
+    )
+    not_accepted_reason = fields.String(load_default=None, allow_none=True)
 
 
 class ActorSchema(Schema):

@@ -239,12 +239,10 @@ max-messages = 0
 text = ""
 EOF
   start_bearerbox
-  start_bg smsbox "$LOGS/smsbox.log" /usr/sbin/smsbox -v 1 "$d/kannel.conf"
-  wait_port smsbox "$LT_KANNEL_SENDSMS_PORT" 30
   say "kannel sendsms on 127.0.0.1:$LT_KANNEL_SENDSMS_PORT; fakesmsc writes to $LT_FAKESMSC_LOG"
 }
 
-start_bearerbox() { # also used to bring the SMS gateway back after a fault test
+start_bearerbox() { # also brings the SMS gateway back after a fault test: smsbox exits with it
   local d=$LT_STACK_DIR/kannel
   start_bg bearerbox "$LOGS/bearerbox.log" /usr/sbin/bearerbox -v 1 "$d/kannel.conf"
   wait_port bearerbox "$LT_KANNEL_SMSC_PORT" 30
@@ -252,6 +250,8 @@ start_bearerbox() { # also used to bring the SMS gateway back after a fault test
   # -m 0: it sends no mobile-originated messages of its own.
   stop_pid fakesmsc
   start_bg fakesmsc "$LT_FAKESMSC_LOG" "$FAKESMSC_BIN" -H 127.0.0.1 -r "$LT_KANNEL_SMSC_PORT" -m 0 "x x text x"
+  start_bg smsbox "$LOGS/smsbox.log" /usr/sbin/smsbox -v 1 "$LT_STACK_DIR/kannel/kannel.conf"
+  wait_port smsbox "$LT_KANNEL_SENDSMS_PORT" 30
 }
 
 stop_kannel() { stop_pid smsbox; stop_pid fakesmsc; stop_pid bearerbox; }

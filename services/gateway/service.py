@@ -64,7 +64,7 @@ class GatewayService:
         ]
         body = {
             "code": receipt["code"],
-            "status": "received",
+            "status": receipt["status"],
             "appointment_at": receipt["appointment_at"],
             "route": route,
             "receipt_url": f"/api/dossiers/{receipt['code']}",
@@ -92,16 +92,32 @@ class GatewayService:
     @http("GET", "/api/offices/<string:office_id>/worklist")
     @api
     def worklist(self, request, office_id):
-        officer = self._officer(request)
+        office = self._may_read_office(self._officer(request), office_id)
+        return json_response({"office_id": office.id, "dossiers": self.routing.worklist(office.id)})
+
+    def _may_read_office(self, officer: dict, office_id: str):
+        """The office, if the officer works there or leads an office above it; else 403/404."""
+        offices = load_offices()
         try:
-            office = load_offices().get(office_id)
+            office = offices.get(office_id)
         except UnknownOffice:
             raise ApiError(404, "unknown_office", "no office with that id") from None
         if officer["office_id"] != office.id and not (
-            officer["role"] == LEADER and load_offices().is_within(office.id, officer["office_id"])
+            officer["role"] == LEADER and offices.is_within(office.id, officer["office_id"])
         ):
-            raise ApiError(403, "not_your_office", "you may read your own office's worklist only")
-        return json_response({"office_id": office.id, "dossiers": self.routing.worklist(office.id)})
+            raise ApiError(403, "not_your_office", "you may read your own office only")
+        return office
+
+    @http("GET", "/api/stats")
+    @api
+    def stats(self, request):
+        """?office=&from=YYYY-MM-DD&to=YYYY-MM-DD (local days, both included)."""
+        officer = self._officer(request)
+        args = request.args
+        if not all(args.get(k) for k in ("office", "from", "to")):
+            raise ApiError(400, "missing_parameters", "office, from and to are required")
+        office = self._may_read_office(officer, args["office"])
+        return json_response(self.routing.stats(office.id, args["from"], args["to"]))
 
     @http("GET", "/api/catalog/procedures")
     @api

@@ -2,37 +2,18 @@
 
 from datetime import datetime
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError
 
+from contracts.api import ReceiveRequestSchema
 from contracts.codes import format_code
 from contracts.envelope import make_envelope
 from contracts.errors import Forbidden, InvalidInput
-from contracts.events import (
-    CHANNELS,
-    RETURN_METHODS,
-    ApplicantSchema,
-    DossierReceivedSchema,
-    PostalAddressSchema,
-)
+from contracts.events import DossierReceivedSchema
 from contracts.offices import UnknownOffice
 from contracts.procedures import UnknownProcedure, missing_documents
 from contracts.route import RouteError, plan_route, schedule
 
 RECEIVING_ROLES = ("receiver", "leader")
-
-
-class ProvidedDocumentSchema(Schema):
-    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    count = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
-
-
-class ReceiveRequestSchema(Schema):
-    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    channel = fields.String(load_default="counter", validate=validate.OneOf(CHANNELS))
-    applicant = fields.Nested(ApplicantSchema, required=True)
-    documents = fields.List(fields.Nested(ProvidedDocumentSchema), load_default=list)
-    return_method = fields.String(load_default="counter", validate=validate.OneOf(RETURN_METHODS))
-    postal_address = fields.Nested(PostalAddressSchema, load_default=None, allow_none=True)
 
 
 def check_request(body: dict, officer: dict, offices, procedures):
@@ -59,6 +40,8 @@ def check_request(body: dict, officer: dict, offices, procedures):
         steps = plan_route(procedure, office.id, offices)
     except RouteError as exc:
         raise InvalidInput("office_cannot_receive", str(exc)) from None
+    if request["not_accepted_reason"]:
+        return request, procedure, office, steps  # refused at the counter: nothing more to check
     provided = {d["id"]: d["count"] for d in request["documents"]}
     missing = missing_documents(procedure, provided)
     if missing:
@@ -128,6 +111,8 @@ def build_receipt(request, procedure, office, steps, number: int, now: datetime,
         "appointment_at": dues[-1],
         "route": route,
         "received_by": officer["name"],
+        "status": "not_accepted" if request["not_accepted_reason"] else "received",
+        "not_accepted_reason": request["not_accepted_reason"],
     }
     dumped = DossierReceivedSchema().dump(payload)
     envelope = make_envelope("dossier_received", code, 1, dumped, now)

@@ -36,12 +36,31 @@ def _office_name(offices, office_id: str) -> str:
         return office_id
 
 
+def template_choices(setting: str | None) -> dict[str, str]:
+    """Operators' per-event template choice, "event=template,event=template" (e.g.
+    "result_returned=result_ready_ascii" where the SMS provider takes text without diacritics)."""
+    choices = dict(TEMPLATE_OF)
+    for item in filter(None, (part.strip() for part in (setting or "").split(","))):
+        event, _, template_id = item.partition("=")
+        if event.strip() not in TEMPLATE_OF or not template_id.strip():
+            raise ValueError(f"SMS_TEMPLATES: {item!r} is not <event>=<template id>")
+        choices[event.strip()] = template_id.strip()
+    return choices
+
+
 def compose(
-    event_type: str, code: str, payload: dict, recipient: dict, offices, calendar, public_url
+    event_type: str,
+    code: str,
+    payload: dict,
+    recipient: dict,
+    offices,
+    calendar,
+    public_url,
+    choices: dict[str, str] = TEMPLATE_OF,
 ):
     """The rendered SMS for this event, or None if the event sends none."""
-    template_id = TEMPLATE_OF.get(event_type)
-    if template_id is None:
+    template_id = choices.get(event_type)
+    if template_id is None or payload.get("status") == "not_accepted":
         return None
     office_name = _office_name(offices, recipient["office_id"])
     context = {

@@ -58,6 +58,7 @@ class NotificationService:
             load_offices(),
             calendar,
             self.config["PUBLIC_URL"],
+            domain.template_choices(self.config.get("SMS_TEMPLATES")),
         )
         if rendered is None:
             return

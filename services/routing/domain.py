@@ -38,19 +38,23 @@ def new_dossier(received: dict) -> dict:
         "office_id": received["office_id"],
         "at_office": True,
         "direction": "forward",
-        "state": lc.RECEIVED,
+        "state": lc.NOT_ACCEPTED if received["status"] == "not_accepted" else lc.RECEIVED,
+        "not_accepted_reason": received["not_accepted_reason"],
         "current_due_at": route[0]["due_at"],
         "supplement_requests": 0,
         "paused_at": None,
         "timing": None,
         "finished_at": None,
+        "outcome": None,
+        "returned_at": None,
+        "route_office_ids": sorted({step["office_id"] for step in route}),
         "due_soon_steps": [],
         "overdue_steps": [],
         "history": [
             {
                 "at": received["received_at"],
                 "type": "dossier_received",
-                "state": lc.RECEIVED,
+                "state": lc.NOT_ACCEPTED if received["status"] == "not_accepted" else lc.RECEIVED,
                 "office_id": received["office_id"],
                 "by": received["received_by"],
             }
@@ -103,6 +107,8 @@ def _send(d, decision, now, calendar, to_index: int, direction: str, by: str) ->
 def on_received(d: dict, now: datetime, calendar) -> Decision:
     """Just received: forward at once if the counter's own step has no processing time."""
     decision = Decision()
+    if d["state"] == lc.NOT_ACCEPTED:
+        return decision
     first = d["route"][0]
     decision.changes["state"] = lc.transition(d["state"], lc.FORWARD, lc.SYSTEM)
     if first["duration_amount"] == 0 and len(d["route"]) > 1:
@@ -175,11 +181,15 @@ def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calend
         handler(d, decision, params, actor, now, calendar)
     else:
         record_event(d, _EVENT_OF[action], now, decision, actor)
-    if new_state in FINISHING and not d.get("finished_at"):
+    forwarded = decision.changes["state"] == lc.AWAITING_ACCEPTANCE  # a step done, not the dossier
+    if new_state in FINISHING and not forwarded and not d.get("finished_at"):
         decision.changes["finished_at"] = now
+        decision.changes["outcome"] = new_state
         decision.changes["timing"] = lc.classify(
             now, d["appointment_at"], d["supplement_requests"], calendar
         )
+    if decision.changes["state"] == lc.RETURNED:
+        decision.changes["returned_at"] = now
     return decision
 
 

@@ -1,7 +1,7 @@
 """The routing nameko service: consumes receipts and liaison transfers, takes officer actions,
 raises deadline alerts. Entrypoints are thin; decisions come from domain.py."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from kombu import Queue
 from marshmallow import ValidationError
@@ -27,7 +27,7 @@ from services.common.messaging import (
 )
 from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
 from services.common.web import health_response
-from services.routing import domain, views
+from services.routing import domain, stats, views
 from services.routing.store import RoutingStore
 
 
@@ -167,6 +167,19 @@ class RoutingService:
     def worklist(self, office_id: str) -> list[dict]:
         now, calendar = self.clock.now(), WorkingCalendar()
         return [views.summary(d, now, calendar) for d in self.store.worklist(office_id)]
+
+    @rpc
+    def stats(self, office_id: str, from_date: str, to_date: str) -> dict:
+        """The statistics of an office for the local days from_date..to_date (YYYY-MM-DD)."""
+        calendar = WorkingCalendar()
+        try:
+            start, end = stats.period(
+                date.fromisoformat(from_date), date.fromisoformat(to_date), calendar.tz
+            )
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput("invalid_period", f"from and to must be dates: {exc}") from None
+        dossiers = self.store.in_route_of(office_id)
+        return stats.office_stats(dossiers, office_id, start, end, self.clock.now())
 
     @timer(interval=5)
     def raise_due_alerts(self):

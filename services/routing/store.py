@@ -20,6 +20,12 @@ class RoutingRecords(Database):
         )
         return list(cursor.sort("current_due_at", 1).limit(limit))
 
+    def in_route_of(self, office_id: str):
+        """Every dossier whose route passes through an office (its statistics' population)."""
+        return self.dossiers.collection.find(
+            {"route_office_ids": office_id}, {"applied": 0, "history": 0, "handovers": 0}
+        )
+
     def due_candidates(self, horizon, limit: int = 500) -> list[dict]:
         """Active dossiers whose current step falls due before `horizon`."""
         cursor = self.dossiers.collection.find(
@@ -36,6 +42,7 @@ class RoutingStore(MongoStore):
         db.dossiers.create_index([("office_id", 1), ("at_office", 1), ("current_due_at", 1)])
         db.dossiers.create_index([("state", 1), ("current_due_at", 1)])
         db.dossiers.create_index([("receiving_office_id", 1), ("received_at", 1)])
+        db.dossiers.create_index([("route_office_ids", 1)])
 
     def get_dependency(self, worker_ctx):
         return RoutingRecords(self.db)

@@ -36,6 +36,8 @@ def summary(d: dict, now, calendar) -> dict:
         "current_due_at": d["current_due_at"],
         "due_status": due_status(d, now, calendar),
         "timing": d.get("timing"),
+        "outcome": d.get("outcome"),
+        "returned_at": d.get("returned_at"),
         "finished_at": d.get("finished_at"),
         "supplement_requests": d["supplement_requests"],
         "allowed_actions": {

@@ -1,51 +1,20 @@
 """The whole journey over HTTP with every service running as a process (make stack-up)."""
 
 import os
-import subprocess
-import sys
-import time
 
 import pytest
 import requests
 from pymongo import MongoClient
 
 from services.notification.fakesmsc import read_received
+from tests.e2e.conftest import BASE, FAKESMSC_LOG, eventually, issue_token
 
 pytestmark = pytest.mark.e2e
-BASE = os.environ.get("LT_PUBLIC_URL", "http://127.0.0.1:8000")
-FAKESMSC_LOG = os.environ.get("LT_FAKESMSC_LOG", ".stack/kannel/fakesmsc.log")
 DOCS = [{"id": "don_xin_phep_xd"}, {"id": "giay_to_dat"}, {"id": "ban_ve_thiet_ke", "count": 2}]
 
 
 def issue(office, role, name):
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.gateway.officers",
-            "issue",
-            "--office",
-            office,
-            "--role",
-            role,
-            "--name",
-            name,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return {"Authorization": f"Bearer {out.stdout.strip()}"}
-
-
-def eventually(check, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
+    return {"Authorization": f"Bearer {issue_token(office, role, name)}"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,141 @@
+"""Helpers for the end-to-end tests: officers with real tokens, the HTTP API, the stack's clock."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+BASE = os.environ.get("LT_PUBLIC_URL", "http://127.0.0.1:8000")
+FAKESMSC_LOG = os.environ.get("LT_FAKESMSC_LOG", ".stack/kannel/fakesmsc.log")
+CLOCK_OFFSET_FILE = Path(os.environ.get("LT_CLOCK_OFFSET_FILE", ".stack/clock_offset"))
+STACK = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.sh"
+
+
+def eventually(check, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"{what} not met in {timeout:.0f} s")
+
+
+def issue_token(office: str, role: str, name: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "services.gateway.officers", "issue"]
+        + ["--office", office, "--role", role, "--name", name],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+class Officer:
+    """One officer talking to the gateway with a bearer token."""
+
+    def __init__(self, office: str, role: str, name: str):
+        self.office, self.role, self.name = office, role, name
+        self.headers = {"Authorization": f"Bearer {issue_token(office, role, name)}"}
+
+    def get(self, path: str, **params) -> requests.Response:
+        return requests.get(f"{BASE}{path}", headers=self.headers, params=params, timeout=30)
+
+    def post(self, path: str, body) -> requests.Response:
+        return requests.post(f"{BASE}{path}", headers=self.headers, json=body, timeout=30)
+
+    def receive(self, procedure_code: str, phone="0912345678", **extra) -> dict:
+        body = {
+            "procedure_code": procedure_code,
+            "applicant": {"name": "Nguyễn Văn An", "phone": phone},
+            "documents": required_documents(procedure_code),
+            **extra,
+        }
+        r = self.post("/api/dossiers", body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def act(self, code: str, action: str, expect=200, **params) -> dict:
+        r = self.post(f"/api/dossiers/{code}/actions", {"action": action, **params})
+        assert r.status_code == expect, f"{action} on {code}: {r.status_code} {r.text}"
+        return r.json()
+
+    def dossier(self, code: str) -> dict:
+        r = self.get(f"/api/dossiers/{code}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def worklist(self, office: str | None = None) -> list[dict]:
+        r = self.get(f"/api/offices/{office or self.office}/worklist")
+        assert r.status_code == 200, r.text
+        return r.json()["dossiers"]
+
+    def wait_in_worklist(self, code: str, timeout=30.0) -> dict:
+        return eventually(
+            lambda: next((d for d in self.worklist() if d["code"] == code), None),
+            timeout,
+            f"{code} in the worklist of {self.office}",
+        )
+
+    def wait_state(self, code: str, state: str, timeout=30.0) -> dict:
+        return eventually(
+            lambda: (d := self.dossier(code))["state"] == state and d,
+            timeout,
+            f"{code} in state {state}",
+        )
+
+
+_PROCEDURES: dict = {}
+
+
+def required_documents(procedure_code: str) -> list[dict]:
+    """What the catalog says a complete dossier of this procedure holds."""
+    if not _PROCEDURES:
+        r = requests.get(f"{BASE}/api/catalog/procedures", timeout=30)
+        _PROCEDURES.update({p["code"]: p for p in r.json()["procedures"]})
+    return [
+        {"id": d["id"], "count": d.get("count", 1)}
+        for d in _PROCEDURES[procedure_code]["documents"]
+        if d.get("required", True)
+    ]
+
+
+@pytest.fixture(scope="session")
+def officers():
+    """officers(office, role) → an Officer, one token per office and role for the session."""
+    cache: dict = {}
+
+    def get(office: str, role: str) -> Officer:
+        if (office, role) not in cache:
+            cache[office, role] = Officer(office, role, f"{role.title()} {office}")
+        return cache[office, role]
+
+    return get
+
+
+class StackClock:
+    """The offset every service adds to its clock (the file LT_CLOCK_OFFSET_FILE)."""
+
+    def set(self, offset: timedelta) -> None:
+        CLOCK_OFFSET_FILE.parent.mkdir(parents=True, exist_ok=True)
+        CLOCK_OFFSET_FILE.write_text(f"{offset.total_seconds():.0f}\n", encoding="ascii")
+
+    def reset(self) -> None:
+        CLOCK_OFFSET_FILE.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def stack_clock():
+    clock = StackClock()
+    yield clock
+    clock.reset()
+
+
+def stack(*args: str) -> None:
+    subprocess.run(["bash", str(STACK), *args], check=True, capture_output=True, timeout=180)
