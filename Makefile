@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e lint format up down officer
+        test-e2e lint format up down officer dlq redrive
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,12 @@ test-integration: deps ## integration tests: services in nameko containers on th
 
 test-e2e: stack-up ## end-to-end tests: all services as processes, driven over HTTP
 	@$(ENV) $(VENV)/bin/pytest -q tests/e2e
+
+dlq: ## messages parked in the dead-letter queue (with reason) and SMS failed for good
+	@$(ENV) $(PY) -W ignore -m services.ops.deadletters list
+
+redrive: ## send parked messages back to their queue: make redrive, or make redrive ID=<message id>
+	@$(ENV) $(PY) -W ignore -m services.ops.deadletters redrive $(if $(ID),--id "$(ID)")
 
 officer: ## issue an officer token: make officer OFFICE=X28720 ROLE=receiver NAME="Nguyễn Văn A"
 	@$(ENV) $(PY) -m services.gateway.officers issue --office "$(OFFICE)" --role "$(ROLE)" --name "$(NAME)"

@@ -117,8 +117,15 @@ class NotificationService:
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
             self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
             return
+        # a delivery report may have come first: never take "delivered" or "failed" back
         self.store.update(
-            message_id, now, "sent", ref, attempts=message["attempts"] + 1, sent_at=now
+            message_id,
+            now,
+            "sent",
+            ref,
+            only_from=("sending", "sent"),
+            attempts=message["attempts"] + 1,
+            sent_at=now,
         )
 
     @event_handler("intake", "dossier_received")
