@@ -141,8 +141,8 @@ def encode_parts(
 
     A text longer than one SMS is cut between characters into parts that each start with a
     concatenation UDH (05 00 03 reference total seq) and esm_class has UDHI set; reference is
-    random when not given. Raises GatewayRejected if a GSM7 text has a character outside GSM-7
-    or needs more than 255 parts."""
+    random when not given. Raises GatewayRejected if a GSM7 text has a character outside GSM-7,
+    a UCS2 text has a lone surrogate, or the text needs more than 255 parts."""
     if encoding not in _CODINGS:
         raise ValueError(f"unknown encoding {encoding!r}; expected one of {tuple(_CODINGS)}")
     data_coding, single, per_part = _CODINGS[encoding]
@@ -152,7 +152,10 @@ def encode_parts(
             raise GatewayRejected(f"not encodable in GSM-7: {''.join(bad)!r}")
         units = [_GSM7_BYTES[ch] for ch in text]
     else:
-        units = [ch.encode("utf-16-be") for ch in text]
+        try:
+            units = [ch.encode("utf-16-be") for ch in text]
+        except UnicodeEncodeError as exc:  # a lone surrogate
+            raise GatewayRejected(f"not encodable in UCS-2: {exc.object[exc.start]!r}") from exc
     if sum(len(u) for u in units) <= single:
         return data_coding, c.SMPP_MSGTYPE_DEFAULT, [b"".join(units)]
     chunks: list[bytes] = []
