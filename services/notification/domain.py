@@ -102,3 +102,14 @@ def outside_quiet_hours(instant: datetime, calendar) -> datetime:
         return instant
     day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
     return datetime.combine(day, QUIET_END, tzinfo=local.tzinfo)
+
+
+def status_of_parts(receipts: dict[str, str], refs: list[str]) -> str:
+    """A multipart SMS is delivered when every part is; the first part that failed, expired or
+    was rejected decides for the whole; otherwise it is still "sent"."""
+    for status in ("failed", "expired", "rejected"):
+        if status in receipts.values():
+            return status
+    if refs and all(receipts.get(ref) == "delivered" for ref in refs):
+        return "delivered"
+    return "sent"

@@ -2,6 +2,7 @@
 with backoff, held during quiet hours, updated by delivery reports."""
 
 import logging
+from collections import deque
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -17,22 +18,28 @@ from services.common.clock import Clock
 from services.common.messaging import event_handler
 from services.common.web import health_response
 from services.notification import domain
-from services.notification.kannel import DLR_STATUS, GatewayError, KannelGateway, dlr_url
+from services.notification.gateways import make_gateway
+from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
 from services.notification.phones import mask_msisdn
+from services.notification.smpp import SmppGateway
 from services.notification.store import NotificationStore
 
 log = logging.getLogger(__name__)
 
 
 class SmsGateway(DependencyProvider):
+    """The configured gateway (Kannel by default, or SMPP), rate-limited. SMPP delivery receipts
+    arrive on the gateway's link; they are queued here and applied by a timer."""
+
     def setup(self):
-        c = self.container.config
-        self.gateway = KannelGateway(
-            c["KANNEL_SENDSMS_URL"], c["KANNEL_USERNAME"], c["KANNEL_PASSWORD"]
-        )
+        self.gateway = make_gateway(self.container.config)
+        self.receipts: deque[tuple[str, str]] = deque()
+        inner = self.gateway.gateway
+        if isinstance(inner, SmppGateway):
+            inner.on_receipt = lambda ref, status: self.receipts.append((ref, status))
 
     def get_dependency(self, worker_ctx):
-        return self.gateway
+        return self
 
 
 class NotificationService:
@@ -98,7 +105,7 @@ class NotificationService:
             return
         url = dlr_url(self.config["PUBLIC_URL"], message_id)
         try:
-            ref = self.sms.send(
+            ref = self.sms.gateway.send(
                 message["to"], message["text"], message["encoding"], self.config["SMS_SENDER"], url
             )
         except GatewayError as exc:
@@ -126,6 +133,7 @@ class NotificationService:
             only_from=("sending", "sent"),
             attempts=message["attempts"] + 1,
             sent_at=now,
+            gateway_refs=ref.split(","),
         )
 
     @event_handler("intake", "dossier_received")
@@ -153,6 +161,33 @@ class NotificationService:
         """Retries after backoff and messages held through the quiet hours."""
         for message_id in self.store.due(self.clock.now()):
             self._send(message_id)
+
+    @timer(interval=2)
+    def smpp_receipts(self):
+        """SMPP only: read the link, then apply the receipts it brought."""
+        inner = self.sms.gateway.gateway
+        if not isinstance(inner, SmppGateway):
+            return
+        try:
+            inner.poll()
+        except GatewayError as exc:
+            log.warning("smpp link: %s", exc)
+        now = self.clock.now()
+        while self.sms.receipts:
+            ref, status = self.sms.receipts.popleft()
+            for message_id in self.store.by_gateway_ref(ref):
+                message = self.store.get(message_id)
+                parts = {**message.get("part_receipts", {}), ref: status}
+                status = domain.status_of_parts(parts, message["gateway_refs"])
+                earlier = ("sending", "sent") if status == "sent" else ("sending", "sent", "queued")
+                self.store.update(
+                    message_id,
+                    now,
+                    status,
+                    f"smpp receipt {ref}",
+                    only_from=earlier,
+                    part_receipts=parts,
+                )
 
     @rpc
     def delivery_report(self, message_id: str, dlr_type: int) -> bool:

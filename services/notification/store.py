@@ -65,6 +65,11 @@ class NotificationRecords(Database):
             except Conflict:
                 continue
 
+    def by_gateway_ref(self, ref: str) -> list[str]:
+        """The message a gateway reference (an SMPP message id) belongs to."""
+        cursor = self.messages.collection.find({"gateway_refs": ref}, {"_id": 1}, limit=2)
+        return [doc["_id"] for doc in cursor]
+
     def for_dossier(self, code: str) -> list[dict]:
         cursor = self.messages.collection.find({"dossier_code": code}, {"applied": 0})
         return list(cursor.sort("created_at", 1))
