@@ -95,12 +95,6 @@ class Aggregates:
             push["applied"] = [message_id]
         return self._commit(doc["_id"], doc, {"set": changes, "push": push}, outbox)
 
-    def was_applied(self, _id: str, message_id: str) -> bool:
-        try:
-            return message_id in self.get(_id).get("applied", [])
-        except NotFound:
-            return False
-
     def entries(self, _id: str) -> list[dict]:
         """The journal of one aggregate, oldest first (its audit trail)."""
         found, version = [], 1

@@ -8,7 +8,6 @@ from contracts import lifecycle as lc
 from contracts.errors import Forbidden, IllegalAction, InvalidInput
 
 COUNTER_ACTIONS = ("supplement", "withdraw", "hand_over", "return_result")
-ONE_WORKING_DAY = timedelta(hours=8)
 FINISHING = {lc.RESOLVED, lc.REFUSED, lc.STOPPED, lc.WITHDRAWN}
 
 
@@ -323,6 +322,11 @@ def raise_alert(d: dict, alert: str, now: datetime, calendar) -> Decision:
     return decision
 
 
+def is_due_soon(now: datetime, due: datetime, calendar) -> bool:
+    """Within one working day (the calendar's office hours) of its due instant."""
+    return calendar.working_time_between(now, due) <= calendar.day_length
+
+
 def due_alerts(d: dict, now: datetime, calendar) -> list[str]:
     """dossier_due_soon and/or dossier_overdue, if the current step calls for one not yet raised."""
     step, due = d["step_index"], d["current_due_at"]
@@ -331,10 +335,6 @@ def due_alerts(d: dict, now: datetime, calendar) -> list[str]:
         return alerts
     if now >= due and step not in d["overdue_steps"]:
         alerts.append("dossier_overdue")
-    elif (
-        now < due
-        and step not in d["due_soon_steps"]
-        and calendar.working_time_between(now, due) <= ONE_WORKING_DAY
-    ):
+    elif now < due and step not in d["due_soon_steps"] and is_due_soon(now, due, calendar):
         alerts.append("dossier_due_soon")
     return alerts

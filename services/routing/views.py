@@ -1,10 +1,7 @@
 """How routing shows a dossier: due status, national status, the actions each role may take."""
 
-from datetime import timedelta
-
 from contracts import lifecycle as lc
-
-ONE_WORKING_DAY = timedelta(hours=8)
+from services.routing.domain import is_due_soon
 
 
 def due_status(d: dict, now, calendar) -> str:
@@ -13,7 +10,7 @@ def due_status(d: dict, now, calendar) -> str:
     due = d["current_due_at"]
     if now > due:
         return "overdue"
-    if calendar.working_time_between(now, due) <= ONE_WORKING_DAY:
+    if is_due_soon(now, due, calendar):
         return "due_soon"
     return "on_time"
 
