@@ -15,6 +15,7 @@ TEMPLATE_OF = {
     "result_sent_by_post": "sent_by_post",
 }
 RETRY_DELAYS = (5, 15, 60, 300, 900)  # seconds after each failed attempt; then failed for good
+SENDING_TIMEOUT = timedelta(minutes=10)  # a claim older than this lost its sender
 QUIET_START, QUIET_END = time(21, 0), time(7, 0)
 
 

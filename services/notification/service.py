@@ -159,8 +159,19 @@ class NotificationService:
     @timer(interval=2)
     def send_due(self):
         """Retries after backoff and messages held through the quiet hours."""
-        for message_id in self.store.due(self.clock.now()):
+        now = self.clock.now()
+        for message_id in self.store.due(now):
             self._send(message_id)
+        # A sender that died between claiming and recording leaves "sending": whether the SMS
+        # went out is unknown, and sending again could send it twice. An operator decides.
+        for message_id in self.store.stuck_sending(now - domain.SENDING_TIMEOUT):
+            self.store.update(
+                message_id,
+                now,
+                "failed",
+                "the sender stopped while sending: not sent again (at most one SMS)",
+                only_from=("sending",),
+            )
 
     @timer(interval=2)
     def smpp_receipts(self):

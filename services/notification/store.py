@@ -47,6 +47,13 @@ class NotificationRecords(Database):
         )
         return [doc["_id"] for doc in cursor.sort("next_attempt_at", 1)]
 
+    def stuck_sending(self, before: datetime, limit: int = 50) -> list[str]:
+        """Messages claimed for sending before `before` whose sender never said how it went."""
+        cursor = self.messages.collection.find(
+            {"status": "sending", "claimed_at": {"$lte": before}}, {"_id": 1}, limit=limit
+        )
+        return [doc["_id"] for doc in cursor]
+
     def update(self, message_id, now, status, detail="", only_from=None, **fields) -> bool:
         """Move a message to `status`, unless it left the states `only_from` meanwhile."""
         while True:
