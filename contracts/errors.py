@@ -31,4 +31,10 @@ class IllegalAction(DomainError):
     status = 409
 
 
-ALL = (DomainError, InvalidInput, NotFoundError, Forbidden, IllegalAction)
+class Unavailable(DomainError):
+    """A service did not answer in time; the caller may try again."""
+
+    status = 503
+
+
+ALL = (DomainError, InvalidInput, NotFoundError, Forbidden, IllegalAction, Unavailable)

@@ -5,13 +5,13 @@ import re
 from dataclasses import asdict
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
 from contracts.codes import is_valid_code
 from contracts.lifecycle import LEADER
 from contracts.offices import UnknownOffice, load_offices
 from contracts.procedures import load_procedures
+from services.common.rpc import TimedRpcProxy
 from services.common.web import ApiError, api, health_response, json_response, read_json
 from services.gateway.store import GatewayStore
 from services.gateway.timeline import merge_timeline
@@ -24,9 +24,9 @@ class GatewayService:
 
     officers = GatewayStore()
     config = Config()
-    intake = RpcProxy("intake")
-    routing = RpcProxy("routing")
-    notification = RpcProxy("notification")
+    intake = TimedRpcProxy("intake")
+    routing = TimedRpcProxy("routing")
+    notification = TimedRpcProxy("notification")
 
     def _officer(self, request) -> dict:
         match = _BEARER.match(request.headers.get("Authorization", ""))

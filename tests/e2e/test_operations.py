@@ -4,12 +4,13 @@
 import json
 import random
 import subprocess
+import time
 import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, stack
 from tests.e2e.test_sms import AMQP_URI
 
 pytestmark = pytest.mark.e2e
@@ -68,3 +69,18 @@ def test_parked_message_is_listed_then_redriven_to_success(officers):
     assert "1 message(s) redriven" in make("redrive", f"ID={envelope['message_id']}")
     eventually(lambda: receiver.get(f"/api/dossiers/{lost}").status_code == 200, 30, "redriven")
     assert envelope["message_id"] not in make("dlq")
+
+
+def test_a_service_that_does_not_answer_gives_503_not_a_hang(officers):
+    receiver = officers("X28720", "receiver")
+    code = receiver.receive("HT-03")["code"]
+    stack("service-stop", "routing")
+    try:
+        started = time.monotonic()
+        r = receiver.get(f"/api/dossiers/{code}")
+        waited = time.monotonic() - started
+    finally:
+        stack("service-start", "routing")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "service_unavailable"
+    assert waited < 20
+    assert receiver.get(f"/api/dossiers/{code}").status_code == 200
