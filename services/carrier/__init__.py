@@ -1,0 +1,1 @@
+"""The postal carrier simulator (an external system played in development and tests)."""

@@ -1,0 +1,369 @@
+"""A postal carrier simulator: its own process serving the carrier's JSON HTTP API
+(contracts/carrier.py) and sending signed status callbacks.
+
+    python -m services.carrier.simulator --port 8090 \\
+        --callback-url http://127.0.0.1:8000/api/callbacks/postal --secret S \\
+        --pickup-delay 1 --delivery-delay 2 --fail-rate 0.0 --max-attempts 3 --seed 1
+
+A background thread advances each shipment: requested → picked_up (after the pick-up delay, by
+a postal worker) → in_transit → delivered after the delivery delay, or failed_attempt when a
+random draw is below the fail rate; a failed attempt is retried after the delivery delay, up to
+max-attempts, then the shipment is returned to the sender office. A receiver name containing
+``[fail:N]`` makes the first N attempts of that shipment fail, whatever the fail rate, so tests
+can script outcomes. A shipment can be cancelled only while it is still requested.
+
+Every status change is POSTed to the callback URL (StatusCallbackSchema body, signed in the
+X-Carrier-Signature header by services.common.signing), in order, by one sender thread; a
+callback that fails is retried a few times and then dropped: the receiver is expected to poll
+GET /shipments/{tracking_number}.
+
+State is kept in memory only, on purpose: this process IS the external carrier, and a restart
+loses its shipments, which a real carrier would not.
+"""
+
+import argparse
+import json
+import logging
+import queue
+import random
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from contracts.carrier import (
+    FINAL_STATUSES,
+    SIGNATURE_HEADER,
+    ShipmentRequestSchema,
+    ShipmentSchema,
+    StatusCallbackSchema,
+)
+from services.common.signing import sign
+
+log = logging.getLogger("carrier.simulator")
+
+POSTAL_WORKERS = (
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Văn Cường",
+    "Phạm Thị Dung",
+    "Hoàng Văn Em",
+    "Vũ Thị Hoa",
+)
+FAIL_TAG = re.compile(r"\[fail:(\d+)\]")
+CALLBACK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
+CALLBACK_TIMEOUT = 5.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Shipment:
+    tracking_number: str
+    request: dict
+    fail_first: int | None
+    worker: str
+    status: str = "requested"
+    attempts: int = 0
+    events: list = field(default_factory=list)
+    due: float = 0.0  # time.monotonic() of the next transition
+
+    @property
+    def receiver_name(self) -> str:
+        return FAIL_TAG.sub("", self.request["receiver_name"]).strip()
+
+
+@dataclass
+class Config:
+    callback_url: str | None
+    secret: str
+    pickup_delay: float = 1.0
+    delivery_delay: float = 2.0
+    fail_rate: float = 0.0
+    max_attempts: int = 3
+    seed: int | None = None
+
+
+class Carrier:
+    def __init__(self, config: Config):
+        self.config = config
+        self.rng = random.Random(config.seed)
+        self.lock = threading.Lock()
+        self.shipments: dict[str, Shipment] = {}
+        self.outbox: queue.Queue = queue.Queue()
+        self.stopping = threading.Event()
+
+    # -- API operations ------------------------------------------------------------------
+
+    def create(self, request: dict) -> dict:
+        match = FAIL_TAG.search(request["receiver_name"])
+        with self.lock:
+            tracking = self._new_tracking_number()
+            shipment = Shipment(
+                tracking_number=tracking,
+                request=request,
+                fail_first=int(match.group(1)) if match else None,
+                worker=self.rng.choice(POSTAL_WORKERS),
+                due=time.monotonic() + self.config.pickup_delay,
+            )
+            self.shipments[tracking] = shipment
+            self._record(shipment, "requested", "shipment requested by the sender office", None)
+            return self._dump(shipment)
+
+    def get(self, tracking: str) -> dict | None:
+        with self.lock:
+            shipment = self.shipments.get(tracking)
+            return self._dump(shipment) if shipment else None
+
+    def cancel(self, tracking: str) -> tuple[dict | None, bool]:
+        """Return (shipment, cancelled); (None, False) when unknown."""
+        with self.lock:
+            shipment = self.shipments.get(tracking)
+            if shipment is None:
+                return None, False
+            if shipment.status != "requested":
+                return self._dump(shipment), False
+            self._record(shipment, "cancelled", "cancelled by the sender before pick-up", None)
+            return self._dump(shipment), True
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            for shipment in self.shipments.values():
+                if shipment.status not in FINAL_STATUSES and shipment.due <= now:
+                    self._advance(shipment, now)
+
+    def _advance(self, shipment: Shipment, now: float) -> None:
+        worker = shipment.worker
+        if shipment.status == "requested":
+            office = shipment.request["sender_office_id"]
+            self._record(shipment, "picked_up", f"picked up at office {office}", worker)
+            shipment.due = now
+        elif shipment.status == "picked_up":
+            self._record(shipment, "in_transit", "in transit to the receiver", worker)
+            shipment.due = now + self.config.delivery_delay
+        elif shipment.status in ("in_transit", "failed_attempt"):
+            if shipment.status == "failed_attempt" and (
+                shipment.attempts >= self.config.max_attempts
+            ):
+                self._record(shipment, "returned", "returned to the sender office", worker)
+                return
+            shipment.attempts += 1
+            if self._attempt_fails(shipment):
+                detail = f"delivery attempt {shipment.attempts} failed: receiver not at home"
+                self._record(shipment, "failed_attempt", detail, worker)
+                shipment.due = now + self.config.delivery_delay
+            else:
+                detail = f"delivered to {shipment.receiver_name}"
+                self._record(shipment, "delivered", detail, worker)
+
+    def _attempt_fails(self, shipment: Shipment) -> bool:
+        if shipment.fail_first is not None:
+            return shipment.attempts <= shipment.fail_first
+        return self.rng.random() < self.config.fail_rate
+
+    def _record(self, shipment: Shipment, status: str, detail: str, by: str | None) -> None:
+        at = _now()
+        shipment.status = status
+        shipment.events.append({"at": at, "status": status, "detail": detail, "by": by})
+        callback = {
+            "tracking_number": shipment.tracking_number,
+            "reference": shipment.request["reference"],
+            "status": status,
+            "at": at,
+            "attempt": shipment.attempts,
+            "detail": detail,
+            "receiver_name": shipment.receiver_name if status == "delivered" else None,
+            "event_id": uuid.uuid4().hex,
+        }
+        self.outbox.put(StatusCallbackSchema().dump(callback))
+
+    def _new_tracking_number(self) -> str:
+        while True:
+            tracking = f"EL{random.randrange(10**9):09d}VN"
+            if tracking not in self.shipments:
+                return tracking
+
+    def _dump(self, shipment: Shipment) -> dict:
+        return ShipmentSchema().dump(
+            {
+                "tracking_number": shipment.tracking_number,
+                "reference": shipment.request["reference"],
+                "status": shipment.status,
+                "attempts": shipment.attempts,
+                "events": shipment.events,
+            }
+        )
+
+    # -- threads -------------------------------------------------------------------------
+
+    def run_clock(self, interval: float = 0.02) -> None:
+        while not self.stopping.wait(interval):
+            try:
+                self.tick()
+            except Exception:  # keep the simulator alive
+                log.exception("tick failed")
+
+    def run_sender(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                payload = self.outbox.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if self.config.callback_url:
+                self.deliver(payload)
+
+    def deliver(self, payload: dict) -> bool:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        for delay in (0.0, *CALLBACK_RETRY_DELAYS):
+            if delay and self.stopping.wait(delay):
+                return False
+            request = urllib.request.Request(
+                self.config.callback_url,
+                data=body,
+                method="POST",
+                headers={
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: sign(self.config.secret, body, int(time.time())),
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT) as response:
+                    if 200 <= response.status < 300:
+                        return True
+            except (urllib.error.URLError, OSError) as exc:
+                log.warning("callback %s failed: %s", payload["event_id"], exc)
+        log.warning("callback %s dropped after retries", payload["event_id"])
+        return False
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+URLS = Map(
+    [
+        Rule("/shipments", endpoint="create", methods=["POST"]),
+        Rule("/shipments/<tracking>", endpoint="get", methods=["GET"]),
+        Rule("/shipments/<tracking>/cancel", endpoint="cancel", methods=["POST"]),
+        Rule("/health", endpoint="health", methods=["GET"]),
+    ]
+)
+
+
+def _json(body: dict, status: int) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+
+
+def _error(status: int, code: str, message) -> Response:
+    return _json({"error": {"code": code, "message": message}}, status)
+
+
+def make_app(carrier: Carrier):
+    def handle(request: Request) -> Response:
+        try:
+            endpoint, args = URLS.bind_to_environ(request.environ).match()
+        except NotFound:
+            return _error(404, "not_found", "no such resource")
+        except MethodNotAllowed:
+            return _error(405, "method_not_allowed", "method not allowed")
+        except HTTPException as exc:
+            return _error(exc.code or 400, "bad_request", exc.description)
+        if endpoint == "health":
+            return _json({"status": "ok"}, 200)
+        if endpoint == "create":
+            try:
+                data = json.loads(request.get_data() or b"null")
+            except ValueError:
+                return _error(422, "invalid_request", "body is not JSON")
+            if not isinstance(data, dict):
+                return _error(422, "invalid_request", "body must be a JSON object")
+            try:
+                shipment_request = ShipmentRequestSchema().load(data)
+            except ValidationError as exc:
+                return _error(422, "invalid_request", exc.messages)
+            return _json(carrier.create(shipment_request), 201)
+        tracking = args["tracking"]
+        if endpoint == "get":
+            shipment = carrier.get(tracking)
+            if shipment is None:
+                return _error(404, "not_found", f"unknown tracking number {tracking}")
+            return _json(shipment, 200)
+        shipment, cancelled = carrier.cancel(tracking)
+        if shipment is None:
+            return _error(404, "not_found", f"unknown tracking number {tracking}")
+        if not cancelled:
+            return _error(409, "conflict", f"shipment is {shipment['status']}, cannot cancel")
+        return _json(shipment, 200)
+
+    @Request.application
+    def app(request: Request) -> Response:
+        return handle(request)
+
+    return app
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="postal carrier simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--callback-url", default=None)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--pickup-delay", type=float, default=1.0)
+    parser.add_argument("--delivery-delay", type=float, default=2.0)
+    parser.add_argument("--fail-rate", type=float, default=0.0)
+    parser.add_argument("--max-attempts", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args(argv)
+    if not 0.0 <= args.fail_rate <= 1.0:
+        parser.error("--fail-rate must be between 0 and 1")
+    if args.max_attempts < 1:
+        parser.error("--max-attempts must be at least 1")
+    if args.pickup_delay < 0 or args.delivery_delay < 0:
+        parser.error("delays must not be negative")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    carrier = Carrier(
+        Config(
+            callback_url=args.callback_url,
+            secret=args.secret,
+            pickup_delay=args.pickup_delay,
+            delivery_delay=args.delivery_delay,
+            fail_rate=args.fail_rate,
+            max_attempts=args.max_attempts,
+            seed=args.seed,
+        )
+    )
+    threading.Thread(target=carrier.run_clock, name="clock", daemon=True).start()
+    threading.Thread(target=carrier.run_sender, name="callbacks", daemon=True).start()
+    server = make_server(args.host, args.port, make_app(carrier), threaded=True)
+    log.info("carrier simulator listening on %s:%s", args.host, args.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        carrier.stopping.set()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+import pytest
+
+from services.common.signing import BadSignature, sign, verify
+
+BODY = b'{"tracking_number": "EL123456789VN", "status": "delivered"}'
+NOW = 1_700_000_000
+
+
+def test_round_trip():
+    header = sign("s3cret", BODY, NOW)
+    assert header.startswith(f"t={NOW},v1=")
+    assert verify("s3cret", BODY, header, now=NOW + 10) == NOW
+
+
+def test_tampered_body():
+    header = sign("s3cret", BODY, NOW)
+    with pytest.raises(BadSignature, match="mismatch"):
+        verify("s3cret", BODY.replace(b"delivered", b"returned"), header, now=NOW)
+
+
+def test_wrong_secret():
+    header = sign("other", BODY, NOW)
+    with pytest.raises(BadSignature, match="mismatch"):
+        verify("s3cret", BODY, header, now=NOW)
+
+
+def test_tampered_timestamp():
+    header = sign("s3cret", BODY, NOW).replace(f"t={NOW}", f"t={NOW + 1}")
+    with pytest.raises(BadSignature, match="mismatch"):
+        verify("s3cret", BODY, header, now=NOW)
+
+
+@pytest.mark.parametrize("skew", [-301, 301, 10_000])
+def test_stale_or_future_timestamp(skew):
+    header = sign("s3cret", BODY, NOW)
+    with pytest.raises(BadSignature, match="tolerance"):
+        verify("s3cret", BODY, header, now=NOW + skew)
+
+
+def test_tolerance_is_configurable():
+    header = sign("s3cret", BODY, NOW)
+    assert verify("s3cret", BODY, header, now=NOW + 500, tolerance=600) == NOW
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "garbage",
+        "t=,v1=abc",
+        f"t={NOW}",
+        "v1=" + "a" * 64,
+        "t=abc,v1=" + "a" * 64,
+        f"t={NOW},v1=" + "z" * 64,
+        f"t={NOW},v1=" + "a" * 63,
+        f"t={NOW},t={NOW},v1=" + "a" * 64,
+    ],
+)
+def test_malformed_header(header):
+    with pytest.raises(BadSignature):
+        verify("s3cret", BODY, header, now=NOW)
