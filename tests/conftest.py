@@ -59,7 +59,7 @@ def service_config(servers, tmp_path):
         "MONGO_DATABASE_PREFIX": f"t{uuid.uuid4().hex[:8]}_",
         "WEB_SERVER_ADDRESS": "127.0.0.1:0",
         "CLOCK_OFFSET_FILE": str(tmp_path / "clock_offset"),
-        "PUBLIC_URL": "http://127.0.0.1:8000",
+        "PUBLIC_URL": os.environ.get("LT_PUBLIC_URL", "http://127.0.0.1:8000"),
         "KANNEL_SENDSMS_URL": os.environ.get(
             "LT_KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"
         ),

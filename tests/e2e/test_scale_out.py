@@ -1,6 +1,7 @@
 """Two routing and two intake processes at once: no duplicate code, transition or event."""
 
 import json
+import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +12,7 @@ from tests.e2e.conftest import stack
 
 pytestmark = pytest.mark.e2e
 
-AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+AMQP_URI = os.environ.get("LT_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 DOSSIERS = 24
 
 
