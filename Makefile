@@ -61,7 +61,7 @@ officer: ## issue an officer token: make officer OFFICE=X28720 ROLE=receiver NAM
 
 up: ## docker compose: the whole system in containers (needs a Docker engine and .env)
 	@test -f .env || { cp .env.example .env && echo "created .env from .env.example: change its secrets"; }
-	docker compose up -d --build
+	docker compose --profile simulator up -d --build
 
 down: ## docker compose: stop the containers
-	docker compose down
+	docker compose --profile simulator down

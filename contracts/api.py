@@ -2,7 +2,13 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from contracts.events import CHANNELS, RETURN_METHODS, ApplicantSchema, PostalAddressSchema
+from contracts.events import (
+    CHANNELS,
+    RETURN_METHODS,
+    ApplicantSchema,
+    PostalAddressSchema,
+    PostalHandoverSchema,
+)
 from contracts.lifecycle import ACTIONS, ROLES
 
 
@@ -24,6 +30,8 @@ class ReceiveRequestSchema(Schema):
     )
     return_method = fields.String(load_default="counter", validate=validate.OneOf(RETURN_METHODS))
     postal_address = fields.Nested(PostalAddressSchema, load_default=None, allow_none=True)
+    # channel "post": the dossier came by post; who brought it, signed for by the receiver
+    postal_handover = fields.Nested(PostalHandoverSchema, load_default=None, allow_none=True)
     not_accepted_reason = fields.String(
         load_default=None, validate=validate.Length(min=1, max=1000)
     )

@@ -3,7 +3,9 @@ services/carrier plays it in development and tests).
 
 Endpoints (JSON bodies, UTF-8):
 
-- ``POST /shipments`` with a ShipmentRequestSchema body → ``201`` with a ShipmentSchema body.
+- ``POST /shipments`` with a ShipmentRequestSchema body → ``201`` with a ShipmentSchema body;
+  ``200`` with the existing shipment when one with the same ``reference`` exists (a sender may
+  repeat a request whose answer it lost without creating a second package).
 - ``GET /shipments/{tracking_number}`` → ``200`` with a ShipmentSchema body.
 - ``POST /shipments/{tracking_number}/cancel`` → ``200`` with a ShipmentSchema body (status
   ``cancelled``) while the shipment is still ``requested``; ``409`` once it has been picked up.
@@ -15,8 +17,10 @@ Tracking numbers are S10 style: ``EL`` + 9 digits + ``VN``.
 
 Each status change is POSTed to the subscriber's callback URL as a StatusCallbackSchema body,
 signed in the ``X-Carrier-Signature`` header (services/common/signing.py). ``event_id`` is
-unique per status change, so a receiver can drop a callback it has already applied; callbacks
-that fail are retried a few times then dropped, so the receiver must also poll ``GET``.
+unique per status change and also appears on that event in ``GET``, so a receiver can drop a
+callback or a polled event it has already applied. The receiver answers 2xx (applied) or 409
+(already applied): both are final. Other answers are retried a few times, then the callback is
+dropped, so the receiver must also poll ``GET``.
 """
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -62,13 +66,19 @@ class ShipmentRequestSchema(Schema):
         required=True, validate=validate.Range(min=1, max=30_000)
     )
     fee_vnd = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000_000))
+    max_attempts = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
 
 
 class ShipmentEventSchema(Schema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     at = fields.AwareDateTime(required=True)
     status = fields.String(required=True, validate=validate.OneOf(SHIPMENT_STATUSES))
     detail = fields.String(load_default="", validate=validate.Length(max=1000))
     by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    attempt = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    receiver_name = fields.String(  # on "delivered": who signed for it
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
 
 
 class ShipmentSchema(Schema):
@@ -92,6 +102,9 @@ class StatusCallbackSchema(Schema):
         load_default=None, allow_none=True, validate=validate.Length(max=200)
     )
     event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    by = fields.String(  # the postal worker, on pick-up and delivery attempts
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
 
 
 class ErrorBodySchema(Schema):

@@ -26,6 +26,15 @@ class PostalAddressSchema(Schema):
     receiver_name = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+class PostalHandoverSchema(Schema):
+    """The record signed when a package changes hands between the post and an office."""
+
+    postal_worker = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    officer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    at = fields.AwareDateTime(load_default=None, allow_none=True)  # intake: now, if not given
+    tracking_number = fields.String(load_default=None, allow_none=True)
+
+
 class DocumentSchema(Schema):
     id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     form = fields.String(
@@ -59,6 +68,7 @@ class DossierReceivedSchema(Schema):
     appointment_at = fields.AwareDateTime(required=True)
     route = fields.List(fields.Nested(PlannedStepSchema), required=True)
     received_by = fields.String(required=True)
+    postal_handover = fields.Nested(PostalHandoverSchema, load_default=None, allow_none=True)
     status = fields.String(
         load_default="received", validate=validate.OneOf(["received", "not_accepted"])
     )
@@ -86,6 +96,8 @@ class WorkflowEventSchema(Schema):
     appointment_at = fields.AwareDateTime(load_default=None, allow_none=True)
     timing = fields.String(load_default=None, allow_none=True)  # early | on_time | late
     return_method = fields.String(load_default=None, allow_none=True)
+    tracking_number = fields.String(load_default=None, allow_none=True)  # result by post
+    attempt = fields.Integer(load_default=None, allow_none=True)  # delivery attempts made
 
 
 class HandoverSchema(Schema):
@@ -95,6 +107,7 @@ class HandoverSchema(Schema):
     to_office_id = fields.String(required=True)
     at = fields.AwareDateTime(required=True)
     by = fields.String(required=True)
+    received_by = fields.String(load_default=None, allow_none=True)  # who signed on receipt
     timing = fields.String(load_default=None, allow_none=True)
 
 
@@ -124,11 +137,40 @@ WORKFLOW_EVENTS = (
     "dossier_extended",
     "result_returned",
     "result_sent_by_post",
+    "result_delivered_by_post",
+    "result_returned_from_post",
     "result_handed_over",
     "dossier_due_soon",
     "dossier_overdue",
 )
 
+
+class ShipmentEventSchema(Schema):
+    """What postal tells the world about a result travelling home; no personal data."""
+
+    shipment_id = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    status = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    attempt = fields.Integer(load_default=0)
+    detail = fields.String(load_default="")
+    fee_vnd = fields.Integer(load_default=None, allow_none=True)
+    handover = fields.Nested(PostalHandoverSchema, load_default=None, allow_none=True)
+
+
+# Carrier status -> the postal event it causes ("requested" is announced once the tracking
+# number is known, whichever of our request or the carrier's callback brings it first).
+SHIPMENT_EVENT_OF = {
+    "requested": "shipment_requested",
+    "picked_up": "shipment_picked_up",
+    "in_transit": "shipment_in_transit",
+    "failed_attempt": "delivery_failed",
+    "delivered": "shipment_delivered",
+    "returned": "shipment_returned",
+    "cancelled": "shipment_cancelled",
+}
+
 INTAKE_EVENTS = {"dossier_received": DossierReceivedSchema()}
 ROUTING_EVENTS = {name: WorkflowEventSchema() for name in WORKFLOW_EVENTS}
 TRANSFERS = {"dossier_transfer": TransferSchema()}
+POSTAL_EVENTS = {name: ShipmentEventSchema() for name in SHIPMENT_EVENT_OF.values()}

@@ -10,7 +10,10 @@ case $role in
   intake|routing|postal|notification|gateway)
     exec nameko run --config deploy/config.yml "services.$role.service" "$@" ;;
   carrier)
-    exec python -m services.postal.carrier_simulator "$@" ;;
+    # the carrier simulator (compose profile "simulator"): callbacks go to the gateway
+    exec python -m services.carrier.simulator --host 0.0.0.0 --port "${LT_CARRIER_PORT:-8090}" \
+      --callback-url "${LT_PUBLIC_URL:-http://gateway:8000}/api/callbacks/postal" \
+      --secret "$LT_CARRIER_SECRET" "$@" ;;
   ""|-h|--help)
     echo "usage: lienthong-entrypoint intake|routing|postal|notification|gateway|carrier" >&2
     exit 64 ;;

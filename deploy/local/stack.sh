@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack without Docker: RabbitMQ, a MongoDB-wire server (mongod or FerretDB), Kannel with
-# fakesmsc, and the five services as `nameko run` processes. Data, logs and pid files live under
+# fakesmsc, the carrier simulator, and the five services as `nameko run` processes. Data, logs and pid files live under
 # $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up` wrote.
 #
 #   stack.sh install                 install what is missing (Debian packages, FerretDB, venv)
@@ -256,6 +256,16 @@ start_bearerbox() { # also brings the SMS gateway back after a fault test: smsbo
 
 stop_kannel() { stop_pid smsbox; stop_pid fakesmsc; stop_pid bearerbox; }
 
+# --- the postal carrier (a simulator standing in for the public post's API) ----------------
+start_carrier() {
+  start_bg carrier "$LOGS/carrier.log" "$LT_VENV/bin/python" -m services.carrier.simulator \
+    --port "$LT_CARRIER_PORT" --callback-url "$LT_PUBLIC_URL/api/callbacks/postal" \
+    --secret "$LT_CARRIER_SECRET" --pickup-delay "$LT_CARRIER_PICKUP_DELAY" \
+    --delivery-delay "$LT_CARRIER_DELIVERY_DELAY" --fail-rate "$LT_CARRIER_FAIL_RATE"
+  wait_http carrier "$LT_CARRIER_URL/health" 30
+  say "carrier simulator on $LT_CARRIER_URL (callbacks to $LT_PUBLIC_URL/api/callbacks/postal)"
+}
+
 # --- services ------------------------------------------------------------------------------
 service_start() { # name[:instance]
   local name=${1%%:*} n=1 port
@@ -276,12 +286,13 @@ cmd_services_up() {
 all_names() { # every pid file, services first, infrastructure last
   local f names=()
   for f in "$PIDS"/*.pid; do [ -e "$f" ] && names+=("$(basename "$f" .pid)"); done
-  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc' || true
+  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier' || true
 }
 
 cmd_down() {
   local n
   for n in $(all_names); do stop_pid "$n"; done
+  stop_pid carrier
   stop_kannel
   stop_pid mongo
   stop_rabbitmq
@@ -301,8 +312,8 @@ cmd_status() {
 
 case ${1:-} in
   install) cmd_install ;;
-  infra-up) cmd_install; start_rabbitmq; start_mongo; start_kannel ;;
-  up) cmd_install; start_rabbitmq; start_mongo; start_kannel; cmd_services_up ;;
+  infra-up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier ;;
+  up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; cmd_services_up ;;
   services-up) shift; cmd_services_up "$@" ;;
   services-down) for n in $(all_names); do stop_pid "$n"; done ;;
   service-start) service_start "$2" ;;

@@ -8,9 +8,10 @@
 A background thread advances each shipment: requested → picked_up (after the pick-up delay, by
 a postal worker) → in_transit → delivered after the delivery delay, or failed_attempt when a
 random draw is below the fail rate; a failed attempt is retried after the delivery delay, up to
-max-attempts, then the shipment is returned to the sender office. A receiver name containing
-``[fail:N]`` makes the first N attempts of that shipment fail, whatever the fail rate, so tests
-can script outcomes. A shipment can be cancelled only while it is still requested.
+max-attempts (or the request's own max_attempts), then the shipment is returned to the sender
+office. A request repeating an earlier reference gets the earlier shipment back. A receiver
+name containing ``[fail:N]`` makes the first N attempts of that shipment fail, whatever the fail
+rate, so tests can script outcomes. A shipment can be cancelled only while it is still requested.
 
 Every status change is POSTed to the callback URL (StatusCallbackSchema body, signed in the
 X-Carrier-Signature header by services.common.signing), in order, by one sender thread; a
@@ -107,9 +108,13 @@ class Carrier:
 
     # -- API operations ------------------------------------------------------------------
 
-    def create(self, request: dict) -> dict:
+    def create(self, request: dict) -> tuple[dict, bool]:
+        """(shipment, created): a repeated reference gets the shipment it already has."""
         match = FAIL_TAG.search(request["receiver_name"])
         with self.lock:
+            for existing in self.shipments.values():
+                if existing.request["reference"] == request["reference"]:
+                    return self._dump(existing), False
             tracking = self._new_tracking_number()
             shipment = Shipment(
                 tracking_number=tracking,
@@ -120,7 +125,7 @@ class Carrier:
             )
             self.shipments[tracking] = shipment
             self._record(shipment, "requested", "shipment requested by the sender office", None)
-            return self._dump(shipment)
+            return self._dump(shipment), True
 
     def get(self, tracking: str) -> dict | None:
         with self.lock:
@@ -157,9 +162,8 @@ class Carrier:
             self._record(shipment, "in_transit", "in transit to the receiver", worker)
             shipment.due = now + self.config.delivery_delay
         elif shipment.status in ("in_transit", "failed_attempt"):
-            if shipment.status == "failed_attempt" and (
-                shipment.attempts >= self.config.max_attempts
-            ):
+            max_attempts = shipment.request.get("max_attempts") or self.config.max_attempts
+            if shipment.status == "failed_attempt" and shipment.attempts >= max_attempts:
                 self._record(shipment, "returned", "returned to the sender office", worker)
                 return
             shipment.attempts += 1
@@ -177,9 +181,20 @@ class Carrier:
         return self.rng.random() < self.config.fail_rate
 
     def _record(self, shipment: Shipment, status: str, detail: str, by: str | None) -> None:
-        at = _now()
+        at, event_id = _now(), uuid.uuid4().hex
         shipment.status = status
-        shipment.events.append({"at": at, "status": status, "detail": detail, "by": by})
+        receiver = shipment.receiver_name if status == "delivered" else None
+        shipment.events.append(
+            {
+                "event_id": event_id,
+                "at": at,
+                "status": status,
+                "detail": detail,
+                "by": by,
+                "attempt": shipment.attempts,
+                "receiver_name": receiver,
+            }
+        )
         callback = {
             "tracking_number": shipment.tracking_number,
             "reference": shipment.request["reference"],
@@ -187,8 +202,9 @@ class Carrier:
             "at": at,
             "attempt": shipment.attempts,
             "detail": detail,
-            "receiver_name": shipment.receiver_name if status == "delivered" else None,
-            "event_id": uuid.uuid4().hex,
+            "receiver_name": receiver,
+            "event_id": event_id,
+            "by": by,
         }
         self.outbox.put(StatusCallbackSchema().dump(callback))
 
@@ -245,6 +261,10 @@ class Carrier:
                 with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT) as response:
                     if 200 <= response.status < 300:
                         return True
+            except urllib.error.HTTPError as exc:
+                if exc.code == 409:  # the receiver had applied it already: final
+                    return True
+                log.warning("callback %s refused: %s", payload["event_id"], exc)
             except (urllib.error.URLError, OSError) as exc:
                 log.warning("callback %s failed: %s", payload["event_id"], exc)
         log.warning("callback %s dropped after retries", payload["event_id"])
@@ -296,7 +316,8 @@ def make_app(carrier: Carrier):
                 shipment_request = ShipmentRequestSchema().load(data)
             except ValidationError as exc:
                 return _error(422, "invalid_request", exc.messages)
-            return _json(carrier.create(shipment_request), 201)
+            shipment, created = carrier.create(shipment_request)
+            return _json(shipment, 201 if created else 200)
         tracking = args["tracking"]
         if endpoint == "get":
             shipment = carrier.get(tracking)

@@ -50,14 +50,19 @@ def _depth(value, level=0) -> int:
     return level
 
 
-def read_json(request) -> dict:
-    """The request body as a JSON object, or ApiError 400/413."""
+def read_raw(request) -> bytes:
+    """The request body as bytes, or ApiError 413 when it is over MAX_BODY_BYTES."""
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
+    return raw
+
+
+def parse_json(raw: bytes) -> dict:
+    """A JSON object, or ApiError 400."""
     try:
         data = json.loads(raw or b"null")
     except (ValueError, RecursionError):
@@ -67,6 +72,11 @@ def read_json(request) -> dict:
     if _depth(data) > MAX_JSON_DEPTH:
         raise ApiError(400, "too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     return data
+
+
+def read_json(request) -> dict:
+    """The request body as a JSON object, or ApiError 400/413."""
+    return parse_json(read_raw(request))
 
 
 def api(handler):

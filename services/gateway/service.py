@@ -2,17 +2,28 @@
 intake, routing and notification over RPC; it keeps no dossier state of its own."""
 
 import re
+import time
 from dataclasses import asdict
 
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
+from contracts.carrier import SIGNATURE_HEADER
 from contracts.codes import is_valid_code
 from contracts.lifecycle import LEADER
 from contracts.offices import UnknownOffice, load_offices
 from contracts.procedures import load_procedures
 from services.common.rpc import TimedRpcProxy
-from services.common.web import ApiError, api, health_response, json_response, read_json
+from services.common.signing import BadSignature, verify
+from services.common.web import (
+    ApiError,
+    api,
+    health_response,
+    json_response,
+    parse_json,
+    read_json,
+    read_raw,
+)
 from services.gateway.store import GatewayStore
 from services.gateway.timeline import merge_timeline
 
@@ -27,6 +38,7 @@ class GatewayService:
     intake = TimedRpcProxy("intake")
     routing = TimedRpcProxy("routing")
     notification = TimedRpcProxy("notification")
+    postal = TimedRpcProxy("postal")
 
     def _officer(self, request) -> dict:
         match = _BEARER.match(request.headers.get("Authorization", ""))
@@ -79,8 +91,9 @@ class GatewayService:
         dossier = self.routing.get_dossier(self._code(code))
         self._may_read(officer, dossier)
         messages = self.notification.messages(code)
-        dossier["sms"] = messages
-        dossier["timeline"] = merge_timeline(dossier["history"], messages)
+        shipments = self.postal.shipments(code)
+        dossier["sms"], dossier["shipments"] = messages, shipments
+        dossier["timeline"] = merge_timeline(dossier["history"], messages, shipments)
         return json_response(dossier)
 
     @http("POST", "/api/dossiers/<string:code>/actions")
@@ -138,6 +151,30 @@ class GatewayService:
             raise ApiError(400, "bad_report", "id and a numeric type are required")
         self.notification.delivery_report(message_id, int(dlr_type))
         return json_response({"ok": True})
+
+    @http("POST", "/api/callbacks/postal")
+    @api
+    def postal_callback(self, request):
+        """The carrier's signed status callback: 200 applied; 409 applied before (a replay);
+        401 not signed with the shared secret, or signed too long ago. Nothing changes unless
+        200."""
+        raw = read_raw(request)
+        try:
+            verify(
+                self.config["CARRIER_SECRET"],
+                raw,
+                request.headers.get(SIGNATURE_HEADER),
+                time.time(),
+            )
+        except BadSignature as exc:
+            raise ApiError(
+                401, "bad_signature", f"not a callback from the carrier: {exc.reason}"
+            ) from None
+        if self.postal.carrier_callback(parse_json(raw)) == "duplicate":
+            raise ApiError(
+                409, "replayed_callback", "this event was applied before; nothing changed"
+            )
+        return json_response({"status": "applied"})
 
     @http("GET", "/healthz")
     def healthz(self, request):

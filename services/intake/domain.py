@@ -40,6 +40,13 @@ def check_request(body: dict, officer: dict, offices, procedures):
         steps = plan_route(procedure, office.id, offices)
     except RouteError as exc:
         raise InvalidInput("office_cannot_receive", str(exc)) from None
+    if request["channel"] == "post" and not request["postal_handover"]:
+        raise InvalidInput(
+            "postal_handover_required",
+            "a dossier that came by post needs its hand-over record: postal_handover.postal_worker",
+        )
+    if request["channel"] != "post" and request["postal_handover"]:
+        raise InvalidInput("postal_handover_unexpected", "postal_handover is for channel post")
     if request["not_accepted_reason"]:
         return request, procedure, office, steps  # refused at the counter: nothing more to check
     provided = {d["id"]: d["count"] for d in request["documents"]}
@@ -70,6 +77,13 @@ def check_request(body: dict, officer: dict, offices, procedures):
                 "unknown_commune", "the postal address names no known commune"
             ) from None
     return request, procedure, office, steps
+
+
+def _postal_handover(handover: dict | None, officer: dict, now: datetime) -> dict | None:
+    """The hand-over record of a dossier that came by post, signed by the receiving officer."""
+    if not handover:
+        return None
+    return {**handover, "officer": officer["name"], "at": handover["at"] or now}
 
 
 def build_receipt(request, procedure, office, steps, number: int, now: datetime, calendar, officer):
@@ -111,6 +125,7 @@ def build_receipt(request, procedure, office, steps, number: int, now: datetime,
         "appointment_at": dues[-1],
         "route": route,
         "received_by": officer["name"],
+        "postal_handover": _postal_handover(request["postal_handover"], officer, now),
         "status": "not_accepted" if request["not_accepted_reason"] else "received",
         "not_accepted_reason": request["not_accepted_reason"],
     }

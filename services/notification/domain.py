@@ -6,13 +6,15 @@ from contracts.offices import UnknownOffice
 from services.notification.phones import InvalidNumber, normalise_msisdn
 from services.notification.templates import format_datetime, render
 
-# Event (routing/intake) -> template id. Events not listed send no SMS.
+# Event (intake, routing or postal) -> template id. Events not listed send no SMS.
 TEMPLATE_OF = {
     "dossier_received": "received",
     "supplement_requested": "supplement_requested",
     "result_returned": "result_ready",
     "dossier_extended": "late",
-    "result_sent_by_post": "sent_by_post",
+    "shipment_requested": "sent_by_post",  # postal's: it carries the tracking number
+    "result_delivered_by_post": "delivered",
+    "result_returned_from_post": "returned_from_post",
 }
 RETRY_DELAYS = (5, 15, 60, 300, 900)  # seconds after each failed attempt; then failed for good
 SENDING_TIMEOUT = timedelta(minutes=10)  # a claim older than this lost its sender

@@ -12,7 +12,7 @@ from nameko.web.handlers import http
 
 from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message
-from contracts.events import INTAKE_EVENTS, ROUTING_EVENTS
+from contracts.events import INTAKE_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from contracts.offices import load_offices
 from services.common.clock import Clock
 from services.common.messaging import event_handler
@@ -152,8 +152,16 @@ class NotificationService:
     def on_dossier_extended(self, body):
         self._notify(body, ROUTING_EVENTS)
 
-    @event_handler("routing", "result_sent_by_post")
-    def on_result_sent_by_post(self, body):
+    @event_handler("postal", "shipment_requested")
+    def on_shipment_requested(self, body):
+        self._notify(body, POSTAL_EVENTS)
+
+    @event_handler("routing", "result_delivered_by_post")
+    def on_result_delivered_by_post(self, body):
+        self._notify(body, ROUTING_EVENTS)
+
+    @event_handler("routing", "result_returned_from_post")
+    def on_result_returned_from_post(self, body):
         self._notify(body, ROUTING_EVENTS)
 
     @timer(interval=2)

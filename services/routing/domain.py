@@ -58,7 +58,23 @@ def new_dossier(received: dict) -> dict:
                 "by": received["received_by"],
             }
         ],
-        "handovers": [],
+        "handovers": [_from_post(received)] if received.get("postal_handover") else [],
+    }
+
+
+POST = "post"  # the public postal service, on control-sheet rows
+
+
+def _from_post(received: dict) -> dict:
+    """The control sheet's first row for a dossier that came by post (channel 3)."""
+    handover = received["postal_handover"]
+    return {
+        "from_office_id": POST,
+        "to_office_id": received["office_id"],
+        "at": handover["at"],
+        "by": handover["postal_worker"],
+        "received_by": handover["officer"],
+        "timing": None,
     }
 
 
@@ -162,17 +178,26 @@ def authorise(d: dict, action: str, officer: dict) -> None:
         )
 
 
+def allowed_actions(d: dict, role: str) -> list[str]:
+    """The lifecycle's actions for this state and role; sending by post only to a citizen who
+    chose it (only they gave an address)."""
+    actions = lc.allowed_actions(d["state"], role)
+    if d["return_method"] != "post":
+        actions = [a for a in actions if a != lc.RETURN_RESULT]
+    return actions
+
+
 def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calendar) -> Decision:
     """Apply an officer's action; IllegalAction (409) if the state forbids it."""
     authorise(d, action, officer)
-    try:
-        new_state = lc.transition(d["state"], action, officer["role"])
-    except lc.IllegalTransition as exc:
+    allowed = allowed_actions(d, officer["role"])
+    if action not in allowed:
         raise IllegalAction(
             "illegal_transition",
             f"cannot {action} a dossier in state {d['state']}",
-            {"state": d["state"], "allowed_actions": list(exc.allowed)},
-        ) from None
+            {"state": d["state"], "allowed_actions": allowed},
+        )
+    new_state = lc.transition(d["state"], action, officer["role"])
     actor = {"name": officer["name"], "role": officer["role"], "office_id": officer["office_id"]}
     decision = Decision(changes={"state": new_state})
     handler = _ACTIONS.get(action)
@@ -308,6 +333,46 @@ _EVENT_OF = {
     "withdraw": "dossier_withdrawn",
     "hand_over": "result_handed_over",
     "return_result": "result_sent_by_post",
+}
+
+
+def on_shipment(d: dict, type_: str, shipment: dict, now: datetime) -> Decision:
+    """The post picked the result up (a control-sheet row signed by both sides), delivered it
+    (the dossier is returned) or brought it back (ready at the counter again)."""
+    decision = Decision()
+    if d["state"] != lc.RETURNING_BY_POST:
+        return decision  # a shipment of an earlier send, or news already applied
+    if type_ == "shipment_picked_up" and shipment.get("handover"):
+        handover = shipment["handover"]
+        decision.handovers.append(
+            {
+                "from_office_id": d["receiving_office_id"],
+                "to_office_id": POST,
+                "at": handover["at"],
+                "by": handover["officer"] or d["receiving_office_id"],
+                "received_by": handover["postal_worker"],
+                "timing": None,
+            }
+        )
+    elif type_ in _POST_OUTCOME:
+        action, event = _POST_OUTCOME[type_]
+        decision.changes["state"] = lc.transition(d["state"], action, lc.SYSTEM)
+        if decision.changes["state"] == lc.RETURNED:
+            decision.changes["returned_at"] = shipment["at"]
+        record_event(
+            d,
+            event,
+            now,
+            decision,
+            tracking_number=shipment["tracking_number"],
+            attempt=shipment["attempt"],
+        )
+    return decision
+
+
+_POST_OUTCOME = {
+    "shipment_delivered": (lc.POST_DELIVERED, "result_delivered_by_post"),
+    "shipment_returned": (lc.POST_RETURNED, "result_returned_from_post"),
 }
 
 

@@ -14,7 +14,13 @@ from contracts.api import ActionRequestSchema, OfficerSchema
 from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message, make_envelope
 from contracts.errors import InvalidInput, NotFoundError
-from contracts.events import INTAKE_EVENTS, TRANSFERS, TransferSchema, WorkflowEventSchema
+from contracts.events import (
+    INTAKE_EVENTS,
+    POSTAL_EVENTS,
+    TRANSFERS,
+    TransferSchema,
+    WorkflowEventSchema,
+)
 from contracts.offices import load_offices
 from services.common.clock import Clock
 from services.common.messaging import (
@@ -90,7 +96,7 @@ class RoutingService:
             now = self.clock.now()
             decision = decide(d, now)
             entries = outbox_entries(d, decision, now, correlation_id)
-            if not decision.changes and not entries:
+            if not (decision.changes or entries or decision.history or decision.handovers):
                 return d
             push = {"history": decision.history, "handovers": decision.handovers}
             try:
@@ -137,6 +143,27 @@ class RoutingService:
     @consume(queue=liaison_queue("province"))
     def on_province_transfer(self, body):
         self._arrive(body)
+
+    def _on_shipment(self, body):
+        envelope, shipment = load_message(body, POSTAL_EVENTS)
+        self._decide(
+            envelope["dossier_code"],
+            lambda d, now: domain.on_shipment(d, envelope["type"], shipment, now),
+            message_id=envelope["message_id"],
+            correlation_id=envelope["correlation_id"],
+        )
+
+    @event_handler("postal", "shipment_picked_up")
+    def on_shipment_picked_up(self, body):
+        self._on_shipment(body)
+
+    @event_handler("postal", "shipment_delivered")
+    def on_shipment_delivered(self, body):
+        self._on_shipment(body)
+
+    @event_handler("postal", "shipment_returned")
+    def on_shipment_returned(self, body):
+        self._on_shipment(body)
 
     @rpc
     def act(self, code: str, body: dict, officer: dict) -> dict:

@@ -1,7 +1,7 @@
 """How routing shows a dossier: due status, national status, the actions each role may take."""
 
 from contracts import lifecycle as lc
-from services.routing.domain import is_due_soon
+from services.routing.domain import allowed_actions, is_due_soon
 
 
 def due_status(d: dict, now, calendar) -> str:
@@ -38,8 +38,7 @@ def summary(d: dict, now, calendar) -> dict:
         "finished_at": d.get("finished_at"),
         "supplement_requests": d["supplement_requests"],
         "allowed_actions": {
-            role: lc.allowed_actions(d["state"], role)
-            for role in (lc.RECEIVER, lc.HANDLER, lc.LEADER)
+            role: allowed_actions(d, role) for role in (lc.RECEIVER, lc.HANDLER, lc.LEADER)
         },
     }
 

@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def call(base: str, method: str, path: str, body=None) -> tuple[int, dict]:
 
 def shipment_request(receiver_name: str = "Nguyễn Thị Lan", **overrides) -> dict:
     return {
-        "reference": "H01-240105-0001",
+        "reference": f"H01-240105-{uuid.uuid4().hex[:8]}",
         "sender_office_id": "H01",
         "receiver_name": receiver_name,
         "phone": "0912345678",
@@ -179,7 +180,28 @@ def test_delivered_on_first_attempt(carrier, receiver):
     assert polled["status"] == "delivered"
     assert polled["attempts"] == 1
     assert [e["status"] for e in polled["events"]] == statuses
+    assert [e["event_id"] for e in polled["events"]] == [c["event_id"] for c in callbacks]
     assert polled["events"][1]["by"]  # the postal worker who picked it up
+    assert callbacks[1]["by"] == polled["events"][1]["by"]
+
+
+def test_a_repeated_reference_gets_the_same_shipment(carrier, receiver):
+    request = shipment_request()
+    status, first = call(carrier, "POST", "/shipments", request)
+    assert status == 201
+    status, again = call(carrier, "POST", "/shipments", request)
+    assert status == 200
+    assert again["tracking_number"] == first["tracking_number"]
+    statuses = wait_for_statuses(receiver, first["tracking_number"], "delivered")
+    assert statuses.count("requested") == 1
+
+
+def test_the_request_sets_the_number_of_attempts(carrier, receiver):
+    request = shipment_request("Đỗ Văn Nam [fail:9]", max_attempts=1)
+    status, shipment = call(carrier, "POST", "/shipments", request)
+    assert status == 201
+    statuses = wait_for_statuses(receiver, shipment["tracking_number"], "returned")
+    assert statuses.count("failed_attempt") == 1
 
 
 def test_two_failed_attempts_then_delivered(carrier, receiver):

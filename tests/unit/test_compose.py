@@ -77,7 +77,7 @@ def test_start_order_of_the_application(services):
     for name in APP_ROLES - {"carrier"}:
         assert infra <= set(services[name]["depends_on"]), name
     assert "kannel" in services["notification"]["depends_on"]
-    assert "carrier" in services["postal"]["depends_on"]
+    assert services["carrier"]["profiles"] == ["simulator"]
     assert "depends_on" not in services["carrier"]
     assert services["rabbitmq-init"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
 
