@@ -66,5 +66,7 @@ def service_config(servers, tmp_path):
         "KANNEL_USERNAME": os.environ.get("LT_KANNEL_USERNAME", "lienthong"),
         "KANNEL_PASSWORD": os.environ.get("LT_KANNEL_PASSWORD", "lienthong-dev"),
         "SMS_SENDER": "MOTCUA",
+        "CARRIER_URL": os.environ.get("LT_CARRIER_URL", "http://127.0.0.1:8090"),
+        "CARRIER_SECRET": os.environ.get("LT_CARRIER_SECRET", "lienthong-dev-carrier"),
         "serializer": "json",
     }

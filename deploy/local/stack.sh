@@ -11,6 +11,7 @@
 #   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
 #   stack.sh kill NAME               kill -9 a process of the stack (for chaos tests)
+#   stack.sh carrier-restart         restart the carrier simulator (it forgets its shipments)
 #   stack.sh down | status | logs
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -259,11 +260,11 @@ stop_kannel() { stop_pid smsbox; stop_pid fakesmsc; stop_pid bearerbox; }
 # --- the postal carrier (a simulator standing in for the public post's API) ----------------
 start_carrier() {
   start_bg carrier "$LOGS/carrier.log" "$LT_VENV/bin/python" -m services.carrier.simulator \
-    --port "$LT_CARRIER_PORT" --callback-url "$LT_PUBLIC_URL/api/callbacks/postal" \
+    --port "$LT_CARRIER_PORT" --callback-url "$LT_CARRIER_CALLBACK_URL" \
     --secret "$LT_CARRIER_SECRET" --pickup-delay "$LT_CARRIER_PICKUP_DELAY" \
     --delivery-delay "$LT_CARRIER_DELIVERY_DELAY" --fail-rate "$LT_CARRIER_FAIL_RATE"
   wait_http carrier "$LT_CARRIER_URL/health" 30
-  say "carrier simulator on $LT_CARRIER_URL (callbacks to $LT_PUBLIC_URL/api/callbacks/postal)"
+  say "carrier simulator on $LT_CARRIER_URL (callbacks to $LT_CARRIER_CALLBACK_URL)"
 }
 
 # --- services ------------------------------------------------------------------------------
@@ -319,11 +320,12 @@ case ${1:-} in
   service-start) service_start "$2" ;;
   service-stop) stop_pid "${2/:/-}" ;;
   bearerbox-start) start_bearerbox ;;
+  carrier-restart) stop_pid carrier; start_carrier ;;
   bearerbox-stop) stop_pid bearerbox ;;
   rabbitmq-restart) stop_rabbitmq; start_rabbitmq ;;
   kill) [ -f "$PIDS/$2.pid" ] && kill -KILL -- "-$(cat "$PIDS/$2.pid")" 2>/dev/null; rm -f "$PIDS/$2.pid" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

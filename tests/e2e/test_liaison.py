@@ -208,7 +208,11 @@ def test_statistics_of_a_scripted_period(officers, stack_clock):
 
     codes = [receiver.receive("HT-03", channel=c)["code"] for c in ("counter",) * 3]
     codes += [receiver.receive("HT-03", channel="online")["code"]]
-    codes += [receiver.receive("HT-03", channel="post")["code"]]
+    codes += [
+        receiver.receive("HT-03", channel="post", postal_handover={"postal_worker": "Vũ Thị Hoa"})[
+            "code"
+        ]
+    ]
     refused_at_counter = receiver.receive("HT-03", not_accepted_reason="Thiếu giấy tờ tùy thân")
     assert refused_at_counter["status"] == "not_accepted"
     resolved, refused, withdrawn, suspended, pending = codes
