@@ -1,8 +1,9 @@
 """`make demo`: one whole journey over the HTTP API of a running stack, printed step by step.
 
 A citizen asks Vàm Láng town's counter (commune) for a construction permit, decided by Gò Công
-Đông district; the district accepts and resolves it; the result comes back to the counter and is
-handed over. The SMS the citizen got are read back from fakesmsc."""
+Đông district; the district accepts and resolves it; the result comes back to the counter, which
+sends it home by post (the carrier simulator picks it up and delivers it). The SMS the citizen got
+are read back from fakesmsc."""
 
 import os
 import subprocess
@@ -82,7 +83,8 @@ def main() -> int:
                 {"id": "giay_to_dat"},
                 {"id": "ban_ve_thiet_ke", "count": 2},
             ],
-            "return_method": "counter",
+            "return_method": "post",
+            "postal_address": {"line": "Ấp Giồng Cát, số 12", "commune_id": COMMUNE},
         },
     )
     code = receipt["code"]
@@ -107,16 +109,25 @@ def main() -> int:
         lambda: call("GET", f"/api/dossiers/{code}", receiver)["state"] == "ready_at_counter",
     )
     step("result ready at the commune counter (result_returned)")
-    wait_for("the result-ready SMS", lambda: len(read_received(FAKESMSC_LOG)) >= already + 2)
-    final = call("POST", f"/api/dossiers/{code}/actions", receiver, json={"action": "hand_over"})
-    step(f"handed over: state {final['state']} (national status {final['national_status']})")
+    call("POST", f"/api/dossiers/{code}/actions", receiver, json={"action": "return_result"})
+    step("the counter sends it home by post (return_result)")
+    final = wait_for(
+        "delivery by post",
+        lambda: (d := call("GET", f"/api/dossiers/{code}", receiver))["state"] == "returned" and d,
+    )
+    (shipment,) = final["shipments"]
+    step(
+        f"delivered by post: {shipment['tracking_number']} to {shipment['receiver_name']} "
+        f"(picked up by {shipment['handover']['postal_worker']}); state {final['state']} "
+        f"(national status {final['national_status']})"
+    )
+    wait_for("the delivered SMS", lambda: len(read_received(FAKESMSC_LOG)) >= already + 3)
 
     dossier = call("GET", f"/api/dossiers/{code}", receiver)
     print("\nTimeline:")
     for e in dossier["timeline"]:
-        print(
-            f"  {e['at']}  {e['kind']:<8} {e['type']:<22} {e.get('office_id') or e.get('to') or ''}"
-        )
+        where = e.get("office_id") or e.get("to") or e.get("tracking_number") or ""
+        print(f"  {e['at']}  {e['kind']:<8} {e['type']:<26} {where}")
     print("\nSMS as fakesmsc received them:")
     for sms in read_received(FAKESMSC_LOG)[already:]:
         print(f"  from {sms.sender} to {sms.to} [{sms.coding}]: {sms.text}")

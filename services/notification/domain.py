@@ -65,6 +65,8 @@ def compose(
     template_id = choices.get(event_type)
     if template_id is None or payload.get("status") == "not_accepted":
         return None
+    if event_type == "result_returned" and payload.get("return_method") == "post":
+        return None  # not "collect it at the counter": the "sent by post" SMS follows
     office_name = _office_name(offices, recipient["office_id"])
     context = {
         "office_name": office_name.removeprefix("Xã ")
@@ -72,7 +74,9 @@ def compose(
         .removeprefix("Phường "),
         "code": code,
         "track_url": f"{public_url}/track?code={code}",
-        "collect_at": "Bộ phận Một cửa",
+        "collect_at": "Bộ phận Một cửa"
+        if recipient.get("return_method") != "post" or event_type == "result_returned_from_post"
+        else "địa chỉ đã đăng ký, qua bưu điện",
     }
     when = payload.get("appointment_at")
     if when:
