@@ -124,15 +124,18 @@ class NotificationService:
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
             self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
             return
-        # a delivery report may have come first: never take "delivered" or "failed" back
+        # The gateway's answer is recorded at the time it came, not when sending began, so the
+        # history stays in order. A delivery report may have come first: never take
+        # "delivered" or "failed" back.
+        answered = self.clock.now()
         self.store.update(
             message_id,
-            now,
+            answered,
             "sent",
             ref,
             only_from=("sending", "sent"),
             attempts=message["attempts"] + 1,
-            sent_at=now,
+            sent_at=answered,
             gateway_refs=ref.split(","),
         )
 
