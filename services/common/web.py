@@ -3,6 +3,7 @@
 import functools
 import json
 import logging
+import math
 from datetime import date, datetime
 
 from kombu import Connection
@@ -10,6 +11,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from contracts.errors import DomainError
+from contracts.input_rules import UnsafeInput, check_document, check_query
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +57,38 @@ def read_raw(request) -> bytes:
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
-    raw = request.get_data(cache=False)
+    stream = request.stream
+    if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # werkzeug reads a body without Content-Length as empty; the server decodes the chunks
+        stream = request.environ["wsgi.input"]
+    raw = stream.read(MAX_BODY_BYTES + 1)  # never more than the limit, whatever the length said
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
     return raw
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as inf
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 def parse_json(raw: bytes) -> dict:
-    """A JSON object, or ApiError 400."""
+    """A JSON object within MAX_JSON_DEPTH that passes contracts.input_rules, or ApiError 400."""
     try:
-        data = json.loads(raw or b"null")
+        data = json.loads(raw or b"null", parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError):
         raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
     if _depth(data) > MAX_JSON_DEPTH:
         raise ApiError(400, "too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    check_document(data)
     return data
 
 
@@ -80,12 +98,16 @@ def read_json(request) -> dict:
 
 
 def api(handler):
-    """Wrap an http entrypoint: ApiError and schema errors become JSON errors, never a 500."""
+    """Wrap an http entrypoint: the query passes contracts.input_rules first; ApiError, refused
+    input and schema errors become JSON errors, never a 500."""
 
     @functools.wraps(handler)
     def wrapper(self, request, *args, **kwargs):
         try:
+            check_query(dict(request.args.lists()))
             return handler(self, request, *args, **kwargs)
+        except UnsafeInput as exc:
+            return error_response(400, exc.code, exc.message, at=exc.where)
         except (ApiError, DomainError) as exc:
             return error_response(exc.status, exc.code, exc.message, **exc.details)
         except ValidationError as exc:

@@ -9,7 +9,7 @@ from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
 from contracts.carrier import SIGNATURE_HEADER
-from contracts.codes import is_valid_code
+from contracts.codes import OFFICE_ID_PATTERN, is_valid_code
 from contracts.lifecycle import LEADER
 from contracts.offices import UnknownOffice, load_offices
 from contracts.procedures import load_procedures
@@ -28,6 +28,7 @@ from services.gateway.store import GatewayStore
 from services.gateway.timeline import merge_timeline
 
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
+_OFFICE_ID = re.compile(OFFICE_ID_PATTERN)
 
 
 class GatewayService:
@@ -111,6 +112,8 @@ class GatewayService:
     def _may_read_office(self, officer: dict, office_id: str):
         """The office, if the officer works there or leads an office above it; else 403/404."""
         offices = load_offices()
+        if not _OFFICE_ID.fullmatch(office_id):  # checked before any lookup
+            raise ApiError(404, "unknown_office", "no office with that id")
         try:
             office = offices.get(office_id)
         except UnknownOffice:
@@ -175,6 +178,13 @@ class GatewayService:
                 409, "replayed_callback", "this event was applied before; nothing changed"
             )
         return json_response({"status": "applied"})
+
+    @http("GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS", "/<path:anything>")
+    @api
+    def no_such_route(self, request, anything):
+        """Any other path or method: a JSON 404 rather than werkzeug's HTML page. Werkzeug tries
+        a path converter last, so every route above matches first."""
+        raise ApiError(404, "no_such_route", f"no {request.method} route at this path")
 
     @http("GET", "/healthz")
     def healthz(self, request):
