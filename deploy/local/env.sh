@@ -46,6 +46,8 @@ export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
 export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}
 
 FERRETDB_VERSION=v1.24.2
-FERRETDB_BIN=$LT_CACHE_DIR/ferretdb-$FERRETDB_VERSION-idindex/ferretdb
+# The build applies deploy/ferretdb/*: their hash names the binary, so a changed patch rebuilds.
+FERRETDB_PATCHES=$(cat "$ROOT"/deploy/ferretdb/* | sha256sum | cut -c1-10)
+FERRETDB_BIN=$LT_CACHE_DIR/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCHES/ferretdb
 RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 FAKESMSC_BIN=/usr/lib/kannel/test/fakesmsc

@@ -72,6 +72,10 @@ build_ferretdb() {
   local meta="$work/src/internal/backends/sqlite/metadata/metadata.go"
   sed -i -f "$ROOT/deploy/ferretdb/id-index.sed" "$meta"
   grep -q "IDColumn = DefaultColumn + \"->'_id'\"" "$meta" || die "the FerretDB _id index patch no longer applies"
+  # A second: _id string ranges ({"_id": {"$gte": a, "$lt": b}}) are read from that index, in _id
+  # order (id-range.patch); routing's read views are keyed so that each query is one such range.
+  (cd "$work/src" && patch -s -p1 <"$ROOT/deploy/ferretdb/id-range.patch") ||
+    die "the FerretDB _id range patch no longer applies"
   mkdir -p "$(dirname "$FERRETDB_BIN")"
   (cd "$work/src" && go build -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) || die "building FerretDB failed"
   mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"

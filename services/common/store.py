@@ -53,12 +53,18 @@ class Aggregates:
 
     The document that queries read (the projection) is rewritten after the claim; whoever finds it
     behind the journal rolls it forward. Outbox entries are written before the claim in their own
-    collection, tied to the claim by a token, and deleted once the broker confirmed them."""
+    collection, tied to the claim by a token, and deleted once the broker confirmed them.
 
-    def __init__(self, db, name: str):
+    `views`, if given, maps a document to its read-view documents ({collection: {_id: doc}}):
+    they are rewritten after each projection write, and again by whoever finds the projection
+    newer than the views it just wrote, so the last writer leaves them matching the projection."""
+
+    def __init__(self, db, name: str, views=None):
+        self.db = db
         self.collection = db[name]
         self.journal = db[f"{name}_journal"]
         self.outbox = db[f"{name}_outbox"]
+        self.views = views
 
     def get(self, _id: str) -> dict:
         doc = self.collection.find_one({"_id": _id})
@@ -66,7 +72,7 @@ class Aggregates:
         if rolled is None:
             raise NotFound(_id)
         if doc is None or rolled["version"] != doc["version"]:
-            rolled = self._project(rolled)
+            rolled = self._project(rolled, doc)
         return rolled
 
     def create(self, doc: dict, outbox: list[dict], message_id: str | None = None) -> Saved | None:
@@ -123,7 +129,7 @@ class Aggregates:
             if pending:
                 self.outbox.delete_one({"_id": pending["_id"]})
             raise Conflict(_id) from None
-        return Saved(self._project(apply_entry(doc, entry)), pending)
+        return Saved(self._project(apply_entry(doc, entry), doc), pending)
 
     def _roll_forward(self, _id: str, doc: dict | None) -> dict | None:
         version = doc["version"] if doc else 0
@@ -131,7 +137,32 @@ class Aggregates:
             doc, version = apply_entry(doc, entry), version + 1
         return doc
 
-    def _project(self, doc: dict) -> dict:
+    def _project(self, doc: dict, previous: dict | None) -> dict:
+        """Write `doc` (which follows `previous`) as the projection and its views."""
+        doc = self._write_projection(doc)
+        if self.views is None:
+            return doc
+        written = doc
+        while True:
+            self._write_views(previous, written)
+            current = self.collection.find_one({"_id": doc["_id"]})
+            if not current or current["version"] <= written["version"]:
+                return doc
+            previous, written = written, current
+
+    def _write_views(self, previous: dict | None, doc: dict) -> None:
+        """Make the views of `previous` those of `doc`: changed documents rewritten, gone ones
+        deleted."""
+        old = self.views(previous) if previous else {}
+        for name, entries in self.views(doc).items():
+            before = old.get(name, {})
+            for key, entry in entries.items():
+                if before.get(key) != entry:
+                    _upsert(self.db[name], {**entry, "_id": key})
+            for key in before.keys() - entries.keys():
+                self.db[name].delete_one({"_id": key})
+
+    def _write_projection(self, doc: dict) -> dict:
         """Write `doc` as the projection, then make sure no newer version was overwritten by it:
         the last writer to land always checks the journal after its own write."""
         _id = doc["_id"]
@@ -147,6 +178,15 @@ class Aggregates:
             current = self.collection.find_one({"_id": _id}, {"version": 1})
             if current and current["version"] >= doc["version"]:
                 return doc
+
+
+def _upsert(collection, doc: dict) -> None:
+    while True:
+        try:
+            collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+            return
+        except DuplicateKeyError:  # a concurrent upsert created it first: replace it now
+            continue
 
 
 def flush_outbox(aggregates: Aggregates, publisher, pending: dict | None) -> int:

@@ -1,48 +1,39 @@
-"""Routing's database: one versioned document per dossier with its history and control sheet."""
+"""Routing's database: one versioned document per dossier with its history and control sheet,
+and the read views (services/routing/indexes.py) its worklist, statistics and alerts read."""
 
-from contracts import lifecycle as lc
 from services.common.store import Aggregates, Database, MongoStore
+from services.routing import indexes
 
-ACTIVE_STATES = [lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED]
-OPEN_STATES = [s for s in lc.STATES if s not in lc.FINAL_STATES]
+WORKLIST_LIMIT = 200
 
 
 class RoutingRecords(Database):
     def __init__(self, db):
         super().__init__(db)
-        self.dossiers = Aggregates(db, "dossiers")
+        self.dossiers = Aggregates(db, "dossiers", views=indexes.entries)
 
-    def worklist(self, office_id: str, limit: int = 200) -> list[dict]:
-        """Dossiers at an office, soonest due first."""
-        cursor = self.dossiers.collection.find(
-            {"office_id": office_id, "at_office": True, "state": {"$in": OPEN_STATES}},
-            {"applied": 0, "history": 0, "handovers": 0},
+    def worklist(self, office_id: str, limit: int = WORKLIST_LIMIT) -> list[dict]:
+        """Open dossiers at an office, soonest due first (one index range, in key order)."""
+        cursor = self.db[indexes.WORKLIST].find(
+            {"_id": indexes.prefix_range(office_id)}, limit=limit
         )
-        return list(cursor.sort("current_due_at", 1).limit(limit))
+        return [indexes.as_dossier(e) for e in cursor]
 
     def in_route_of(self, office_id: str):
-        """Every dossier whose route passes through an office (its statistics' population)."""
-        return self.dossiers.collection.find(
-            {"route_office_ids": office_id}, {"applied": 0, "history": 0, "handovers": 0}
-        )
+        """Every dossier whose route passes through an office, with the fields its statistics
+        read."""
+        cursor = self.db[indexes.IN_ROUTE].find({"_id": indexes.prefix_range(office_id)})
+        return (indexes.as_dossier(e) for e in cursor)
 
     def due_candidates(self, horizon, limit: int = 500) -> list[dict]:
-        """Active dossiers whose current step falls due before `horizon`."""
-        cursor = self.dossiers.collection.find(
-            {"state": {"$in": ACTIVE_STATES}, "current_due_at": {"$lte": horizon}},
-            {"applied": 0, "history": 0, "handovers": 0},
-        )
-        return list(cursor.limit(limit))
+        """Active dossiers whose current step falls due before `horizon`, soonest first, that may
+        still raise an alert."""
+        cursor = self.db[indexes.DUE].find({"_id": indexes.due_range(horizon)}, limit=limit)
+        return [indexes.as_dossier(e) for e in cursor]
 
 
 class RoutingStore(MongoStore):
     database = "routing"
-
-    def create_indexes(self, db):
-        db.dossiers.create_index([("office_id", 1), ("at_office", 1), ("current_due_at", 1)])
-        db.dossiers.create_index([("state", 1), ("current_due_at", 1)])
-        db.dossiers.create_index([("receiving_office_id", 1), ("received_at", 1)])
-        db.dossiers.create_index([("route_office_ids", 1)])
 
     def get_dependency(self, worker_ctx):
         return RoutingRecords(self.db)

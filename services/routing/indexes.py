@@ -1,0 +1,80 @@
+"""Routing's read views: each question routing answers at scale is one `_id` range.
+
+FerretDB 1.24 (SQLite) only reads by `_id` from an index; the local build's id-range patch
+(deploy/ferretdb/id-range.patch) makes `{"_id": {"$gte": a, "$lt": b}}` an index range too,
+returned in `_id` order. So every view below is a collection whose `_id` is built to make each
+query one range, written by Aggregates whenever a dossier's projection is written:
+
+- worklist: `<office_id>|<due>|<code>` for each open dossier at its office; an office's worklist,
+  soonest due first, is the range of its prefix (a page of it is the first rows).
+- in_route: `<office_id>|<code>` for each office in the dossier's route, with the fields the
+  office's statistics need (services/routing/stats.py).
+- due: `<due>|<code>` for active, unpaused dossiers that may still raise an alert for their
+  current step; the due-alert timer reads the range up to its horizon.
+
+Keys use only characters the patch pushes down ([#-~]): office ids, codes, digits, `T`, `|`.
+No I/O here.
+"""
+
+from datetime import UTC, datetime
+
+from contracts import lifecycle as lc
+
+WORKLIST, IN_ROUTE, DUE = "worklist", "in_route", "due"
+OPEN_STATES = frozenset(s for s in lc.STATES if s not in lc.FINAL_STATES)
+ACTIVE_STATES = frozenset((lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED))
+STATS_FIELDS = (
+    "state",
+    "channel",
+    "received_at",
+    "appointment_at",
+    "finished_at",
+    "returned_at",
+    "paused_at",
+    "outcome",
+    "timing",
+)
+ALERT_FIELDS = ("step_index", "current_due_at", "paused_at", "due_soon_steps", "overdue_steps")
+HIDDEN = ("_id", "applied", "history", "handovers", "version")
+
+
+def sort_key(t: datetime) -> str:
+    """An instant as a fixed-width UTC string that sorts like the instant, to the millisecond
+    (what the database keeps: a key made before and after storing the instant is the same)."""
+    t = t.astimezone(UTC)
+    return f"{t:%Y%m%dT%H%M%S}{t.microsecond // 1000:03d}"
+
+
+def prefix_range(prefix: str) -> dict:
+    """Every `_id` that starts with `prefix|` ('}' follows '|')."""
+    return {"$gte": f"{prefix}|", "$lt": f"{prefix}}}"}
+
+
+def due_range(horizon: datetime) -> dict:
+    """Every due-view `_id` whose instant is at or before `horizon`."""
+    return {"$lt": f"{sort_key(horizon)}}}"}
+
+
+def entries(d: dict) -> dict[str, dict[str, dict]]:
+    """The view documents of one dossier: {collection: {_id: document}}."""
+    code = d["_id"]
+    views = {WORKLIST: {}, IN_ROUTE: {}, DUE: {}}
+    if d["at_office"] and d["state"] in OPEN_STATES:
+        key = f"{d['office_id']}|{sort_key(d['current_due_at'])}|{code}"
+        views[WORKLIST][key] = {"code": code, **{k: v for k, v in d.items() if k not in HIDDEN}}
+    stats_doc = {"code": code, **{k: d.get(k) for k in STATS_FIELDS}}
+    for office_id in d["route_office_ids"]:
+        views[IN_ROUTE][f"{office_id}|{code}"] = stats_doc
+    if (
+        d["state"] in ACTIVE_STATES
+        and not d.get("paused_at")
+        and d["step_index"] not in d["overdue_steps"]
+    ):
+        key = f"{sort_key(d['current_due_at'])}|{code}"
+        views[DUE][key] = {"code": code, **{k: d.get(k) for k in ALERT_FIELDS}}
+    return views
+
+
+def as_dossier(entry: dict) -> dict:
+    """A view document read back in the dossier's own shape (`_id` is the code)."""
+    return {**{k: v for k, v in entry.items() if k != "code"}, "_id": entry["code"]}
