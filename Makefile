@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e lint format up down officer dlq redrive
+        test-e2e lint format up down officer officers revoke-officer dlq redrive
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,7 +57,13 @@ redrive: ## send parked messages back to their queue: make redrive, or make redr
 	@$(ENV) $(PY) -W ignore -m services.ops.deadletters redrive $(if $(ID),--id "$(ID)")
 
 officer: ## issue an officer token: make officer OFFICE=X28720 ROLE=receiver NAME="Nguyễn Văn A"
-	@$(ENV) $(PY) -m services.gateway.officers issue --office "$(OFFICE)" --role "$(ROLE)" --name "$(NAME)"
+	@$(ENV) $(PY) -W ignore -m services.gateway.officers issue --office "$(OFFICE)" --role "$(ROLE)" --name "$(NAME)"
+
+officers: ## every officer token: id, office, role, name, issued, revoked
+	@$(ENV) $(PY) -W ignore -m services.gateway.officers list
+
+revoke-officer: ## revoke an officer token: make revoke-officer ID=<id from make officers>
+	@$(ENV) $(PY) -W ignore -m services.gateway.officers revoke "$(ID)"
 
 up: ## docker compose: the whole system in containers (needs a Docker engine and .env)
 	@test -f .env || { cp .env.example .env && echo "created .env from .env.example: change its secrets"; }

@@ -9,7 +9,7 @@ from contracts.events import (
     PostalAddressSchema,
     PostalHandoverSchema,
 )
-from contracts.lifecycle import ACTIONS, ROLES
+from contracts.lifecycle import ACTIONS, ROLES, STATES
 
 
 class ProvidedDocumentSchema(Schema):
@@ -62,3 +62,173 @@ class OfficerSchema(Schema):
         required=True, validate=validate.OneOf([r for r in ROLES if r != "system"])
     )
     office_id = fields.String(required=True)
+
+
+# ---- Responses (documented in the OpenAPI spec; the gateway's answers match them) ----------
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ErrorSchema(Schema):
+    """Every 4xx/5xx answer: {"error": {"code", "message", …details}}."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class PlannedStepOutSchema(Schema):
+    level = fields.String(required=True)
+    office_id = fields.String(required=True)
+    due_at = fields.DateTime(required=True)
+
+
+class ReceiveResponseSchema(Schema):
+    code = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["received", "not_accepted"]))
+    appointment_at = fields.DateTime(required=True)
+    route = fields.List(fields.Nested(PlannedStepOutSchema), required=True)
+    receipt_url = fields.String(required=True)
+    receipt = fields.Dict(required=True, metadata={"description": "the receipt (form 01)"})
+
+
+class ReceiptResponseSchema(Schema):
+    """The receipt (form 01) as the counter issued it: the only answer with personal data."""
+
+    code = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    office_id = fields.String(required=True)
+    channel = fields.String(required=True)
+    applicant = fields.Dict(required=True)
+    documents = fields.List(fields.Dict(), required=True)
+    return_method = fields.String(required=True)
+    postal_address = fields.Dict(allow_none=True)
+    received_at = fields.DateTime(required=True)
+    appointment_at = fields.DateTime(required=True)
+    route = fields.List(fields.Dict(), required=True)
+    received_by = fields.String(required=True)
+    postal_handover = fields.Dict(allow_none=True)
+    status = fields.String(required=True)
+    not_accepted_reason = fields.String(allow_none=True)
+    fee_vnd = fields.Integer(allow_none=True)
+
+
+class DossierSummarySchema(Schema):
+    """A dossier in a worklist, or the answer to an action."""
+
+    code = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    status_label = fields.String(required=True, metadata={"description": "the state in Vietnamese"})
+    national_status = fields.Integer(required=True)
+    office_id = fields.String(required=True)
+    at_office = fields.Boolean(required=True)
+    receiving_office_id = fields.String(required=True)
+    channel = fields.String(required=True)
+    return_method = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+    appointment_at = fields.DateTime(required=True)
+    current_due_at = fields.DateTime(required=True)
+    due_status = fields.String(
+        required=True,
+        metadata={"description": "on_time, due_soon, overdue; when finished: early/on_time/late"},
+    )
+    timing = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    supplement_requests = fields.Integer(required=True)
+    allowed_actions = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "what each role may do in this state, wherever it works"},
+    )
+
+
+class TimelineEntrySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["workflow", "sms", "postal"]))
+    at = fields.DateTime(required=True)
+    type = fields.String(required=True)
+
+
+class DossierSchema(DossierSummarySchema):
+    """GET /api/dossiers/{code}: the whole dossier; `actions` are what the caller may do now."""
+
+    route = fields.List(fields.Dict(), required=True)
+    step_index = fields.Integer(required=True)
+    history = fields.List(fields.Dict(), required=True)
+    control_sheet = fields.List(fields.Dict(), required=True)
+    actions = fields.List(fields.String(validate=validate.OneOf(ACTIONS)), required=True)
+    sms = fields.List(fields.Dict(), required=True)
+    shipments = fields.List(fields.Dict(), required=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
+
+
+class WorklistSchema(Schema):
+    office_id = fields.String(required=True)
+    dossiers = fields.List(fields.Nested(DossierSummarySchema), required=True)
+
+
+class StatsSchema(Schema):
+    office_id = fields.String(required=True)
+    from_ = fields.DateTime(required=True, data_key="from")
+    to = fields.DateTime(required=True)
+    as_of = fields.DateTime(required=True)
+    received = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    not_accepted = fields.Integer(required=True)
+    resolved = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    refused = fields.Integer(required=True)
+    stopped = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+    pending = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    suspended_for_supplement = fields.Integer(required=True)
+    returned = fields.Integer(required=True)
+    on_time_rate = fields.Float(required=True, allow_none=True)
+
+
+class MeSchema(OfficerSchema):
+    """GET /api/me: who the token belongs to."""
+
+    office_name = fields.String(required=True)
+
+
+class ProceduresSchema(Schema):
+    procedures = fields.List(fields.Dict(), required=True)
+
+
+class OfficesSchema(Schema):
+    offices = fields.List(fields.Dict(), required=True)
+
+
+class OkSchema(Schema):
+    ok = fields.Boolean(required=True)
+
+
+class CallbackAppliedSchema(Schema):
+    status = fields.String(required=True)
+
+
+class TrackStepSchema(Schema):
+    level = fields.String(required=True)
+    office_name = fields.String(required=True)
+    due_at = fields.DateTime(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["done", "current", "pending"]))
+
+
+class TrackSchema(Schema):
+    """GET /api/track/{code}: what a citizen may see; no personal data."""
+
+    code = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "in Vietnamese"})
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    national_status = fields.Integer(required=True)
+    received_at = fields.DateTime(required=True)
+    appointment_at = fields.DateTime(required=True)
+    returned_at = fields.DateTime(allow_none=True)
+    return_method = fields.String(required=True)
+    steps = fields.List(fields.Nested(TrackStepSchema), required=True)

@@ -1,18 +1,22 @@
 """The gateway nameko service: the JSON API under /api. It authenticates officers, then asks
 intake, routing and notification over RPC; it keeps no dossier state of its own."""
 
+import contextlib
 import re
 import time
 from dataclasses import asdict
+from datetime import date
 
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 from nameko.web.handlers import http
 
 from contracts.carrier import SIGNATURE_HEADER
-from contracts.codes import OFFICE_ID_PATTERN, is_valid_code
-from contracts.lifecycle import LEADER
-from contracts.offices import UnknownOffice, load_offices
+from contracts.codes import is_valid_code
+from contracts.errors import NotFoundError
+from contracts.offices import load_offices
 from contracts.procedures import load_procedures
+from services.common.clock import now
 from services.common.rpc import TimedRpcProxy
 from services.common.signing import BadSignature, verify
 from services.common.web import (
@@ -24,17 +28,31 @@ from services.common.web import (
     read_json,
     read_raw,
 )
-from services.gateway.store import GatewayStore
+from services.gateway import access
+from services.gateway.openapi import openapi_spec
+from services.gateway.store import GatewayStore, TrackLimiter
 from services.gateway.timeline import merge_timeline
+from services.gateway.tracking import PHONE_DIGITS, citizen_view, client_address, phone_matches
 
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
-_OFFICE_ID = re.compile(OFFICE_ID_PATTERN)
+
+
+def _day(value: str, name: str) -> str:
+    """A YYYY-MM-DD day from 2000 to 2100 (ISO), else ApiError 422."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, "invalid_period", f"{name} must be a date YYYY-MM-DD") from None
+    if not 2000 <= day.year <= 2100:
+        raise ApiError(422, "invalid_period", f"{name} must be a day from 2000 to 2100")
+    return day.isoformat()
 
 
 class GatewayService:
     name = "gateway"
 
     officers = GatewayStore()
+    track_failures = TrackLimiter()
     config = Config()
     intake = TimedRpcProxy("intake")
     routing = TimedRpcProxy("routing")
@@ -53,18 +71,6 @@ class GatewayService:
         if not is_valid_code(code):
             raise ApiError(404, "unknown_dossier", "no dossier with that code")
         return code
-
-    @staticmethod
-    def _may_read(officer: dict, dossier: dict) -> None:
-        offices = load_offices()
-        mine = officer["office_id"]
-        if mine in (dossier["office_id"], dossier["receiving_office_id"]) or any(
-            step["office_id"] == mine for step in dossier["route"]
-        ):
-            return
-        if officer["role"] == LEADER and offices.is_within(dossier["receiving_office_id"], mine):
-            return
-        raise ApiError(403, "not_your_office", "this dossier is not at your office")
 
     @http("POST", "/api/dossiers")
     @api
@@ -89,13 +95,35 @@ class GatewayService:
     @api
     def get_dossier(self, request, code):
         officer = self._officer(request)
-        dossier = self.routing.get_dossier(self._code(code))
-        self._may_read(officer, dossier)
+        dossier = self.routing.get_dossier(self._code(code), officer)
+        access.check_dossier(officer, dossier, load_offices())
         messages = self.notification.messages(code)
         shipments = self.postal.shipments(code)
         dossier["sms"], dossier["shipments"] = messages, shipments
         dossier["timeline"] = merge_timeline(dossier["history"], messages, shipments)
         return json_response(dossier)
+
+    @http("GET", "/api/dossiers/<string:code>/receipt")
+    @api
+    def receipt(self, request, code):
+        """The receipt (form 01): the applicant's personal data, for officers who may read."""
+        officer = self._officer(request)
+        dossier = self.routing.get_dossier(self._code(code))
+        access.check_dossier(officer, dossier, load_offices())
+        return json_response(self.intake.get_receipt(code))
+
+    @http("GET", "/api/me")
+    @api
+    def me(self, request):
+        officer = self._officer(request)
+        return json_response(
+            {**officer, "office_name": load_offices().get(officer["office_id"]).name}
+        )
+
+    @http("GET", "/api/openapi.json")
+    @api
+    def openapi(self, request):
+        return json_response(openapi_spec())
 
     @http("POST", "/api/dossiers/<string:code>/actions")
     @api
@@ -106,23 +134,8 @@ class GatewayService:
     @http("GET", "/api/offices/<string:office_id>/worklist")
     @api
     def worklist(self, request, office_id):
-        office = self._may_read_office(self._officer(request), office_id)
+        office = access.check_office(self._officer(request), office_id, load_offices())
         return json_response({"office_id": office.id, "dossiers": self.routing.worklist(office.id)})
-
-    def _may_read_office(self, officer: dict, office_id: str):
-        """The office, if the officer works there or leads an office above it; else 403/404."""
-        offices = load_offices()
-        if not _OFFICE_ID.fullmatch(office_id):  # checked before any lookup
-            raise ApiError(404, "unknown_office", "no office with that id")
-        try:
-            office = offices.get(office_id)
-        except UnknownOffice:
-            raise ApiError(404, "unknown_office", "no office with that id") from None
-        if officer["office_id"] != office.id and not (
-            officer["role"] == LEADER and offices.is_within(office.id, officer["office_id"])
-        ):
-            raise ApiError(403, "not_your_office", "you may read your own office only")
-        return office
 
     @http("GET", "/api/stats")
     @api
@@ -132,8 +145,45 @@ class GatewayService:
         args = request.args
         if not all(args.get(k) for k in ("office", "from", "to")):
             raise ApiError(400, "missing_parameters", "office, from and to are required")
-        office = self._may_read_office(officer, args["office"])
-        return json_response(self.routing.stats(office.id, args["from"], args["to"]))
+        office = access.check_office(officer, args["office"], load_offices())
+        start, end = _day(args["from"], "from"), _day(args["to"], "to")
+        return json_response(self.routing.stats(office.id, start, end))
+
+    @http("GET", "/api/track/<string:code>")
+    @api
+    def track(self, request, code):
+        """The citizen's view. An unknown code and wrong digits are the same 404 and count as
+        a failed lookup; after TrackLimiter.LIMIT of them in its WINDOW a client gets 429."""
+        phone = request.args.get("phone", "")
+        if not PHONE_DIGITS.match(phone):
+            raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
+        trusted = {a.strip() for a in str(self.config.get("TRUSTED_PROXIES") or "").split(",")}
+        client = client_address(
+            request.remote_addr, request.headers.get("X-Forwarded-For"), trusted - {""}
+        )
+        limiter, at = self.track_failures, now()
+        if limiter.count(client, at) >= limiter.limit:
+            minutes = int(limiter.window.total_seconds() // 60)
+            raise ApiError(
+                429, "too_many_lookups", f"too many failed lookups; try again in {minutes} minutes"
+            )
+        receipt = None
+        if is_valid_code(code):
+            with contextlib.suppress(NotFoundError):
+                receipt = self.intake.get_receipt(code)
+        if receipt is None or not phone_matches(receipt, phone):
+            limiter.record(client, at)
+            raise ApiError(404, "not_found", "no dossier with that code and phone number")
+        try:
+            dossier = self.routing.get_dossier(code)
+        except NotFoundError:
+            dossier = None  # routing has not seen it yet
+        offices = load_offices()
+        return json_response(citizen_view(receipt, dossier, lambda o: offices.get(o).name))
+
+    @timer(interval=60)
+    def forget_track_failures(self):
+        self.track_failures.forget_before(now() - self.track_failures.window)
 
     @http("GET", "/api/catalog/procedures")
     @api

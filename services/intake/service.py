@@ -6,11 +6,12 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 
 from contracts.calendar import WorkingCalendar
+from contracts.errors import NotFoundError
 from contracts.offices import load_offices
 from contracts.procedures import load_procedures
 from services.common.clock import Clock
 from services.common.messaging import OutboxPublisher, event_entry
-from services.common.store import flush_outbox, sweep_outbox
+from services.common.store import NotFound, flush_outbox, sweep_outbox
 from services.common.web import health_response
 from services.intake import domain
 from services.intake.store import IntakeStore
@@ -44,7 +45,10 @@ class IntakeService:
 
     @rpc
     def get_receipt(self, code: str) -> dict:
-        doc = self.store.receipts.get(code)
+        try:
+            doc = self.store.receipts.get(code)
+        except NotFound:
+            raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
         doc.pop("applied", None)
         doc["code"] = doc.pop("_id")
         return doc

@@ -12,10 +12,12 @@ from nameko.web.handlers import http
 
 from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message
+from contracts.errors import NotFoundError
 from contracts.events import INTAKE_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from contracts.offices import load_offices
 from services.common.clock import Clock
 from services.common.messaging import event_handler
+from services.common.store import NotFound
 from services.common.web import health_response
 from services.notification import domain
 from services.notification.gateways import make_gateway
@@ -218,9 +220,16 @@ class NotificationService:
         if status is None:
             return False
         earlier = ("sending", "sent") if status == "sent" else ("sending", "sent", "queued")
-        return self.store.update(
-            message_id, self.clock.now(), status, f"kannel dlr type {dlr_type}", only_from=earlier
-        )
+        try:
+            return self.store.update(
+                message_id,
+                self.clock.now(),
+                status,
+                f"kannel dlr type {dlr_type}",
+                only_from=earlier,
+            )
+        except NotFound:
+            raise NotFoundError("unknown_message", f"no SMS {message_id}") from None
 
     @rpc
     def messages(self, code: str) -> list[dict]:

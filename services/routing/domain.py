@@ -187,6 +187,18 @@ def allowed_actions(d: dict, role: str) -> list[str]:
     return actions
 
 
+def actions_for(d: dict, officer: dict) -> list[str]:
+    """The actions this officer may take on the dossier now: state, role and office."""
+    out = []
+    for action in allowed_actions(d, officer["role"]):
+        try:
+            authorise(d, action, officer)
+        except Forbidden:
+            continue
+        out.append(action)
+    return out
+
+
 def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calendar) -> Decision:
     """Apply an officer's action; IllegalAction (409) if the state forbids it."""
     authorise(d, action, officer)

@@ -183,12 +183,15 @@ class RoutingService:
         return views.summary(d, self.clock.now(), calendar)
 
     @rpc
-    def get_dossier(self, code: str) -> dict:
+    def get_dossier(self, code: str, officer: dict | None = None) -> dict:
+        """The whole dossier; with an officer, `actions` lists what they may do now."""
         try:
             d = self.store.dossiers.get(code)
         except NotFound:
             raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
-        return views.full(d, self.clock.now(), WorkingCalendar())
+        full = views.full(d, self.clock.now(), WorkingCalendar())
+        full["actions"] = domain.actions_for(d, officer) if officer else []
+        return full
 
     @rpc
     def worklist(self, office_id: str) -> list[dict]:

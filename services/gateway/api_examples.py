@@ -1,0 +1,181 @@
+"""Examples shown in the OpenAPI document: one request and one answer per endpoint."""
+
+CODE = "X28720-261203-0007"
+
+APPLICANT = {"name": "Nguyễn Văn An", "phone": "0912345678", "address": "Ấp 1, Vàm Láng"}
+
+RECEIVE_REQUEST = {
+    "procedure_code": "XD-01",
+    "channel": "counter",
+    "applicant": APPLICANT,
+    "documents": [{"id": "don-de-nghi", "count": 1}, {"id": "ban-ve", "count": 2}],
+    "return_method": "counter",
+}
+
+ROUTE = [
+    {"level": "commune", "office_id": "X28720", "due_at": "2026-12-04T10:00:00+07:00"},
+    {"level": "district", "office_id": "H824", "due_at": "2026-12-17T10:00:00+07:00"},
+]
+
+RECEIPT = {
+    "code": CODE,
+    "procedure_code": "XD-01",
+    "procedure_name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+    "office_id": "X28720",
+    "channel": "counter",
+    "applicant": {**APPLICANT, "id_number": None},
+    "documents": [{"id": "don-de-nghi", "form": "original", "count": 1}],
+    "return_method": "counter",
+    "postal_address": None,
+    "received_at": "2026-12-03T09:12:00+07:00",
+    "appointment_at": "2026-12-17T10:00:00+07:00",
+    "route": [{"index": 0, **ROUTE[0], "duration_amount": 1, "duration_unit": "days"}],
+    "received_by": "Trần Thị Bình",
+    "postal_handover": None,
+    "status": "received",
+    "not_accepted_reason": None,
+    "fee_vnd": 75000,
+}
+
+RECEIVE_RESPONSE = {
+    "code": CODE,
+    "status": "received",
+    "appointment_at": "2026-12-17T10:00:00+07:00",
+    "route": ROUTE,
+    "receipt_url": f"/api/dossiers/{CODE}",
+    "receipt": RECEIPT,
+}
+
+SUMMARY = {
+    "code": CODE,
+    "procedure_code": "XD-01",
+    "procedure_name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+    "state": "in_process",
+    "status_label": "Đang giải quyết",
+    "national_status": 4,
+    "office_id": "H824",
+    "at_office": True,
+    "receiving_office_id": "X28720",
+    "channel": "counter",
+    "return_method": "counter",
+    "received_at": "2026-12-03T09:12:00+07:00",
+    "appointment_at": "2026-12-17T10:00:00+07:00",
+    "current_due_at": "2026-12-17T10:00:00+07:00",
+    "due_status": "on_time",
+    "timing": None,
+    "outcome": None,
+    "returned_at": None,
+    "finished_at": None,
+    "supplement_requests": 0,
+    "allowed_actions": {
+        "receiver": ["withdraw"],
+        "handler": ["request_supplement", "resolve", "refuse", "extend"],
+        "leader": ["request_supplement", "resolve", "refuse", "extend", "stop"],
+    },
+}
+
+DOSSIER = {
+    **SUMMARY,
+    "route": ROUTE,
+    "step_index": 1,
+    "history": [{"at": "2026-12-03T02:12:00+00:00", "type": "dossier_received"}],
+    "control_sheet": [],
+    "actions": ["request_supplement", "resolve", "refuse", "extend"],
+    "sms": [],
+    "shipments": [],
+    "timeline": [
+        {"kind": "workflow", "at": "2026-12-03T02:12:00+00:00", "type": "dossier_received"},
+        {
+            "kind": "sms",
+            "at": "2026-12-03T02:12:05+00:00",
+            "type": "sms_delivered",
+            "status": "delivered",
+            "template_id": "dossier_received",
+            "to": "091****678",
+        },
+    ],
+}
+
+ACTION_REQUEST = {"action": "resolve", "note": "Đủ điều kiện cấp phép"}
+
+WORKLIST = {"office_id": "H824", "dossiers": [SUMMARY]}
+
+STATS = {
+    "office_id": "H824",
+    "from": "2026-11-01T00:00:00+07:00",
+    "to": "2026-12-01T00:00:00+07:00",
+    "as_of": "2026-12-01T00:00:00+07:00",
+    "received": {"counter": 12, "post": 1, "online": 0, "carried_over": 3, "total": 16},
+    "not_accepted": 1,
+    "resolved": {"early": 4, "on_time": 6, "late": 1, "total": 11},
+    "refused": 1,
+    "stopped": 0,
+    "withdrawn": 1,
+    "pending": {"within_deadline": 2, "past_deadline": 1},
+    "suspended_for_supplement": 0,
+    "returned": 9,
+    "on_time_rate": 0.9091,
+}
+
+ME = {
+    "name": "Trần Thị Bình",
+    "role": "receiver",
+    "office_id": "X28720",
+    "office_name": "Thị trấn Vàm Láng",
+}
+
+TRACK = {
+    "code": CODE,
+    "procedure_name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+    "status": "Đang giải quyết",
+    "state": "in_process",
+    "national_status": 4,
+    "received_at": "2026-12-03T09:12:00+07:00",
+    "appointment_at": "2026-12-17T10:00:00+07:00",
+    "returned_at": None,
+    "return_method": "counter",
+    "steps": [
+        {
+            "level": "commune",
+            "office_name": "Thị trấn Vàm Láng",
+            "due_at": "2026-12-04T10:00:00+07:00",
+            "status": "done",
+        },
+        {
+            "level": "district",
+            "office_name": "Huyện Gò Công Đông",
+            "due_at": "2026-12-17T10:00:00+07:00",
+            "status": "current",
+        },
+    ],
+}
+
+PROCEDURES = {
+    "procedures": [
+        {
+            "code": "HT-01",
+            "name": "Đăng ký khai sinh",
+            "documents": [{"id": "to-khai", "required": True}],
+        }
+    ]
+}
+
+OFFICES = {
+    "offices": [
+        {"id": "H824", "name": "Huyện Gò Công Đông", "level": "district", "parent_id": "T82"}
+    ]
+}
+
+POSTAL_CALLBACK = {
+    "tracking_number": "EL123456789VN",
+    "reference": f"{CODE}:1",
+    "status": "delivered",
+    "at": "2026-12-18T03:00:00+00:00",
+    "attempt": 1,
+    "detail": "",
+    "receiver_name": "Nguyễn Văn An",
+    "event_id": "evt-0001",
+    "by": "Bưu tá Lê Văn C",
+}
+
+ERROR = {"error": {"code": "not_your_office", "message": "this dossier is not at your office"}}

@@ -1,0 +1,261 @@
+"""The OpenAPI 3 document of the gateway's JSON API, built with apispec from the marshmallow
+schemas in contracts/ (served at /api/openapi.json). OPERATIONS is the list of endpoints; a unit
+test checks that every /api route of the gateway is in it."""
+
+from functools import cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from contracts import api as schemas
+from contracts.carrier import SIGNATURE_HEADER, StatusCallbackSchema
+from services.gateway import api_examples as ex
+
+_CODE = {
+    "name": "code",
+    "in": "path",
+    "required": True,
+    "description": "dossier code {office}-{yyMMdd}-{NNNN}",
+    "schema": {"type": "string"},
+    "example": ex.CODE,
+}
+_BEARER = [{"officer": []}]
+
+
+def _json(schema, example, description="OK") -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema, "example": example}},
+    }
+
+
+def _query(name: str, description: str, example, required=True, pattern=None) -> dict:
+    schema = {"type": "string"}
+    if pattern:
+        schema["pattern"] = pattern
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+        "example": example,
+    }
+
+
+# (path, method, operation)
+OPERATIONS: list[tuple[str, str, dict]] = [
+    (
+        "/api/dossiers",
+        "post",
+        {
+            "summary": "Receive a dossier at the caller's counter (form 01); with "
+            "not_accepted_reason the counter refuses it (form 03)",
+            "security": _BEARER,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": schemas.ReceiveRequestSchema,
+                        "example": ex.RECEIVE_REQUEST,
+                    }
+                },
+            },
+            "responses": {"201": _json(schemas.ReceiveResponseSchema, ex.RECEIVE_RESPONSE)},
+        },
+    ),
+    (
+        "/api/dossiers/{code}",
+        "get",
+        {
+            "summary": "The whole dossier: timeline (workflow, SMS, postal), control sheet, "
+            "and the actions the caller may take now",
+            "security": _BEARER,
+            "parameters": [_CODE],
+            "responses": {"200": _json(schemas.DossierSchema, ex.DOSSIER)},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/receipt",
+        "get",
+        {
+            "summary": "The receipt (form 01) as issued at the counter, applicant included",
+            "security": _BEARER,
+            "parameters": [_CODE],
+            "responses": {"200": _json(schemas.ReceiptResponseSchema, ex.RECEIPT)},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/actions",
+        "post",
+        {
+            "summary": "An officer's action; 409 if the state forbids it, 403 at another office",
+            "security": _BEARER,
+            "parameters": [_CODE],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": schemas.ActionRequestSchema,
+                        "example": ex.ACTION_REQUEST,
+                    }
+                },
+            },
+            "responses": {"200": _json(schemas.DossierSummarySchema, ex.SUMMARY)},
+        },
+    ),
+    (
+        "/api/offices/{office_id}/worklist",
+        "get",
+        {
+            "summary": "Dossiers at that office, with due status",
+            "security": _BEARER,
+            "parameters": [
+                {
+                    "name": "office_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "example": "H824",
+                }
+            ],
+            "responses": {"200": _json(schemas.WorklistSchema, ex.WORKLIST)},
+        },
+    ),
+    (
+        "/api/stats",
+        "get",
+        {
+            "summary": "Statistics of an office for a period of local days (both included)",
+            "security": _BEARER,
+            "parameters": [
+                _query("office", "office id", "H824"),
+                _query("from", "first day, YYYY-MM-DD", "2026-11-01"),
+                _query("to", "last day, YYYY-MM-DD", "2026-11-30"),
+            ],
+            "responses": {"200": _json(schemas.StatsSchema, ex.STATS)},
+        },
+    ),
+    (
+        "/api/me",
+        "get",
+        {
+            "summary": "The officer the bearer token belongs to",
+            "security": _BEARER,
+            "responses": {"200": _json(schemas.MeSchema, ex.ME)},
+        },
+    ),
+    (
+        "/api/track/{code}",
+        "get",
+        {
+            "summary": "The citizen's view of a dossier: status in Vietnamese, appointment, "
+            "steps; no personal data. 404 for an unknown code or wrong phone digits alike; "
+            "429 after too many failed lookups",
+            "parameters": [
+                _CODE,
+                _query("phone", "last four digits of the applicant's phone", "5678"),
+            ],
+            "responses": {"200": _json(schemas.TrackSchema, ex.TRACK)},
+        },
+    ),
+    (
+        "/api/catalog/procedures",
+        "get",
+        {
+            "summary": "The procedure catalog: documents, durations, route, fee",
+            "responses": {"200": _json(schemas.ProceduresSchema, ex.PROCEDURES)},
+        },
+    ),
+    (
+        "/api/catalog/offices",
+        "get",
+        {
+            "summary": "The office hierarchy",
+            "responses": {"200": _json(schemas.OfficesSchema, ex.OFFICES)},
+        },
+    ),
+    (
+        "/api/callbacks/sms",
+        "get",
+        {
+            "summary": "Kannel's delivery report for one SMS",
+            "parameters": [
+                _query("id", "the SMS message id", "X28720-261203-0007:dossier_received"),
+                _query("type", "Kannel DLR type (1 delivered, 2 failed, 8 sent, …)", "1"),
+            ],
+            "responses": {"200": _json(schemas.OkSchema, {"ok": True})},
+        },
+    ),
+    (
+        "/api/callbacks/postal",
+        "post",
+        {
+            "summary": "The carrier's signed status callback: 200 applied, 409 a replay, "
+            "401 a bad or stale signature",
+            "parameters": [
+                {
+                    "name": SIGNATURE_HEADER,
+                    "in": "header",
+                    "required": True,
+                    "description": "t=<unix time>,v1=<hex HMAC-SHA256 of 't.body'>",
+                    "schema": {"type": "string"},
+                    "example": "t=1764730800,v1=5f2b…",
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": StatusCallbackSchema,
+                        "example": ex.POSTAL_CALLBACK,
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(schemas.CallbackAppliedSchema, {"status": "applied"}),
+            },
+        },
+    ),
+    (
+        "/api/openapi.json",
+        "get",
+        {
+            "summary": "This document",
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        },
+    ),
+]
+
+
+@cache
+def openapi_spec() -> dict:
+    spec = APISpec(
+        title="lienthong gateway",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        info={
+            "description": "JSON API of the one-stop-shop liaison system. Errors are "
+            '{"error": {"code", "message", …}} with 4xx; officers send a bearer token.'
+        },
+        plugins=[MarshmallowPlugin()],
+    )
+    spec.components.security_scheme("officer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=schemas.ErrorSchema)
+    for path, method, operation in OPERATIONS:
+        responses = {
+            **operation["responses"],
+            "default": {
+                "description": "an error",
+                "content": {
+                    "application/json": {"schema": "Error", "example": ex.ERROR},
+                },
+            },
+        }
+        spec.path(path=path, operations={method: {**operation, "responses": responses}})
+    return spec.to_dict()

@@ -1,0 +1,163 @@
+"""The gateway's edges: its OpenAPI document, who may read and act where (403), unknown and
+revoked tokens (401), the citizen's tracking view and its limit on failures."""
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.e2e.conftest import BASE, eventually, issue_token
+
+pytestmark = pytest.mark.e2e
+
+
+def officers_cli(*args) -> str:
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "services.gateway.officers", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def journey(officers):
+    """A dossier received at Vàm Láng (X28720), waiting at Gò Công Đông district (H824)."""
+    receiver = officers("X28720", "receiver")
+    received = receiver.receive("XD-01", phone="0911222333")
+    handler = officers("H824", "handler")
+    handler.wait_in_worklist(received["code"])
+    return received["code"]
+
+
+def test_openapi_document_is_served():
+    r = requests.get(f"{BASE}/api/openapi.json", timeout=30)
+    assert r.status_code == 200
+    spec = r.json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/track/{code}" in spec["paths"]
+    assert spec["components"]["securitySchemes"]["officer"]["scheme"] == "bearer"
+
+
+def test_unknown_and_revoked_tokens_are_401():
+    name = f"Phạm Văn {secrets.token_hex(4)}"
+    token = issue_token("X28720", "receiver", name)
+    headers = {"Authorization": f"Bearer {token}"}
+    me = requests.get(f"{BASE}/api/me", headers=headers, timeout=30)
+    assert me.status_code == 200 and me.json()["office_id"] == "X28720"
+    unknown = {"Authorization": f"Bearer {secrets.token_urlsafe(32)}"}
+    assert requests.get(f"{BASE}/api/me", headers=unknown, timeout=30).status_code == 401
+    assert requests.get(f"{BASE}/api/me", timeout=30).status_code == 401
+
+    line = next(row for row in officers_cli("list").splitlines() if name in row)
+    assert line.split()[5] == "-"  # issued day and time, then not revoked
+    assert officers_cli("revoke", line.split()[0]).strip() == "revoked"
+    r = requests.get(f"{BASE}/api/me", headers=headers, timeout=30)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+    r = requests.get(f"{BASE}/api/offices/X28720/worklist", headers=headers, timeout=30)
+    assert r.status_code == 401
+
+
+def test_cross_office_reads_and_actions_are_403(journey, officers):
+    code = journey
+    other_commune = officers("X28702", "receiver")
+    other_district = officers("H872", "handler")
+    for officer in (other_commune, other_district):
+        for path in (f"/api/dossiers/{code}", f"/api/dossiers/{code}/receipt"):
+            r = officer.get(path)
+            assert r.status_code == 403, (officer.office, path, r.text)
+            assert r.json()["error"]["code"] == "not_your_office"
+        officer.act(code, "accept", expect=403)
+        officer.act(code, "withdraw", expect=403)
+    assert other_commune.get("/api/offices/X28720/worklist").status_code == 403
+    assert other_district.get("/api/offices/H824/worklist").status_code == 403
+    r = other_district.get(
+        "/api/stats", office="H824", **{"from": "2026-01-01", "to": "2026-01-31"}
+    )
+    assert r.status_code == 403
+    # the province's leader reads it, and acts on nothing that is not at the province
+    leader = officers("T82", "leader")
+    assert leader.dossier(code)["actions"] == []
+    leader.act(code, "accept", expect=403)
+    assert officers("T87", "leader").get(f"/api/dossiers/{code}").status_code == 403
+
+
+def test_each_officer_is_offered_what_they_may_do(journey, officers):
+    code = journey
+    handler = officers("H824", "handler")
+    assert handler.dossier(code)["actions"] == ["accept", "extend"]
+    receiver = officers("X28720", "receiver")
+    dossier = receiver.dossier(code)
+    assert dossier["actions"] == ["withdraw"]
+    assert dossier["allowed_actions"]["handler"] == ["accept", "extend"]
+    receipt = receiver.get(f"/api/dossiers/{code}/receipt").json()
+    assert receipt["applicant"]["phone"] == "0911222333"
+    assert receipt["code"] == code
+
+
+def test_bad_statistics_period_and_unknown_sms_report(officers):
+    leader = officers("H824", "leader")
+    for start, end in [("9999-01-01", "9999-12-31"), ("0001-01-01", "0001-01-02"), ("x", "y")]:
+        r = leader.get("/api/stats", office="H824", **{"from": start, "to": end})
+        assert r.status_code == 422, r.text
+    r = requests.get(f"{BASE}/api/callbacks/sms", params={"id": "nope", "type": "1"}, timeout=30)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_message"
+
+
+def track(code, phone, client):
+    return requests.get(
+        f"{BASE}/api/track/{code}",
+        params={"phone": phone},
+        headers={"X-Forwarded-For": client},
+        timeout=30,
+    )
+
+
+def test_citizen_tracking_shows_no_personal_data(journey):
+    code, client = journey, f"198.51.100.{secrets.randbelow(250)}"
+    r = track(code, "2333", client)
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["code"] == code
+    assert view["status"] == "Đã chuyển đến cơ quan giải quyết"
+    assert [s["status"] for s in view["steps"]] == ["done", "current"]
+    assert [s["office_name"] for s in view["steps"]] == ["Thị trấn Vàm Láng", "Huyện Gò Công Đông"]
+    text = r.text
+    assert "0911222333" not in text and "Nguyễn Văn An" not in text and "applicant" not in text
+    wrong = track(code, "9999", client)
+    unknown = track("X28720-990101-0001", "2333", client)
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()  # a wrong phone tells nothing about the code
+    assert track(code, "23", client).status_code == 422
+
+
+def test_failed_lookups_are_limited_per_client(journey):
+    code = journey
+    client = f"203.0.113.{secrets.randbelow(250)}"
+    other = f"192.0.2.{secrets.randbelow(250)}"
+    for n in range(10):
+        assert track(f"X28720-990101-{n:04d}", "1234", client).status_code == 404
+    r = track(code, "2333", client)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_lookups"
+    assert track(code, "2333", other).status_code == 200  # another client is not blocked
+
+
+def test_tracking_follows_the_dossier_to_its_result(officers):
+    receiver = officers("X28720", "receiver")
+    code = receiver.receive("XD-01", phone="0900000042")["code"]
+    handler = officers("H824", "handler")
+    handler.wait_in_worklist(code)
+    handler.act(code, "accept")
+    handler.act(code, "resolve")
+    receiver.wait_state(code, "ready_at_counter")
+    receiver.act(code, "hand_over")
+    client = f"198.18.0.{secrets.randbelow(250)}"
+    view = eventually(
+        lambda: (r := track(code, "0042", client).json()).get("state") == "returned" and r,
+        what="returned on the citizen page",
+    )
+    assert view["status"] == "Đã trả kết quả"
+    assert view["returned_at"] and all(s["status"] == "done" for s in view["steps"])

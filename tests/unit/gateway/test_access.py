@@ -1,0 +1,72 @@
+"""Who reads which dossier and office, and which actions an officer is offered."""
+
+import pytest
+
+from contracts import lifecycle as lc
+from contracts.offices import load_offices
+from services.common.web import ApiError
+from services.gateway import access
+from services.routing import domain
+
+OFFICES = load_offices()
+
+
+def officer(office_id, role=lc.HANDLER):
+    return {"name": "Cán bộ", "role": role, "office_id": office_id}
+
+
+def dossier(state=lc.IN_PROCESS, office_id="H824", at_office=True):
+    return {
+        "_id": "X28720-261203-0001",
+        "state": state,
+        "return_method": "counter",
+        "receiving_office_id": "X28720",
+        "office_id": office_id,
+        "at_office": at_office,
+        "route": [{"office_id": "X28720"}, {"office_id": "H824"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        (officer("X28720", lc.RECEIVER), True),  # the counter that received it
+        (officer("H824"), True),  # on its route
+        (officer("X28702", lc.RECEIVER), False),  # another commune of the same district
+        (officer("X28702", lc.LEADER), False),  # a leader of another commune
+        (officer("H872", lc.HANDLER), False),  # another district
+        (officer("T82", lc.HANDLER), False),  # the province, not a leader
+        (officer("T82", lc.LEADER), True),  # a leader of the province it is in
+        (officer("T87", lc.LEADER), False),  # a leader of another province
+    ],
+)
+def test_who_reads_a_dossier(who, allowed):
+    assert access.may_read_dossier(who, dossier(), OFFICES) is allowed
+    if not allowed:
+        with pytest.raises(ApiError) as exc:
+            access.check_dossier(who, dossier(), OFFICES)
+        assert exc.value.status == 403
+
+
+def test_who_reads_an_office():
+    assert access.check_office(officer("H824"), "H824", OFFICES).id == "H824"
+    assert access.check_office(officer("T82", lc.LEADER), "X28720", OFFICES).id == "X28720"
+    for who, office_id in [(officer("H824"), "X28720"), (officer("T82"), "H824")]:
+        with pytest.raises(ApiError) as exc:
+            access.check_office(who, office_id, OFFICES)
+        assert exc.value.status == 403
+    with pytest.raises(ApiError) as exc:
+        access.check_office(officer("H824"), "NOPE", OFFICES)
+    assert exc.value.status == 404
+
+
+def test_actions_offered_are_the_states_and_the_offices():
+    d = dossier()
+    assert domain.actions_for(d, officer("H824")) == domain.allowed_actions(d, lc.HANDLER)
+    assert "stop" in domain.actions_for(d, officer("H824", lc.LEADER))
+    assert domain.actions_for(d, officer("X28702")) == []  # another office
+    assert domain.actions_for(d, officer("X28720", lc.RECEIVER)) == [lc.WITHDRAW]  # counter
+    assert domain.actions_for(d, officer("X28702", lc.RECEIVER)) == []
+    ready = dossier(lc.READY_AT_COUNTER, office_id="X28720")
+    assert domain.actions_for(ready, officer("X28720", lc.RECEIVER)) == [lc.HAND_OVER]
+    assert domain.actions_for(ready, officer("H824")) == []
