@@ -1,4 +1,4 @@
-"""HTTP helpers for nameko's werkzeug entrypoints: JSON bodies, JSON errors, /healthz."""
+"""HTTP helpers for nameko's werkzeug entrypoints: JSON bodies, JSON errors."""
 
 import functools
 import json
@@ -6,7 +6,6 @@ import logging
 import math
 from datetime import date, datetime
 
-from kombu import Connection
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -119,20 +118,3 @@ def api(handler):
             return error_response(500, "internal", "an internal error occurred")
 
     return wrapper
-
-
-def broker_reachable(amqp_uri: str) -> bool:
-    try:
-        with Connection(amqp_uri, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1)
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-def health_response(amqp_uri: str, store) -> Response:
-    checks = {"broker": broker_reachable(amqp_uri), "database": store.ping()}
-    return json_response(
-        {"status": "ok" if all(checks.values()) else "degraded", "checks": checks},
-        200 if all(checks.values()) else 503,
-    )

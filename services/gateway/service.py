@@ -16,13 +16,13 @@ from contracts.codes import is_valid_code
 from contracts.errors import NotFoundError
 from contracts.offices import load_offices
 from contracts.procedures import load_procedures
+from services.common import observability
 from services.common.clock import now
 from services.common.rpc import TimedRpcProxy
 from services.common.signing import BadSignature, verify
 from services.common.web import (
     ApiError,
     api,
-    health_response,
     json_response,
     parse_json,
     read_json,
@@ -48,7 +48,7 @@ def _day(value: str, name: str) -> str:
     return day.isoformat()
 
 
-class GatewayService:
+class GatewayService(observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()
@@ -235,7 +235,3 @@ class GatewayService:
         """Any other path or method: a JSON 404 rather than werkzeug's HTML page. Werkzeug tries
         a path converter last, so every route above matches first."""
         raise ApiError(404, "no_such_route", f"no {request.method} route at this path")
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return health_response(self.config["AMQP_URI"], self.officers)

@@ -3,21 +3,20 @@
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 
 from contracts.calendar import WorkingCalendar
 from contracts.errors import NotFoundError
 from contracts.offices import load_offices
 from contracts.procedures import load_procedures
+from services.common import observability
 from services.common.clock import Clock
 from services.common.messaging import OutboxPublisher, event_entry
 from services.common.store import NotFound, flush_outbox, sweep_outbox
-from services.common.web import health_response
 from services.intake import domain
 from services.intake.store import IntakeStore
 
 
-class IntakeService:
+class IntakeService(observability.Observed):
     name = "intake"
 
     store = IntakeStore()
@@ -56,7 +55,3 @@ class IntakeService:
     @timer(interval=5)
     def sweep(self):
         sweep_outbox(self.store.receipts, self.outbox)
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return health_response(self.config["AMQP_URI"], self.store)

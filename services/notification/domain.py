@@ -1,5 +1,6 @@
 """Which SMS an event calls for, rendered for one recipient; the retry schedule; quiet hours."""
 
+import hashlib
 from datetime import datetime, time, timedelta
 
 from contracts.offices import UnknownOffice
@@ -86,6 +87,14 @@ def compose(
     context["reason"] = payload.get("reason") or ""
     context["tracking_number"] = payload.get("tracking_number") or ""
     return render(template_id, context)
+
+
+def message_id(event_id: str, msisdn: str | None) -> str:
+    """One SMS per (event, recipient): the event's id and a hash of the number, which must not
+    appear in ids (they travel in URLs, logs and the dossier's API)."""
+    if not msisdn:
+        return f"{event_id}:rejected"
+    return f"{event_id}:{hashlib.sha256(msisdn.encode()).hexdigest()[:16]}"
 
 
 def number_of(recipient: dict) -> tuple[str | None, str | None]:

@@ -8,17 +8,16 @@ from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 
 from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message
 from contracts.errors import NotFoundError
 from contracts.events import INTAKE_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from contracts.offices import load_offices
+from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import event_handler
 from services.common.store import NotFound
-from services.common.web import health_response
 from services.notification import domain
 from services.notification.gateways import make_gateway
 from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
@@ -44,8 +43,9 @@ class SmsGateway(DependencyProvider):
         return self
 
 
-class NotificationService:
+class NotificationService(observability.Observed):
     name = "notification"
+    gauges = (metrics.sms_by_status,)
 
     store = NotificationStore()
     sms = SmsGateway()
@@ -73,7 +73,7 @@ class NotificationService:
             return
         msisdn, rejection = domain.number_of(recipient)
         message = {
-            "_id": f"{envelope['message_id']}:{msisdn or 'rejected'}",
+            "_id": domain.message_id(envelope["message_id"], msisdn),
             "dossier_code": code,
             "event_type": envelope["type"],
             "event_id": envelope["message_id"],
@@ -241,7 +241,3 @@ class NotificationService:
             m.pop("version", None)
             out.append(m)
         return out
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return health_response(self.config["AMQP_URI"], self.store)

@@ -12,16 +12,15 @@ from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 
 from contracts.carrier import StatusCallbackSchema
 from contracts.envelope import load_message, make_envelope
 from contracts.errors import InvalidInput, NotFoundError
 from contracts.events import INTAKE_EVENTS, ROUTING_EVENTS, ShipmentEventSchema
+from services.common import observability
 from services.common.clock import Clock
 from services.common.messaging import OutboxPublisher, event_entry, event_handler
 from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
-from services.common.web import health_response
 from services.postal import domain
 from services.postal.carrier import CarrierClient, CarrierError
 from services.postal.store import PostalStore
@@ -41,7 +40,7 @@ class Carrier(DependencyProvider):
         return self
 
 
-class PostalService:
+class PostalService(observability.Observed):
     name = "postal"
 
     store = PostalStore()
@@ -168,7 +167,3 @@ class PostalService:
     @timer(interval=5)
     def sweep(self):
         sweep_outbox(self.store.shipments, self.outbox)
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return health_response(self.config["AMQP_URI"], self.store)

@@ -8,7 +8,6 @@ from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 
 from contracts.api import ActionRequestSchema, OfficerSchema
 from contracts.calendar import WorkingCalendar
@@ -22,6 +21,7 @@ from contracts.events import (
     WorkflowEventSchema,
 )
 from contracts.offices import load_offices
+from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import (
     LIAISON_EXCHANGE,
@@ -32,7 +32,6 @@ from services.common.messaging import (
     transfer_entry,
 )
 from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
-from services.common.web import health_response
 from services.routing import domain, stats, views
 from services.routing.store import RoutingStore
 
@@ -76,8 +75,9 @@ def outbox_entries(d: dict, decision: domain.Decision, now, correlation_id=None)
     return entries
 
 
-class RoutingService:
+class RoutingService(observability.Observed):
     name = "routing"
+    gauges = (metrics.dossiers_by_state, metrics.overdue_dossiers)
 
     store = RoutingStore()
     outbox = OutboxPublisher()
@@ -225,7 +225,3 @@ class RoutingService:
     @timer(interval=5)
     def sweep(self):
         sweep_outbox(self.store.dossiers, self.outbox)
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return health_response(self.config["AMQP_URI"], self.store)

@@ -1,0 +1,181 @@
+"""Prometheus metrics of one service process, served at /metrics on the process's own port.
+
+Counters and the latency histogram are updated by `services.common.observability` around every
+worker. The gauges (outbox backlog, dead-letter depth, SMS by status, dossiers by state, overdue
+dossiers) are read from the database and the broker by `Snapshot`, at most once per
+`METRICS_SNAPSHOT_SECONDS` (60 s by default) whatever the scrape rate, so that scrapes do not
+load FerretDB, whose filtered counts are full scans."""
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from kombu import Connection
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+from contracts import lifecycle as lc
+
+log = logging.getLogger(__name__)
+
+PREFIX = "lienthong"
+SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "rejected")
+
+GAUGES = {
+    "outbox_backlog": ("outbox entries not yet confirmed by the broker", ("service",)),
+    "dead_letter_depth": ("messages parked in the dead-letter queue", ("queue",)),
+    "sms_messages": ("SMS in the notification log by status", ("status",)),
+    "dossiers": ("dossiers by state", ("state",)),
+    "dossiers_overdue": ("active dossiers past their current step's due time", ()),
+    "metrics_snapshot_age_seconds": ("age of the gauge snapshot", ()),
+}
+"""Gauge name (without prefix) → (help, label names)."""
+
+SERIES = (
+    f"{PREFIX}_messages_handled_total",
+    f"{PREFIX}_messages_failed_total",
+    f"{PREFIX}_handler_seconds",
+    *(f"{PREFIX}_{name}" for name in GAUGES),
+)
+"""Every series name a service can expose (the dashboard may use only these)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    value: float
+
+
+def sample(name: str, value: float, **labels) -> Sample:
+    if name not in GAUGES:
+        raise KeyError(f"unknown gauge {name}")
+    return Sample(name, tuple(sorted(labels.items())), float(value))
+
+
+# --- what the gauges read --------------------------------------------------------------------
+def outbox_backlog(service: str, db) -> list[Sample]:
+    """Entries in every `*_outbox` collection of a service's database."""
+    total = sum(
+        db[name].estimated_document_count()
+        for name in db.list_collection_names()
+        if name.endswith("_outbox")
+    )
+    return [sample("outbox_backlog", total, service=service)]
+
+
+def dead_letter_depth(amqp_uri: str, queue: str) -> list[Sample]:
+    with Connection(amqp_uri, connect_timeout=2) as conn:
+        _, count, _ = conn.default_channel.queue_declare(queue, passive=True)
+    return [sample("dead_letter_depth", count, queue=queue)]
+
+
+def sms_by_status(db, now=None) -> list[Sample]:
+    counts = dict.fromkeys(SMS_STATUSES, 0)
+    for row in db.messages.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
+        counts[str(row["_id"])] = row["n"]
+    return [sample("sms_messages", n, status=s) for s, n in counts.items()]
+
+
+def dossiers_by_state(db, now=None) -> list[Sample]:
+    counts = dict.fromkeys(lc.STATES, 0)
+    for row in db.dossiers.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
+        counts[str(row["_id"])] = row["n"]
+    return [sample("dossiers", n, state=s) for s, n in counts.items()]
+
+
+def overdue_dossiers(db, now) -> list[Sample]:
+    active = [lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED]
+    n = db.dossiers.count_documents({"state": {"$in": active}, "current_due_at": {"$lt": now}})
+    return [sample("dossiers_overdue", n)]
+
+
+# --- the registry of one process -------------------------------------------------------------
+@dataclass
+class Snapshot:
+    """Gauge samples from `sources` (callables returning samples), refreshed when stale."""
+
+    sources: list[Callable[[], Iterable[Sample]]]
+    max_age: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _samples: list[Sample] = field(default_factory=list)
+    _taken: float | None = None
+
+    def samples(self) -> tuple[list[Sample], float]:
+        now = self.clock()
+        if self._taken is None or now - self._taken >= self.max_age:
+            fresh = []
+            for source in self.sources:
+                try:
+                    fresh.extend(source())
+                except Exception as exc:  # noqa: BLE001 — a gauge missing beats a failed scrape
+                    log.warning("metrics source %s failed: %s", _name(source), exc)
+            self._samples, self._taken = fresh, now
+        return self._samples, now - self._taken
+
+
+def _name(source) -> str:
+    return getattr(source, "__name__", None) or getattr(source, "func", source).__name__
+
+
+class _SnapshotCollector:
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        samples, age = self.snapshot.samples()
+        families = {}
+        for name, (doc, labels) in GAUGES.items():
+            families[name] = GaugeMetricFamily(f"{PREFIX}_{name}", doc, labels=list(labels))
+        for s in samples:
+            families[s.name].add_metric([v for _, v in s.labels], s.value)
+        families["metrics_snapshot_age_seconds"].add_metric([], age)
+        return [f for f in families.values() if f.samples]
+
+
+class ServiceMetrics:
+    """The counters, histogram and gauge snapshot of one service container."""
+
+    def __init__(self, service: str, snapshot: Snapshot):
+        self.service = service
+        disable_created_metrics()  # no *_created series: they only double what Prometheus stores
+        self.registry = CollectorRegistry()
+        self.handled = Counter(
+            f"{PREFIX}_messages_handled",
+            "messages handled without error, by message type",
+            ("service", "type"),
+            registry=self.registry,
+        )
+        self.failed = Counter(
+            f"{PREFIX}_messages_failed",
+            "messages whose handler raised (retried, then parked), by message type",
+            ("service", "type"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            f"{PREFIX}_handler_seconds",
+            "time in an entrypoint's handler",
+            ("service", "entrypoint"),
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.registry.register(_SnapshotCollector(snapshot))
+
+    def observe(self, entrypoint: str, seconds: float) -> None:
+        self.latency.labels(self.service, entrypoint).observe(seconds)
+
+    def count(self, message_type: str, failed: bool) -> None:
+        (self.failed if failed else self.handled).labels(self.service, message_type).inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,136 @@
+"""What operators see of the running stack: JSON log lines with the message's ids and no phone or
+ID number in clear, the Prometheus series each process exposes, a consumer on every work queue."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.common.messaging import DEAD_LETTER_QUEUE, RETRY_TIERS
+from services.common.metrics import SERIES
+from tests.e2e.conftest import BASE, eventually, required_documents
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGS = Path(os.environ.get("LT_STACK_DIR", ROOT / ".stack")) / "logs"
+PORT_BASE = int(os.environ.get("LT_SERVICE_PORT_BASE", "8000"))
+SERVICES = {"intake": 1, "routing": 2, "postal": 3, "notification": 4}
+RABBITMQ_API = os.environ.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
+RABBITMQ_AUTH = (
+    os.environ.get("LT_RABBITMQ_USER", "guest"),
+    os.environ.get("LT_RABBITMQ_PASSWORD", "guest"),
+)
+
+
+def service_url(name: str) -> str:
+    if name == "gateway":
+        return BASE
+    return f"http://127.0.0.1:{PORT_BASE + SERVICES[name]}"
+
+
+def log_lines(name: str) -> list[str]:
+    """The JSON lines of a process's log (not the warnings Python prints before logging starts)."""
+    text = (LOGS / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+    return [line for line in text.splitlines() if line.startswith("{")]
+
+
+def test_log_lines_carry_the_message_ids_and_mask_phone_and_id_numbers(officers):
+    receiver = officers("X28720", "receiver")
+    phone, id_number = "0987654321", "079123456789"
+    body = {
+        "procedure_code": "HT-03",
+        "applicant": {"name": "Trần Thị Bình", "phone": phone, "id_number": id_number},
+        "documents": required_documents("HT-03"),
+    }
+    r = receiver.post("/api/dossiers", body)
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    # A citizen's number typed where a dossier code goes reaches the access log.
+    for typed in (phone, id_number, "+84 987 654 321"):
+        assert receiver.get(f"/api/dossiers/{typed}").status_code == 404
+
+    def handled_receipt():
+        for line in log_lines("routing"):
+            entry = json.loads(line)
+            if entry["dossier_code"] == code and entry["event"].startswith("handled"):
+                return entry
+        return None
+
+    entry = eventually(handled_receipt, what=f"routing's log line about {code}")
+    assert entry["message_id"] and entry["correlation_id"]
+    eventually(
+        lambda: any(phone[-3:] in line and "*" in line for line in log_lines("gateway")),
+        what="the masked number in the gateway's access log",
+    )
+    for name in ("gateway", *SERVICES):
+        for line in log_lines(name):
+            entry = json.loads(line)
+            assert {"dossier_code", "message_id", "correlation_id"} <= entry.keys(), line
+            digits = re.sub(r"[ .\-+]", "", line)
+            assert phone[1:] not in digits and id_number not in digits, f"{name}: {line}"
+
+
+def test_every_process_exposes_its_series_and_health():
+    expected = {
+        "intake": {"outbox_backlog"},
+        "routing": {"outbox_backlog", "dossiers", "dossiers_overdue"},
+        "postal": {"outbox_backlog"},
+        "notification": {"sms_messages"},
+        "gateway": set(),
+    }
+    common = {"messages_handled", "messages_failed", "handler_seconds", "dead_letter_depth"}
+    for name, own in expected.items():
+        url = service_url(name)
+        r = requests.get(f"{url}/metrics", timeout=10)
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/plain")
+        families = {f.name for f in text_string_to_metric_families(r.text)}
+        wanted = {f"lienthong_{n}" for n in common | own}
+        assert wanted <= families, f"{name} lacks {wanted - families}"
+        assert families <= {s.removesuffix("_total") for s in SERIES}
+        health = requests.get(f"{url}/healthz", timeout=10)
+        assert health.status_code == 200
+        assert health.json()["checks"] == {"broker": True, "database": True}
+        assert requests.get(f"{url}/livez", timeout=10).status_code == 200
+
+
+def test_handled_messages_are_counted_by_type(officers):
+    def handled():
+        r = requests.get(f"{service_url('routing')}/metrics", timeout=10)
+        for family in text_string_to_metric_families(r.text):
+            for s in family.samples:
+                if s.name == "lienthong_messages_handled_total" and (
+                    s.labels["type"] == "dossier_received"
+                ):
+                    return s.value
+        return 0
+
+    before = handled()
+    officers("X28720", "receiver").receive("HT-03")
+    eventually(lambda: handled() > before, what="routing counting the receipt")
+
+
+def test_every_work_queue_of_the_broker_definitions_has_a_consumer():
+    definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    r = requests.get(f"{RABBITMQ_API}/queues", auth=RABBITMQ_AUTH, timeout=10)
+    assert r.status_code == 200, r.text
+    live = {q["name"]: q for q in r.json()}
+    for queue in definitions["queues"]:
+        name = queue["name"]
+        assert name in live, f"{name} is not declared on the broker"
+        if name in RETRY_TIERS:
+            # a retry tier: messages wait out their TTL, then dead-letter back to their queue
+            policy = live[name].get("effective_policy_definition") or {}
+            assert "message-ttl" in policy and policy.get("dead-letter-exchange") == ""
+            assert live[name]["consumers"] == 0
+        elif name == DEAD_LETTER_QUEUE:
+            assert live[name]["consumers"] == 0  # parked: `make dlq` lists, `make redrive` moves
+        else:
+            assert live[name]["consumers"] >= 1, f"nobody consumes {name}"
+    for name, queue in live.items():
+        if name.startswith(("evt-", "rpc-")):
+            assert queue["consumers"] >= 1, f"nobody consumes {name}"

@@ -1,0 +1,100 @@
+"""The metrics of one process: counters by message type, gauges from a cached snapshot."""
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.common import metrics, observability
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_the_snapshot_is_read_again_only_when_stale():
+    reads, clock = [], FakeClock()
+
+    def source():
+        reads.append(clock.t)
+        return [metrics.sample("dossiers_overdue", len(reads))]
+
+    snapshot = metrics.Snapshot([source], max_age=60, clock=clock)
+    assert snapshot.samples()[0][0].value == 1
+    clock.t = 59
+    samples, age = snapshot.samples()
+    assert (samples[0].value, age) == (1, 59)
+    clock.t = 60
+    assert snapshot.samples()[0][0].value == 2
+    assert reads == [0, 60]
+
+
+def test_a_failing_source_drops_its_gauges_not_the_scrape():
+    def broken():
+        raise ConnectionError("broker down")
+
+    snapshot = metrics.Snapshot([broken, lambda: [metrics.sample("dossiers_overdue", 3)]])
+    assert [s.value for s in snapshot.samples()[0]] == [3]
+
+
+def test_the_exposition_has_the_counters_histogram_and_gauges():
+    snapshot = metrics.Snapshot(
+        [
+            lambda: [metrics.sample("outbox_backlog", 2, service="routing")],
+            lambda: [metrics.sample("sms_messages", 5, status="delivered")],
+        ]
+    )
+    m = metrics.ServiceMetrics("routing", snapshot)
+    m.count("dossier_received", failed=False)
+    m.count("dossier_received", failed=False)
+    m.count("dossier_transfer", failed=True)
+    m.observe("on_dossier_received", 0.02)
+    families = {f.name: f for f in text_string_to_metric_families(m.exposition().decode())}
+    values = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in families.values()
+        for s in f.samples
+    }
+    assert (
+        values[
+            (
+                "lienthong_messages_handled_total",
+                (("service", "routing"), ("type", "dossier_received")),
+            )
+        ]
+        == 2
+    )
+    assert (
+        values[
+            (
+                "lienthong_messages_failed_total",
+                (("service", "routing"), ("type", "dossier_transfer")),
+            )
+        ]
+        == 1
+    )
+    assert values[("lienthong_outbox_backlog", (("service", "routing"),))] == 2
+    assert values[("lienthong_sms_messages", (("status", "delivered"),))] == 5
+    assert (
+        values[
+            (
+                "lienthong_handler_seconds_count",
+                (("entrypoint", "on_dossier_received"), ("service", "routing")),
+            )
+        ]
+        == 1
+    )
+    assert set(families) <= {n.removesuffix("_total") for n in metrics.SERIES}
+
+
+def test_ids_come_from_an_envelope_or_a_dossier_code_argument():
+    envelope = {"message_id": "m1", "correlation_id": "c1", "dossier_code": "X28720-261203-0001"}
+    assert observability.message_ids((envelope,), {}) == envelope
+    assert observability.message_ids(("X28720-261203-0001", {}), {}) == {
+        "dossier_code": "X28720-261203-0001"
+    }
+    assert observability.message_ids(("X28720",), {}) == {}
+    assert observability.message_ids((object(),), {"code": "X28720-261203-0002"}) == {
+        "dossier_code": "X28720-261203-0002"
+    }
