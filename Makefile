@@ -71,3 +71,14 @@ up: ## docker compose: the whole system in containers (needs a Docker engine and
 
 down: ## docker compose: stop the containers
 	docker compose --profile simulator down
+
+# --- operations: backups, Kubernetes manifests (issue 10) -------------------------------------
+.PHONY: backup restore
+
+backup: ## copy every service's database to .stack/backups/<UTC time> (or DIR=…), with a manifest
+	@$(ENV) $(PY) -W ignore -m services.ops.backup backup $(if $(DIR),--dir "$(DIR)")
+
+restore: ## stop the services, then load a backup: make restore [DIR=…] [DROP=1] (default: the latest)
+	@$(STACK) services-down
+	@$(ENV) $(PY) -W ignore -m services.ops.backup restore $(if $(DIR),--dir "$(DIR)") $(if $(DROP),--drop)
+	@echo "start the services again: make stack-up"

@@ -1,0 +1,50 @@
+"""`make backup`, then `make restore` on the local stack, brings back a dossier that was lost."""
+
+import os
+import subprocess
+
+import pytest
+from pymongo import MongoClient
+
+from tests.e2e.conftest import eventually, stack
+
+pytestmark = pytest.mark.e2e
+
+PREFIX = os.environ.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
+
+
+def make(*args: str) -> str:
+    out = subprocess.run(["make", "-s", *args], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_backup_then_restore_round_trips_a_dossier(officers, tmp_path):
+    receiver = officers("X28720", "receiver")
+    code = receiver.receive("HT-03")["code"]
+    before = receiver.wait_state(code, "awaiting_acceptance")
+    mongo = MongoClient(os.environ["LT_MONGO_URI"], serverSelectionTimeoutMS=5000)
+    routing = mongo[f"{PREFIX}routing"]
+    journal = list(routing.dossiers_journal.find({"aggregate": code}, sort=[("_id", 1)]))
+    projection = routing.dossiers.find_one({"_id": code})
+    assert journal and projection
+
+    target = tmp_path / "backup"
+    make("backup", f"DIR={target}")
+    assert (target / "manifest.json").is_file()
+
+    try:
+        # the dossier is lost: its projection and its journal are gone
+        stack("services-down")
+        routing.dossiers.delete_one({"_id": code})
+        routing.dossiers_journal.delete_many({"aggregate": code})
+        assert routing.dossiers.find_one({"_id": code}) is None
+        out = make("restore", f"DIR={target}")
+        assert "restored" in out
+        assert routing.dossiers.find_one({"_id": code}) == projection
+        restored = routing.dossiers_journal.find({"aggregate": code}, sort=[("_id", 1)])
+        assert list(restored) == journal
+    finally:
+        stack("services-up")
+    after = eventually(lambda: receiver.dossier(code), what=f"{code} served again")
+    assert (after["state"], after["history"]) == (before["state"], before["history"])
