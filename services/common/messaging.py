@@ -7,7 +7,7 @@ from kombu import Exchange
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler, get_event_exchange
 from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 
 from contracts.envelope import MAX_MESSAGE_BYTES, InvalidMessage
 
@@ -78,13 +78,39 @@ class OutboxPublisher(DependencyProvider):
         return self
 
 
+class ParkingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that a body kombu cannot decode (not UTF-8, not JSON, a
+    content type it does not accept) is parked with the reason instead of acked and lost."""
+
+    def on_decode_error(self, message, exc):
+        tag = message.delivery_info.get("consumer_tag")
+        for provider, consumer in list(self._consumers.items()):
+            if tag not in consumer._active_tags.values():
+                continue
+            if isinstance(provider, _ReliableMixin):
+                provider._dispose(message, f"undecodable: {exc}", park=True)
+                return
+            try:  # an RPC request nobody can read: nobody to answer either
+                park_message(self.amqp_uri, message, provider.queue.name, f"undecodable: {exc}")
+            except Exception:  # noqa: BLE001
+                log.exception("could not park an undecodable message; requeueing")
+                self.requeue_message(message)
+                return
+            self.ack_message(message)
+            return
+        super().on_decode_error(message, exc)
+
+
 class _ReliableMixin:
     """Failure handling shared by our event and queue consumers.
 
     nameko acks a message whose handler raised (requeue_on_error=False) and so loses it. Here a
     handler that raises InvalidMessage has its message parked at once with the reason; any other
-    error sends a copy through the retry delay queues (1 s, 5 s, 30 s), then parks it.
+    error sends a copy through the retry delay queues (1 s, 5 s, 30 s), then parks it. A body
+    that cannot even be decoded is parked by ParkingQueueConsumer.
     """
+
+    queue_consumer = ParkingQueueConsumer()
 
     def handle_message(self, body, message):
         if len(message.body) > MAX_MESSAGE_BYTES:
@@ -103,35 +129,53 @@ class _ReliableMixin:
             self._dispose(message, f"{type(exc).__name__}: {exc}", park=False)
 
     def _dispose(self, message, reason: str, park: bool):
-        headers = dict(message.headers or {})
-        attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         park = park or attempts > len(RETRY_TIERS)
-        headers.update(
-            {ATTEMPTS_HEADER: attempts, REASON_HEADER: reason[:500], ORIGIN_HEADER: self.queue.name}
-        )
         try:
-            publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True)
             if park:
-                exchange, routing_key = "", DEAD_LETTER_QUEUE
                 log.error("parked message from %s: %s", self.queue.name, reason)
+                exchange, routing_key = "", DEAD_LETTER_QUEUE
             else:
-                exchange, routing_key = RETRY_TIERS[attempts - 1], self.queue.name
                 log.warning("retry %d of message from %s: %s", attempts, self.queue.name, reason)
-            publisher.publish(
-                message.body,
-                exchange=exchange,
-                routing_key=routing_key,
-                headers=headers,
-                content_type=message.content_type,
-                content_encoding=message.content_encoding,
-                delivery_mode=2,
-                message_id=message.properties.get("message_id"),
+                exchange, routing_key = RETRY_TIERS[attempts - 1], self.queue.name
+            copy_message(
+                self.container.config["AMQP_URI"],
+                message,
+                exchange,
+                routing_key,
+                {
+                    ATTEMPTS_HEADER: attempts,
+                    REASON_HEADER: reason[:500],
+                    ORIGIN_HEADER: self.queue.name,
+                },
             )
         except Exception:  # noqa: BLE001 — broker trouble: give the message back rather than lose it
             log.exception("could not retry or park a message from %s; requeueing", self.queue.name)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+
+
+def copy_message(amqp_uri: str, message, exchange: str, routing_key: str, headers: dict) -> None:
+    """Publish a persistent copy of a received message with more headers, confirmed by the
+    broker (raises if not)."""
+    Publisher(amqp_uri, use_confirms=True).publish(
+        message.body,
+        exchange=exchange,
+        routing_key=routing_key,
+        headers={**(message.headers or {}), **headers},
+        content_type=message.content_type,
+        content_encoding=message.content_encoding,
+        delivery_mode=2,
+        message_id=message.properties.get("message_id"),
+    )
+
+
+def park_message(amqp_uri: str, message, origin: str, reason: str) -> None:
+    """Put a message no consumer can use into the dead-letter queue with the reason."""
+    log.error("parked message from %s: %s", origin, reason)
+    headers = {ATTEMPTS_HEADER: 1, REASON_HEADER: reason[:500], ORIGIN_HEADER: origin}
+    copy_message(amqp_uri, message, "", DEAD_LETTER_QUEUE, headers)
 
 
 class ReliableEventHandler(_ReliableMixin, EventHandler):

@@ -1,7 +1,6 @@
 """The intake nameko service: thin entrypoints over domain.py and the store."""
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.calendar import WorkingCalendar
@@ -11,6 +10,7 @@ from contracts.procedures import load_procedures
 from services.common import observability
 from services.common.clock import Clock
 from services.common.messaging import OutboxPublisher, event_entry
+from services.common.rpc import rpc
 from services.common.store import NotFound, flush_outbox, sweep_outbox
 from services.intake import domain
 from services.intake.store import IntakeStore

@@ -6,7 +6,6 @@ from collections import deque
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.calendar import WorkingCalendar
@@ -17,6 +16,7 @@ from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import event_handler
+from services.common.rpc import rpc
 from services.common.store import NotFound
 from services.notification import domain
 from services.notification.gateways import make_gateway

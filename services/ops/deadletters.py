@@ -22,13 +22,18 @@ from services.common.messaging import (
 )
 
 
-def _summary(body: bytes, limit: int = 120) -> str:
+def _summary(body, limit: int = 120) -> str:
+    """What a parked message is about; any body at all (kombu gives text or bytes)."""
     try:
         envelope = json.loads(body)
+    except ValueError:
+        envelope = None
+    if isinstance(envelope, dict):
         return f"{envelope.get('type')} {envelope.get('dossier_code')}"
-    except (ValueError, AttributeError):
-        text = body[:limit].decode("utf-8", "replace")
-        return f"(not an envelope) {text!r}"
+    text = body[:limit]
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"(not an envelope) {text!r}"
 
 
 def list_parked(conn: Connection, out=sys.stdout) -> int:

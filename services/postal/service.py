@@ -10,7 +10,6 @@ from datetime import timedelta
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.carrier import StatusCallbackSchema
@@ -20,6 +19,7 @@ from contracts.events import INTAKE_EVENTS, ROUTING_EVENTS, ShipmentEventSchema
 from services.common import observability
 from services.common.clock import Clock
 from services.common.messaging import OutboxPublisher, event_entry, event_handler
+from services.common.rpc import rpc
 from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
 from services.postal import domain
 from services.postal.carrier import CarrierClient, CarrierError

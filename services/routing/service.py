@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from kombu import Queue
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.api import ActionRequestSchema, OfficerSchema
@@ -31,6 +30,7 @@ from services.common.messaging import (
     event_handler,
     transfer_entry,
 )
+from services.common.rpc import rpc
 from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
 from services.routing import domain, stats, views
 from services.routing.store import RoutingStore
