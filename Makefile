@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e lint format up down officer officers revoke-officer dlq redrive
+        test-e2e lint format up down officer officers revoke-officer dlq redrive bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,11 +31,11 @@ demo: stack-up ## run one whole journey on the local stack and print it, SMS inc
 	@$(ENV) $(PY) deploy/local/demo.py
 
 lint: deps ## ruff lint and format check
-	@$(VENV)/bin/ruff check contracts services tests deploy
-	@$(VENV)/bin/ruff format --check contracts services tests deploy
+	@$(VENV)/bin/ruff check contracts services tests deploy bench
+	@$(VENV)/bin/ruff format --check contracts services tests deploy bench
 
 format: deps ## apply ruff's formatting
-	@$(VENV)/bin/ruff format contracts services tests deploy
+	@$(VENV)/bin/ruff format contracts services tests deploy bench
 
 test: lint test-unit test-integration test-e2e ## lint, then every test level against the real servers
 
@@ -49,6 +49,10 @@ test-integration: deps ## integration tests: services in nameko containers on th
 
 test-e2e: stack-up ## end-to-end tests: all services as processes, driven over HTTP
 	@$(ENV) $(VENV)/bin/pytest -q tests/e2e
+
+bench: stack-up ## ceilings, then the system's figures against them; SCALE=small for a quick run (not in make test)
+	@$(VENV)/bin/python -c "import psutil, tqdm" 2>/dev/null || $(VENV)/bin/pip install -q -e ".[bench]"
+	@$(ENV) $(PY) -W ignore -m bench --scale $(or $(SCALE),full) $(if $(PROFILE),--profile) $(if $(NOTE),--note "$(NOTE)")
 
 dlq: ## messages parked in the dead-letter queue (with reason) and SMS failed for good
 	@$(ENV) $(PY) -W ignore -m services.ops.deadletters list

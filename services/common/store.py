@@ -260,17 +260,40 @@ class MongoStore(DependencyProvider):
         """Subclasses declare their indexes here."""
 
 
-def next_in_sequence(collection, key: str, limit: int = 9999) -> int:
-    """The next number of a sequence (the daily dossier number), unique under concurrent callers.
+class Sequences:
+    """Numbered sequences (the daily dossier numbers), unique under concurrent callers.
 
     Each number is claimed by inserting a document whose _id is key + number, so uniqueness rests
-    on the primary key alone: FerretDB's findAndModify with $inc is not atomic across clients."""
-    last = collection.find_one({"key": key}, sort=[("n", -1)])
-    n = (last["n"] if last else 0) + 1
-    while n <= limit:
-        try:
-            collection.insert_one({"_id": f"{key}-{n:05d}", "key": key, "n": n})
-            return n
-        except DuplicateKeyError:
-            n += 1
-    raise RuntimeError(f"no number left for {key}")
+    on the primary key alone: FerretDB's findAndModify with $inc is not atomic across clients.
+    The last number this process took is kept per key, so a claim is one insert; a key seen for
+    the first time is found by probing _ids (doubling, then halving), never by a scan."""
+
+    def __init__(self, collection):
+        self.collection = collection
+        self.last: dict[str, int] = {}
+
+    def next(self, key: str, limit: int = 9999) -> int:
+        n = self.last[key] if key in self.last else self._last_taken(key, limit)
+        n += 1
+        while n <= limit:
+            try:
+                self.collection.insert_one({"_id": f"{key}-{n:05d}", "key": key, "n": n})
+                self.last[key] = n
+                return n
+            except DuplicateKeyError:
+                n += 1
+        raise RuntimeError(f"no number left for {key}")
+
+    def _taken(self, key: str, n: int) -> bool:
+        return self.collection.find_one({"_id": f"{key}-{n:05d}"}, {"_id": 1}) is not None
+
+    def _last_taken(self, key: str, limit: int) -> int:
+        """The highest number taken, assuming numbers are taken in order (a gap only costs
+        retries in next())."""
+        low, high = 0, 1
+        while high <= limit and self._taken(key, high):
+            low, high = high, high * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if self._taken(key, middle) else (low, middle)
+        return low

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from pymongo import MongoClient
 
-from services.common.store import Aggregates, Conflict
+from services.common.store import Aggregates, Conflict, Sequences
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ WRITERS, CHANGES_EACH = 4, 25
 WRITER = """
 import sys
 from pymongo import MongoClient
-from services.common.store import Aggregates, Conflict
+from services.common.store import Aggregates, Conflict, Sequences
 uri, db_name, writer, changes = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 views = None
 if sys.argv[5:] == ["views"]:  # one view document whose key moves with every change
@@ -112,3 +112,13 @@ def test_concurrent_writers_leave_the_views_of_the_last_version(servers, db_name
     assert aggregates.get("thing")["counter"] == total
     assert [v["_id"] for v in db.by_counter.find()] == [f"thing|{total:05d}"]
     assert sum(conflicts) > 0, "the writers never raced: the test proved nothing"
+
+
+def test_sequences_number_in_order_across_processes_without_a_scan(servers, db_name):
+    counters = MongoClient(servers["mongo"], tz_aware=True)[db_name].counters
+    first, second = Sequences(counters), Sequences(counters)
+    assert [first.next("X1-260302") for _ in range(5)] == [1, 2, 3, 4, 5]
+    assert second.next("X1-260302") == 6  # found by probing, not remembered
+    assert first.next("X1-260302") == 7  # its remembered 5 was taken further by the other
+    assert second.next("X2-260302") == 1
+    assert counters.count_documents({"key": "X1-260302"}) == 7

@@ -1,0 +1,157 @@
+"""python -m bench [--scale small|full]: ceilings, system figures, scale queries; prints a table
+and writes bench/results/<UTC time>.json (and latest.json)."""
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from bench import ceilings, profile, resources, scale, stack, system
+from bench.measure import figure
+from bench.report import table
+
+SCALES = {
+    "small": {
+        "mq_messages": 2000,
+        "db_updates": 1000,
+        "intake_clients": 8,
+        "intake_seconds": 10,
+        "latency_rate": 100,
+        "latency_seconds": 5,
+        "journeys": 6,
+        "sms": 60,
+        "offices": 200,
+        "dossiers": 20_000,
+        "query_samples": 100,
+    },
+    "full": {
+        "mq_messages": 10_000,
+        "db_updates": 5000,
+        "intake_clients": 16,
+        "intake_seconds": 30,
+        "latency_rate": 100,
+        "latency_seconds": 30,
+        "journeys": 40,
+        "sms": 300,
+        "offices": 10_000,
+        "dossiers": 1_000_000,
+        "query_samples": 300,
+    },
+}
+
+
+def machine() -> dict:
+    return {
+        "host": platform.node(),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": psutil.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
+    out: dict = {"machine": machine(), "started_at": datetime.now(UTC).isoformat()}
+    say("ceilings: RabbitMQ publish+confirm / consume (1 KiB), database update by _id")
+    out["ceilings"] = {
+        "rabbitmq": ceilings.rabbitmq(size["mq_messages"]),
+        "database": ceilings.database(size["db_updates"]),
+    }
+    update = out["ceilings"]["database"]["update_by_id_per_s"]
+    publish = out["ceilings"]["rabbitmq"]["publish_confirmed_per_s"]
+    figures: dict = {}
+    with stack.OfficeHours():
+        before = resources.snapshot()
+        if "intake" in sections:
+            say(f"intake: {size['intake_clients']} clients for {size['intake_seconds']} s")
+            spies = None
+            if profile_dir:
+                pids = {k: v for k, v in stack.pids().items() if k in stack.SERVICES}
+                spies = profile.start(pids, size["intake_seconds"], profile_dir)
+            out["intake"] = system.intake(size["intake_clients"], size["intake_seconds"])
+            if spies:
+                out["profile_intake"] = profile.finish(spies)
+            figures["intake_dossiers_per_s"] = figure(
+                out["intake"]["dossiers_per_s"], "dossiers/s", "db_update_per_s", update
+            )
+        if "transfer" in sections:
+            say(f"transfer latency at {size['latency_rate']}/s for {size['latency_seconds']} s")
+            out["transfer"] = system.transfer_latency(size["latency_rate"], size["latency_seconds"])
+            for p in ("p50", "p95", "p99"):
+                figures[f"transfer_{p}_ms"] = figure(
+                    out["transfer"]["latency_ms"].get(p), "ms", "db_update_ms", update, True
+                )
+        if "journeys" in sections:
+            say(f"journeys: {size['journeys']} with simulated officers")
+            out["journeys"] = system.journeys(size["journeys"])
+            figures["journeys_per_s"] = figure(
+                out["journeys"]["journeys_per_s"], "journeys/s", "db_update_per_s", update
+            )
+        if "sms" in sections:
+            say(f"sms: {size['sms']} dossiers, their SMS at fakesmsc")
+            out["sms"] = system.sms(size["sms"])
+            figures["sms_per_s"] = figure(
+                out["sms"]["sms_per_s"], "SMS/s", "mq_publish_per_s", publish
+            )
+        out["resources"] = resources.usage(before, resources.snapshot())
+    if "scale" in sections:
+        say(f"scale: {size['offices']} offices, {size['dossiers']} dossiers")
+        loaded = scale.load(size["offices"], size["dossiers"])
+        tree = loaded.pop("tree")
+        out["scale_load"] = loaded
+        out["scale"] = scale.queries(tree, size["query_samples"])
+        for name in ("store_worklist_ms", "http_worklist_ms", "store_stats_ms", "http_stats_ms"):
+            for p in ("p50", "p99"):
+                figures[f"{name[:-3]}_{p}_ms"] = figure(
+                    out["scale"][name].get(p), "ms", "db_update_ms", update, True
+                )
+        out["resources_after_scale"] = resources.usage({}, resources.snapshot()) or {
+            name: {"peak_rss_mb": round(v["peak_rss_mb"] or 0, 1)}
+            for name, v in resources.snapshot().items()
+        }
+    out["figures"] = figures
+    out["finished_at"] = datetime.now(UTC).isoformat()
+    return out
+
+
+def say(text: str) -> None:
+    print(f"\033[1m[bench]\033[0m {text}", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument(
+        "--only",
+        default="intake,transfer,journeys,sms,scale",
+        help="comma-separated sections (ceilings always run)",
+    )
+    parser.add_argument("--profile", action="store_true", help="py-spy the services in intake")
+    parser.add_argument("--out", default=str(stack.ROOT / "bench" / "results"))
+    parser.add_argument("--note", default="", help="written into the results (e.g. 'shared')")
+    args = parser.parse_args(argv)
+    size = SCALES[args.scale]
+    profile_dir = stack.ROOT / ".stack" / "bench-profiles" if args.profile else None
+    started = time.perf_counter()
+    result = run(size, set(args.only.split(",")), profile_dir)
+    result.update(
+        scale=args.scale,
+        note=args.note,
+        sizes=size,
+        seconds=round(time.perf_counter() - started, 1),
+    )
+    print(table(result))
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps(result, indent=1, default=str)
+    (folder / f"{stamp}-{args.scale}.json").write_text(text, encoding="utf-8")
+    (folder / f"latest-{args.scale}.json").write_text(text, encoding="utf-8")
+    say(f"wrote {folder / f'{stamp}-{args.scale}.json'}")
+    return 0

@@ -1,0 +1,129 @@
+"""What the benchmark needs of the running local stack: its URLs, pids, officers and clock."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("gateway", "intake", "routing", "notification", "postal")
+INFRA = ("mongo", "rabbitmq")
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+XD01_DOCUMENTS = [
+    {"id": "don_xin_phep_xd"},
+    {"id": "giay_to_dat"},
+    {"id": "ban_ve_thiet_ke", "count": 2},
+]
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def base_url() -> str:
+    return env("LT_PUBLIC_URL", "http://127.0.0.1:8000")
+
+
+def mongo_uri() -> str:
+    return env("LT_MONGO_URI", "mongodb://127.0.0.1:27017/")
+
+
+def amqp_uri() -> str:
+    return env("LT_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def database(name: str) -> str:
+    return env("LT_MONGO_DATABASE_PREFIX", "lienthong_") + name
+
+
+def pids() -> dict[str, int]:
+    """The pid of each service and server the local stack started (its .stack/pids files)."""
+    folder = Path(env("LT_STACK_DIR", str(ROOT / ".stack"))) / "pids"
+    found = {}
+    for name in SERVICES + INFRA:
+        path = folder / f"{name}.pid"
+        if path.exists():
+            found[name] = int(path.read_text().strip())
+    return found
+
+
+def issue_token(office: str, role: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "services.gateway.officers", "issue"]
+        + ["--office", office, "--role", role, "--name", f"Bench {role} {office}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+class Officer:
+    """An officer with a token; one requests session per thread."""
+
+    def __init__(self, office: str, role: str):
+        self.office, self.role = office, role
+        self.headers = {"Authorization": f"Bearer {issue_token(office, role)}"}
+        self._local = threading.local()
+
+    @property
+    def http(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+            self._local.session.headers.update(self.headers)
+        return self._local.session
+
+    def receive(self, phone: str = "0912345678") -> requests.Response:
+        body = {
+            "procedure_code": "XD-01",
+            "applicant": {"name": "Nguyễn Văn An", "phone": phone},
+            "documents": XD01_DOCUMENTS,
+        }
+        return self.http.post(f"{base_url()}/api/dossiers", json=body, timeout=60)
+
+    def act(self, code: str, action: str) -> requests.Response:
+        return self.http.post(
+            f"{base_url()}/api/dossiers/{code}/actions", json={"action": action}, timeout=60
+        )
+
+    def dossier(self, code: str) -> dict:
+        return self.http.get(f"{base_url()}/api/dossiers/{code}", timeout=60).json()
+
+    def worklist(self, office: str | None = None) -> requests.Response:
+        return self.http.get(
+            f"{base_url()}/api/offices/{office or self.office}/worklist", timeout=60
+        )
+
+    def stats(self, office: str, start: str, end: str) -> requests.Response:
+        params = {"office": office, "from": start, "to": end}
+        return self.http.get(f"{base_url()}/api/stats", params=params, timeout=60)
+
+
+class OfficeHours:
+    """Moves the stack's clock into a working morning for the run (SMS are held 21:00–07:00
+    and deadlines count office hours), and back afterwards."""
+
+    def __init__(self):
+        self.path = Path(env("LT_CLOCK_OFFSET_FILE", str(ROOT / ".stack" / "clock_offset")))
+        self.offset = timedelta()
+
+    def __enter__(self):
+        now = datetime.now(LOCAL)
+        if 8 <= now.hour < 16 or self.path.exists():
+            return self
+        morning = now.replace(hour=9, minute=30, second=0, microsecond=0)
+        self.offset = morning - now
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(f"{self.offset.total_seconds():.0f}\n", encoding="ascii")
+        time.sleep(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.offset:
+            self.path.unlink(missing_ok=True)

@@ -1,0 +1,210 @@
+"""The system's figures over HTTP: intake throughput, transfer latency at a fixed offered rate,
+whole journeys with simulated officers, SMS throughput to fakesmsc."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
+
+from pymongo import MongoClient
+
+from bench import stack
+from bench.measure import percentiles
+from services.notification.fakesmsc import read_received
+from services.routing import indexes
+
+# Counters and the district each sends XD-01 to (2018-regime communes), one group per figure
+# so that one figure's backlog does not stand in another's worklist.
+INTAKE_COUNTERS = ("X28720", "X28702", "X28726", "X30037", "X30058", "X30064")
+LATENCY_COUNTERS = ("X29077", "X29050")
+JOURNEY_COUNTERS = (("X00913", "H030"), ("X00967", "H030"))
+
+
+def intake(clients: int, seconds: float) -> dict:
+    """Concurrent clients receive complete XD-01 dossiers for `seconds`: accepted per second."""
+    receivers = [
+        stack.Officer(INTAKE_COUNTERS[i % len(INTAKE_COUNTERS)], "receiver") for i in range(clients)
+    ]
+    latencies, errors, stop = [], [], time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client(receiver):
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            r = receiver.receive()
+            took = (time.perf_counter() - started) * 1000
+            with lock:
+                (latencies if r.status_code == 201 else errors).append(took)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, receivers))
+    elapsed = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "accepted": len(latencies),
+        "errors": len(errors),
+        "dossiers_per_s": len(latencies) / elapsed,
+        "request_ms": percentiles(latencies),
+    }
+
+
+def transfer_latency(rate: float, seconds: float) -> dict:
+    """Receive `rate` dossiers per second (open loop) for `seconds`; for each, the time from its
+    receipt (the 201) until it is in the district's worklist (its view document exists)."""
+    receivers = [stack.Officer(office, "receiver") for office in LATENCY_COUNTERS]
+    worklist = MongoClient(stack.mongo_uri())[stack.database("routing")][indexes.WORKLIST]
+    waiting: dict[str, float] = {}
+    arrived: list[float] = []
+    lock, done = threading.Lock(), threading.Event()
+    errors = []
+
+    def send(n: int):
+        r = receivers[n % len(receivers)].receive()
+        received = time.perf_counter()
+        if r.status_code != 201:
+            errors.append(r.status_code)
+            return
+        body = r.json()
+        step = body["route"][1]
+        key = "{}|{}|{}".format(
+            step["office_id"],
+            indexes.sort_key(datetime.fromisoformat(step["due_at"])),
+            body["code"],
+        )
+        with lock:
+            waiting[key] = received
+
+    def watch():
+        while not done.is_set() or waiting:
+            with lock:
+                keys = list(waiting)
+            for key in keys:
+                if worklist.find_one({"_id": key}, {"_id": 1}):
+                    seen = time.perf_counter()
+                    with lock:
+                        arrived.append((seen - waiting.pop(key)) * 1000)
+            if not keys:
+                time.sleep(0.002)
+            if done.is_set() and time.perf_counter() > deadline:
+                break
+
+    deadline = float("inf")
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    total = int(rate * seconds)
+    with ThreadPoolExecutor(32) as pool:
+        started = time.perf_counter()
+        for n in range(total):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(send, n)
+    deadline = time.perf_counter() + 60
+    done.set()
+    watcher.join()
+    return {
+        "offered_per_s": rate,
+        "seconds": seconds,
+        "sent": total,
+        "errors": len(errors),
+        "never_arrived": len(waiting),
+        "latency_ms": percentiles(arrived),
+    }
+
+
+def journeys(count: int, pairs: int = 2) -> dict:
+    """`pairs` counters with their district handler, each pair doing whole journeys one after
+    another: receive, handler sees it arrive (polling as an officer's screen would), accepts and
+    resolves, the counter sees the result back and hands it over."""
+    teams = [
+        (stack.Officer(counter, "receiver"), stack.Officer(district, "handler"))
+        for counter, district in JOURNEY_COUNTERS[:pairs]
+    ]
+    took, failed = [], []
+
+    def until(check, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def arrived(handler, code):
+        d = handler.dossier(code)
+        return d.get("office_id") == handler.office and d.get("at_office")
+
+    def team(receiver, handler, n):
+        for _ in range(n):
+            started = time.perf_counter()
+            code = receiver.receive().json()["code"]
+            ok = until(partial(arrived, handler, code))
+            ok = ok and handler.act(code, "accept").status_code == 200
+            ok = ok and handler.act(code, "resolve").status_code == 200
+            ok = ok and until(partial(ready, receiver, code))
+            ok = ok and receiver.act(code, "hand_over").status_code == 200
+            (took if ok else failed).append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    per_team = max(1, count // len(teams))
+    with ThreadPoolExecutor(len(teams)) as pool:
+        list(pool.map(lambda t: team(*t, per_team), teams))
+    elapsed = time.perf_counter() - started
+    return {
+        "officer_pairs": len(teams),
+        "completed": len(took),
+        "failed": len(failed),
+        "journeys_per_s": len(took) / elapsed,
+        "journey_ms": percentiles(took),
+    }
+
+
+def ready(receiver, code) -> bool:
+    return receiver.dossier(code).get("state") == "ready_at_counter"
+
+
+def sms(count: int, clients: int = 8) -> dict:
+    """Receive `count` dossiers as fast as intake takes them, then wait for their "received"
+    SMS at fakesmsc: messages per second from the first to the last."""
+    log = stack.env("LT_FAKESMSC_LOG", str(stack.ROOT / ".stack/kannel/fakesmsc.log"))
+    settle(log)
+    before = len(read_received(log))
+    receivers = [stack.Officer(office, "receiver") for office in INTAKE_COUNTERS]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda n: receivers[n % len(receivers)].receive(), range(count)))
+    first = last = None
+    deadline = time.monotonic() + max(120.0, count / 5)
+    while time.monotonic() < deadline:
+        got = len(read_received(log)) - before
+        now = time.perf_counter()
+        if got and first is None:
+            first = now
+        if got >= count:
+            last = now
+            break
+        time.sleep(0.2)
+    got = len(read_received(log)) - before
+    span = (last or time.perf_counter()) - started
+    return {
+        "dossiers": count,
+        "sms_received": got,
+        "sms_per_s": got / span if span else None,
+        "seconds": round(span, 2),
+        "rate_limit_per_s": float(stack.env("LT_SMS_RATE_PER_SECOND", "20")),
+    }
+
+
+def settle(log: str, quiet: float = 3.0, limit: float = 300.0) -> None:
+    """Wait until fakesmsc has received nothing new for `quiet` seconds (earlier backlogs)."""
+    last, since, deadline = -1, time.monotonic(), time.monotonic() + limit
+    while time.monotonic() < deadline:
+        now = len(read_received(log))
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.5)
