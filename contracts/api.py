@@ -1,6 +1,6 @@
 """Schemas of the HTTP API's request bodies and the officer identity passed over RPC."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 from contracts.events import (
     CHANNELS,
@@ -67,24 +67,31 @@ class OfficerSchema(Schema):
 # ---- Responses (documented in the OpenAPI spec; the gateway's answers match them) ----------
 
 
-class ErrorBodySchema(Schema):
+class _Response(Schema):
+    """An answer: documented fields; more may be added without breaking clients."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class ErrorBodySchema(_Response):
     code = fields.String(required=True)
     message = fields.String(required=True)
 
 
-class ErrorSchema(Schema):
+class ErrorSchema(_Response):
     """Every 4xx/5xx answer: {"error": {"code", "message", …details}}."""
 
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-class PlannedStepOutSchema(Schema):
+class PlannedStepOutSchema(_Response):
     level = fields.String(required=True)
     office_id = fields.String(required=True)
     due_at = fields.DateTime(required=True)
 
 
-class ReceiveResponseSchema(Schema):
+class ReceiveResponseSchema(_Response):
     code = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["received", "not_accepted"]))
     appointment_at = fields.DateTime(required=True)
@@ -93,7 +100,7 @@ class ReceiveResponseSchema(Schema):
     receipt = fields.Dict(required=True, metadata={"description": "the receipt (form 01)"})
 
 
-class ReceiptResponseSchema(Schema):
+class ReceiptResponseSchema(_Response):
     """The receipt (form 01) as the counter issued it: the only answer with personal data."""
 
     code = fields.String(required=True)
@@ -115,7 +122,7 @@ class ReceiptResponseSchema(Schema):
     fee_vnd = fields.Integer(allow_none=True)
 
 
-class DossierSummarySchema(Schema):
+class DossierSummarySchema(_Response):
     """A dossier in a worklist, or the answer to an action."""
 
     code = fields.String(required=True)
@@ -149,7 +156,7 @@ class DossierSummarySchema(Schema):
     )
 
 
-class TimelineEntrySchema(Schema):
+class TimelineEntrySchema(_Response):
     kind = fields.String(required=True, validate=validate.OneOf(["workflow", "sms", "postal"]))
     at = fields.DateTime(required=True)
     type = fields.String(required=True)
@@ -168,12 +175,12 @@ class DossierSchema(DossierSummarySchema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
 
 
-class WorklistSchema(Schema):
+class WorklistSchema(_Response):
     office_id = fields.String(required=True)
     dossiers = fields.List(fields.Nested(DossierSummarySchema), required=True)
 
 
-class StatsSchema(Schema):
+class StatsSchema(_Response):
     office_id = fields.String(required=True)
     from_ = fields.DateTime(required=True, data_key="from")
     to = fields.DateTime(required=True)
@@ -190,36 +197,39 @@ class StatsSchema(Schema):
     on_time_rate = fields.Float(required=True, allow_none=True)
 
 
-class MeSchema(OfficerSchema):
+class MeSchema(_Response):
     """GET /api/me: who the token belongs to."""
 
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    office_id = fields.String(required=True)
     office_name = fields.String(required=True)
 
 
-class ProceduresSchema(Schema):
+class ProceduresSchema(_Response):
     procedures = fields.List(fields.Dict(), required=True)
 
 
-class OfficesSchema(Schema):
+class OfficesSchema(_Response):
     offices = fields.List(fields.Dict(), required=True)
 
 
-class OkSchema(Schema):
+class OkSchema(_Response):
     ok = fields.Boolean(required=True)
 
 
-class CallbackAppliedSchema(Schema):
+class CallbackAppliedSchema(_Response):
     status = fields.String(required=True)
 
 
-class TrackStepSchema(Schema):
+class TrackStepSchema(_Response):
     level = fields.String(required=True)
     office_name = fields.String(required=True)
     due_at = fields.DateTime(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["done", "current", "pending"]))
 
 
-class TrackSchema(Schema):
+class TrackSchema(_Response):
     """GET /api/track/{code}: what a citizen may see; no personal data."""
 
     code = fields.String(required=True)

@@ -93,7 +93,8 @@ install_venv() {
 }
 
 cmd_install() {
-  apt_install rabbitmq-server kannel kannel-extras curl
+  # chromium + chromium-driver: the browser tests (make test-browser) drive the console headless
+  apt_install rabbitmq-server kannel kannel-extras curl chromium chromium-driver
   [ "$(mongo_server)" = mongod ] || build_ferretdb
   install_venv
 }

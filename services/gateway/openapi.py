@@ -200,7 +200,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
                     "required": True,
                     "description": "t=<unix time>,v1=<hex HMAC-SHA256 of 't.body'>",
                     "schema": {"type": "string"},
-                    "example": "t=1764730800,v1=5f2b…",
+                    "example": "t=1764730800,v1=5f2b8e0c",
                 }
             ],
             "requestBody": {

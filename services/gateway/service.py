@@ -30,6 +30,7 @@ from services.common.web import (
 )
 from services.gateway import access
 from services.gateway.openapi import openapi_spec
+from services.gateway.pages import PAGES, static_response
 from services.gateway.store import GatewayStore, TrackLimiter
 from services.gateway.timeline import merge_timeline
 from services.gateway.tracking import PHONE_DIGITS, citizen_view, client_address, phone_matches
@@ -228,6 +229,24 @@ class GatewayService(observability.Observed):
                 409, "replayed_callback", "this event was applied before; nothing changed"
             )
         return json_response({"status": "applied"})
+
+    @http("GET", "/console")
+    def console(self, request):
+        """The officer console (static HTML; it signs in with a token and calls /api)."""
+        return static_response(PAGES["console"])
+
+    @http("GET", "/track")
+    def track_page(self, request):
+        """The citizen page: a dossier code and the phone's last four digits."""
+        return static_response(PAGES["track"])
+
+    @http("GET", "/static/<string:name>")
+    @api
+    def static(self, request, name):
+        response = static_response(name)
+        if response is None:
+            raise ApiError(404, "no_such_file", "no such file")
+        return response
 
     @http("GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS", "/<path:anything>")
     @api
