@@ -54,3 +54,5 @@ FERRETDB_PATCHES=$(cat "$ROOT"/deploy/ferretdb/* | sha256sum | cut -c1-10)
 FERRETDB_BIN=$LT_CACHE_DIR/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCHES/ferretdb
 RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 FAKESMSC_BIN=/usr/lib/kannel/test/fakesmsc
+KUSTOMIZE_VERSION=v5.5.0
+KUSTOMIZE_BIN=$LT_CACHE_DIR/kustomize-$KUSTOMIZE_VERSION/kustomize

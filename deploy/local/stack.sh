@@ -82,6 +82,14 @@ build_ferretdb() {
   rm -rf "$work"
 }
 
+install_kustomize() { # builds the manifests of deploy/k8s in tests/unit/test_k8s_manifests.py
+  [ -x "$KUSTOMIZE_BIN" ] && return 0
+  command -v go >/dev/null || die "Go is needed to build kustomize and is not on PATH"
+  say "building kustomize $KUSTOMIZE_VERSION (once, into $LT_CACHE_DIR)"
+  GOBIN=$(dirname "$KUSTOMIZE_BIN") go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" \
+    >/dev/null 2>&1 || die "go install kustomize $KUSTOMIZE_VERSION failed"
+}
+
 install_venv() {
   local stamp=$LT_VENV/.installed
   if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/pyproject.toml" ]; then return 0; fi
@@ -96,6 +104,7 @@ cmd_install() {
   # chromium + chromium-driver: the browser tests (make test-browser) drive the console headless
   apt_install rabbitmq-server kannel kannel-extras curl chromium chromium-driver
   [ "$(mongo_server)" = mongod ] || build_ferretdb
+  install_kustomize
   install_venv
 }
 

@@ -25,7 +25,7 @@ from services.common.clock import Clock
 from services.common.messaging import (
     LIAISON_EXCHANGE,
     OutboxPublisher,
-    consume,
+    ReliableConsumer,
     event_entry,
     event_handler,
     transfer_entry,
@@ -36,15 +36,33 @@ from services.routing import domain, stats, views
 from services.routing.store import RoutingStore
 
 
-def liaison_queue(level: str) -> Queue:
-    """One durable quorum queue per level, as declared in deploy/rabbitmq/definitions.json."""
+def liaison_queue(level: str, province: str | None = None) -> Queue:
+    """One durable quorum queue per level, as declared in deploy/rabbitmq/definitions.json. Bound
+    to every transfer of the level, or, when a province runs its own broker (LIAISON_PROVINCE),
+    to the transfers to that province's offices only (routing keys <level>.<province>.…)."""
     return Queue(
         f"liaison.{level}",
         exchange=LIAISON_EXCHANGE,
-        routing_key=f"{level}.#",
+        routing_key=f"{level}.{province}.#" if province else f"{level}.#",
         durable=True,
         queue_arguments={"x-queue-type": "quorum"},
     )
+
+
+class LiaisonConsumer(ReliableConsumer):
+    """Consumes one level's liaison queue, scoped to LIAISON_PROVINCE when that is set."""
+
+    def __init__(self, level: str, **kwargs):
+        self.level = level
+        super().__init__(queue=liaison_queue(level), **kwargs)
+
+    def setup(self):
+        province = self.container.config.get("LIAISON_PROVINCE") or None
+        self.queue = liaison_queue(self.level, province)
+        super().setup()
+
+
+consume_liaison = LiaisonConsumer.decorator
 
 
 def outbox_entries(d: dict, decision: domain.Decision, now, correlation_id=None) -> list[dict]:
@@ -132,15 +150,15 @@ class RoutingService(observability.Observed):
             correlation_id=envelope["correlation_id"],
         )
 
-    @consume(queue=liaison_queue("commune"))
+    @consume_liaison("commune")
     def on_commune_transfer(self, body):
         self._arrive(body)
 
-    @consume(queue=liaison_queue("district"))
+    @consume_liaison("district")
     def on_district_transfer(self, body):
         self._arrive(body)
 
-    @consume(queue=liaison_queue("province"))
+    @consume_liaison("province")
     def on_province_transfer(self, body):
         self._arrive(body)
 

@@ -160,3 +160,15 @@ def test_an_invalid_message_is_parked_with_its_reason(runner_factory, service_co
         headers = eventually(parked)
     assert headers["x-lt-reason"].startswith("invalid: envelope")
     assert headers["x-lt-queue"] == "evt-intake-dossier_received--routing.on_dossier_received"
+
+
+def test_a_province_with_its_own_broker_binds_only_its_transfers(runner_factory, service_config):
+    runner = runner_factory({**service_config, "LIAISON_PROVINCE": "T82"}, RoutingService)
+    runner.start()
+    container = get_container(runner, RoutingService)
+    keys = sorted(
+        e.queue.routing_key
+        for e in container.entrypoints
+        if getattr(e, "queue", None) is not None and e.queue.name.startswith("liaison.")
+    )
+    assert keys == ["commune.T82.#", "district.T82.#", "province.T82.#"]
