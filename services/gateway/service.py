@@ -36,6 +36,16 @@ from services.gateway.timeline import merge_timeline
 from services.gateway.tracking import PHONE_DIGITS, citizen_view, client_address, phone_matches
 
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
+_REQUEST_KEY = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+
+
+def request_key(request) -> str | None:
+    """The Idempotency-Key header: a client that lost an answer repeats the request with the
+    same key, and the dossier or action is made once."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _REQUEST_KEY.match(key):
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key: 8–64 of A-Z a-z 0-9 _ -")
+    return key
 
 
 def _day(value: str, name: str) -> str:
@@ -77,7 +87,7 @@ class GatewayService(observability.Observed):
     @api
     def receive(self, request):
         officer = self._officer(request)
-        receipt = self.intake.receive(read_json(request), officer)
+        receipt = self.intake.receive(read_json(request), officer, request_key(request))
         route = [
             {"level": s["level"], "office_id": s["office_id"], "due_at": s["due_at"]}
             for s in receipt["route"]
@@ -130,7 +140,8 @@ class GatewayService(observability.Observed):
     @api
     def act(self, request, code):
         officer = self._officer(request)
-        return json_response(self.routing.act(self._code(code), read_json(request), officer))
+        body, key = read_json(request), request_key(request)
+        return json_response(self.routing.act(self._code(code), body, officer, key))
 
     @http("GET", "/api/offices/<string:office_id>/worklist")
     @api

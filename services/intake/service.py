@@ -4,7 +4,8 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from contracts.calendar import WorkingCalendar
-from contracts.errors import NotFoundError
+from contracts.codes import parse_code
+from contracts.errors import NotFoundError, Unavailable
 from contracts.offices import load_offices
 from contracts.procedures import load_procedures
 from services.common import observability
@@ -16,6 +17,10 @@ from services.intake import domain
 from services.intake.store import IntakeStore
 
 
+def _public(receipt: dict) -> dict:
+    return {k: v for k, v in receipt.items() if k not in ("_id", "applied", "version")}
+
+
 class IntakeService(observability.Observed):
     name = "intake"
 
@@ -25,22 +30,43 @@ class IntakeService(observability.Observed):
     config = Config()
 
     @rpc
-    def receive(self, body: dict, officer: dict) -> dict:
-        """Receive a dossier at the officer's counter; returns the receipt."""
+    def receive(self, body: dict, officer: dict, request_key: str | None = None) -> dict:
+        """Receive a dossier at the officer's counter; returns the receipt. With a request key
+        (the client's Idempotency-Key) a repeated request returns the first one's receipt, so a
+        client that lost the answer may ask again without making a second dossier."""
         calendar = WorkingCalendar()
         request, procedure, office, steps = domain.check_request(
             body, officer, load_offices(), load_procedures()
         )
         now = self.clock.now()
-        day = now.astimezone(calendar.tz).strftime("%y%m%d")
-        number = self.store.next_number(office.id, day)
+        request_id = f"{office.id}:{request_key}" if request_key else None
+        code = self.store.requested_code(request_id) if request_id else None
+        if code is None:
+            day = now.astimezone(calendar.tz).strftime("%y%m%d")
+            number = self.store.next_number(office.id, day)
+            receipt, envelope = domain.build_receipt(
+                request, procedure, office, steps, number, now, calendar, officer
+            )
+            code = receipt["_id"]
+            if request_id is None or self.store.claim_request(request_id, code) == code:
+                return self._store_receipt(receipt, envelope)
+        try:
+            return _public(self.store.receipts.get(code))
+        except NotFound:  # the first attempt died between claiming the code and storing it
+            pass
         receipt, envelope = domain.build_receipt(
-            request, procedure, office, steps, number, now, calendar, officer
+            request, procedure, office, steps, parse_code(code).number, now, calendar, officer
         )
-        entries = [event_entry(self.name, envelope)]
-        saved = self.store.receipts.create(receipt, entries)
+        if receipt["_id"] != code:  # the day changed in between: the code cannot be rebuilt
+            raise Unavailable("request_in_doubt", f"request {request_key} was given {code}")
+        return self._store_receipt(receipt, envelope)
+
+    def _store_receipt(self, receipt: dict, envelope: dict) -> dict:
+        saved = self.store.receipts.create(receipt, [event_entry(self.name, envelope)])
+        if saved is None:  # a concurrent attempt of the same request stored it first
+            return _public(self.store.receipts.get(receipt["_id"]))
         flush_outbox(self.store.receipts, self.outbox, saved.outbox)
-        return {k: v for k, v in receipt.items() if k != "_id"}
+        return _public(receipt)
 
     @rpc
     def get_receipt(self, code: str) -> dict:

@@ -184,8 +184,10 @@ class RoutingService(observability.Observed):
         self._on_shipment(body)
 
     @rpc
-    def act(self, code: str, body: dict, officer: dict) -> dict:
-        """An officer's action on a dossier; returns the dossier's new summary."""
+    def act(self, code: str, body: dict, officer: dict, request_key: str | None = None) -> dict:
+        """An officer's action on a dossier; returns the dossier's new summary. With a request
+        key (the client's Idempotency-Key) the action is applied once however often it is
+        asked: the key is the applied message id of the dossier's journal claim."""
         try:
             request = ActionRequestSchema().load(body)
             officer = OfficerSchema().load(officer)
@@ -197,6 +199,7 @@ class RoutingService(observability.Observed):
         d = self._decide(
             code,
             lambda d, now: domain.act(d, request["action"], request, officer, now, calendar),
+            message_id=f"request:{officer['office_id']}:{request_key}" if request_key else None,
         )
         return views.summary(d, self.clock.now(), calendar)
 
