@@ -39,6 +39,19 @@ def log_lines(name: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("{")]
 
 
+def strings(value):
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+
+
 def test_log_lines_carry_the_message_ids_and_mask_phone_and_id_numbers(officers):
     receiver = officers("X28720", "receiver")
     phone, id_number = "0987654321", "079123456789"
@@ -63,6 +76,12 @@ def test_log_lines_carry_the_message_ids_and_mask_phone_and_id_numbers(officers)
 
     entry = eventually(handled_receipt, what=f"routing's log line about {code}")
     assert entry["message_id"] and entry["correlation_id"]
+    # the dossier's SMS (ids included) show the number masked only
+    dossier = eventually(
+        lambda: (d := receiver.dossier(code)).get("sms") and d, what=f"the SMS of {code}"
+    )
+    for text in strings(dossier):
+        assert phone[1:] not in re.sub(r"[ .\-+]", "", text), text
     eventually(
         lambda: any(phone[-3:] in line and "*" in line for line in log_lines("gateway")),
         what="the masked number in the gateway's access log",
