@@ -11,6 +11,7 @@ from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_container
 from pymongo import MongoClient
 
+from services.common.store import Sequences
 from services.intake.service import IntakeService
 from services.intake.store import IntakeRecords
 from services.routing.service import RoutingService
@@ -110,10 +111,11 @@ def _received_envelope(code, db):
 
 
 def test_dossier_numbers_are_unique_under_concurrency(service_config, db):
-    records = IntakeRecords(db("intake"))
     numbers, errors = [], []
 
     def allocate():
+        # each thread its own Sequences, as each intake process has: their in-memory hints differ
+        records = IntakeRecords(db("intake"), Sequences(db("intake").counters))
         try:
             for _ in range(20):
                 numbers.append(records.next_number("X28720", "261122"))
