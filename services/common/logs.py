@@ -6,7 +6,6 @@ record — ours, nameko's, kombu's — goes through the same processors. The ids
 context variables, which `services.common.observability` binds around each worker (each eventlet
 green thread has its own context)."""
 
-import logging
 import re
 
 import structlog
@@ -112,7 +111,3 @@ def bind(**ids) -> None:
 
 def clear() -> None:
     structlog.contextvars.clear_contextvars()
-
-
-def get_logger(name: str):
-    return logging.getLogger(name)

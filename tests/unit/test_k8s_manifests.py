@@ -38,7 +38,8 @@ CUSTOM_KINDS = {"ScaledObject"}  # KEDA's: checked here, not by the API schemas
 
 
 def kustomize() -> str:
-    cache = Path(os.environ.get("LT_CACHE_DIR", Path.home() / ".cache" / "lienthong"))
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    cache = Path(os.environ.get("LT_CACHE_DIR", xdg / "lienthong"))  # as deploy/local/env.sh
     for candidate in (
         os.environ.get("LT_KUSTOMIZE"),
         str(cache / "kustomize-v5.5.0" / "kustomize"),
