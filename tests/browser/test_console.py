@@ -2,13 +2,17 @@
 and receives a dossier, a district handler accepts and resolves it, the commune counter hands
 the result over, the citizen page shows it returned."""
 
+import base64
+
 import pytest
 import requests
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.browser.conftest import ARTIFACTS
 from tests.e2e.conftest import BASE, issue_token, required_documents
 
 pytestmark = pytest.mark.browser
@@ -68,6 +72,20 @@ def act(browser, action, **fields):
     wait(browser, EC.text_to_be_present_in_element((By.ID, "message"), "Đã thực hiện"))
 
 
+def printed(browser, name):
+    """As printed: only the form shows (print stylesheet); the PDF is kept as an artefact."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        for css in ("header.bar", "nav", "#print"):
+            assert not browser.find_element(By.CSS_SELECTOR, css).is_displayed(), css
+        assert browser.find_element(By.CSS_SELECTOR, ".form-doc").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    pdf = base64.b64decode(browser.print_page(PrintOptions()))
+    assert pdf.startswith(b"%PDF")
+    (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
+
+
 def api_actions(token, code) -> list[str]:
     r = requests.get(
         f"{BASE}/api/dossiers/{code}", headers={"Authorization": f"Bearer {token}"}, timeout=30
@@ -109,6 +127,7 @@ def test_receive_resolve_hand_over_and_track(browser, shot):
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in browser.find_element(By.ID, "receipt").text
     assert visible(browser, "#receipt-appointment").text
     shot("receipt-form-01")
+    printed(browser, "receipt-form-01")
 
     # the district handler finds it in the worklist, accepts it and resolves it
     sign_in(browser, handler)
@@ -152,6 +171,7 @@ def test_receive_resolve_hand_over_and_track(browser, shot):
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in sheet.text
     assert len(sheet.find_elements(By.CSS_SELECTOR, "tbody tr")) >= 2  # to the district and back
     shot("control-sheet-form-06")
+    printed(browser, "control-sheet-form-06")
 
     # the citizen page shows it returned, without personal data
     browser.get(f"{BASE}/track")
