@@ -174,8 +174,8 @@ def test_receive_resolve_hand_over_and_track(browser, shot):
     printed(browser, "control-sheet-form-06")
 
     # the citizen page shows it returned, without personal data
-    browser.get(f"{BASE}/track")
-    visible(browser, "#code").send_keys(code)
+    browser.get(f"{BASE}/track?code={code}")  # the link in the SMS
+    assert visible(browser, "#code").get_attribute("value") == code
     browser.find_element(By.ID, "phone").send_keys(PHONE[-4:])
     browser.find_element(By.ID, "track-button").click()
     wait(browser, EC.text_to_be_present_in_element((By.ID, "r-status"), "Đã trả kết quả"))

@@ -61,3 +61,9 @@ async function lookUp(event) {
 }
 
 document.getElementById("track-form").addEventListener("submit", lookUp);
+// The SMS link is /track?code=<code>: the code is filled in, the citizen types the digits.
+const linked = new URLSearchParams(location.search).get("code");
+if (linked) {
+  document.getElementById("code").value = linked.slice(0, 40);
+  document.getElementById("phone").focus();
+}
