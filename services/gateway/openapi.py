@@ -20,6 +20,15 @@ _CODE = {
     "example": ex.CODE,
 }
 _BEARER = [{"officer": []}]
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "repeat a request whose answer was lost with the same key: the dossier or "
+    "action is made once (8-64 of A-Z a-z 0-9 _ -)",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+    "example": "c1f0e6a2-counter-7",
+}
 
 
 def _json(schema, example, description="OK") -> dict:
@@ -52,6 +61,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
             "summary": "Receive a dossier at the caller's counter (form 01); with "
             "not_accepted_reason the counter refuses it (form 03)",
             "security": _BEARER,
+            "parameters": [_IDEMPOTENCY_KEY],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -91,7 +101,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
         {
             "summary": "An officer's action; 409 if the state forbids it, 403 at another office",
             "security": _BEARER,
-            "parameters": [_CODE],
+            "parameters": [_CODE, _IDEMPOTENCY_KEY],
             "requestBody": {
                 "required": True,
                 "content": {

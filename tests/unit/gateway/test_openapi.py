@@ -40,3 +40,10 @@ def test_schemas_come_from_the_contracts():
     schemas = openapi_spec()["components"]["schemas"]
     assert {"ReceiveRequest", "Dossier", "Track", "Error", "Stats"} <= set(schemas)
     assert "not_accepted_reason" in schemas["ReceiveRequest"]["properties"]
+
+
+def test_the_idempotency_key_is_documented_where_the_gateway_reads_it():
+    paths = openapi_spec()["paths"]
+    for path in ("/api/dossiers", "/api/dossiers/{code}/actions"):
+        names = [p["name"] for p in paths[path]["post"]["parameters"]]
+        assert "Idempotency-Key" in names, path
