@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e test-browser test-api lint format up down officer officers revoke-officer dlq redrive bench
+        test-e2e test-chaos chaos test-browser test-api lint format up down officer officers revoke-officer dlq redrive bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,7 +37,7 @@ lint: deps ## ruff lint and format check
 format: deps ## apply ruff's formatting
 	@$(VENV)/bin/ruff format contracts services tests deploy bench
 
-test: lint test-unit test-integration test-e2e test-browser test-api ## lint, then every test level against the real servers
+test: lint test-unit test-integration test-e2e test-browser test-api test-chaos ## lint, then every test level against the real servers
 
 test-unit: deps ## unit tests: pure logic, no I/O
 	@$(VENV)/bin/pytest -q tests/unit
@@ -66,6 +66,12 @@ test-api: stack-up ## schemathesis against /api/openapi.json: no 500, every answ
 	  $(VENV)/bin/schemathesis run "$$LT_PUBLIC_URL/api/openapi.json" \
 	    -H "Authorization: Bearer $$token" -H "X-Forwarded-For: 192.0.2.77" \
 	    --checks $(API_CHECKS) --max-examples $(or $(EXAMPLES),30) --no-color
+
+test-chaos: stack-up ## the short chaos run as a test: 300 dossiers, each service killed once, one RabbitMQ and one database restart; asserts lost=0 duplicated=0 stuck=0
+	@$(ENV) $(VENV)/bin/pytest -q tests/chaos
+
+chaos: stack-up ## the full chaos run: N=2000 dossiers, each service kill -9ed KILLS=3 times, RabbitMQ and the database restarted; prints lost/duplicated/stuck
+	@$(ENV) $(PY) -W ignore -m tests.chaos.runner --dossiers $(or $(N),2000) --kills $(or $(KILLS),3) $(if $(SEED),--seed $(SEED))
 
 dlq: ## messages parked in the dead-letter queue (with reason) and SMS failed for good
 	@$(ENV) $(PY) -W ignore -m services.ops.deadletters list

@@ -12,6 +12,8 @@
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
 #   stack.sh kill NAME               kill -9 a process of the stack (for chaos tests)
 #   stack.sh carrier-restart         restart the carrier simulator (it forgets its shipments)
+#   stack.sh rabbitmq-restart        stop and start RabbitMQ (for chaos tests)
+#   stack.sh mongo-restart           stop and start the MongoDB-wire server (for chaos tests)
 #   stack.sh down | status | logs
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -337,9 +339,10 @@ case ${1:-} in
   carrier-restart) stop_pid carrier; start_carrier ;;
   bearerbox-stop) stop_pid bearerbox ;;
   rabbitmq-restart) stop_rabbitmq; start_rabbitmq ;;
+  mongo-restart) stop_pid mongo; start_mongo ;;
   kill) [ -f "$PIDS/$2.pid" ] && kill -KILL -- "-$(cat "$PIDS/$2.pid")" 2>/dev/null; rm -f "$PIDS/$2.pid" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

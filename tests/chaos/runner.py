@@ -1,0 +1,403 @@
+"""The chaos run against the local stack: load dossiers over HTTP across every route shape with
+simulated officers (and citizens supplementing at the counter), kill -9 each service at random
+moments, restart RabbitMQ and the database server, let it settle, re-drive what was parked, then
+verify from the stores, the queues and fakesmsc that nothing was lost, nothing applied twice and
+nothing is stuck. Prints one summary line and exits 1 unless lost=0 duplicated=0 stuck=0.
+
+    python -m tests.chaos.runner --dossiers 2000 --kills 3
+"""
+
+import argparse
+import io
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+from kombu import Connection
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from contracts.lifecycle import HANDLER, LEADER, RECEIVER
+from contracts.offices import load_offices
+from contracts.procedures import load_procedures
+from services.common.clock import now as stack_now
+from services.gateway.store import Officers
+from services.notification.fakesmsc import read_received
+from services.ops.deadletters import list_parked, redrive
+from tests.chaos.plan import DossierPlan, Fault, dossier_plans, fault_schedule, route_shapes
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ROOT / "deploy" / "local" / "stack.sh"
+COUNTERS = ("X28720", "X28702", "H824", "T82", "X02269")
+ENV = os.environ
+BASE = ENV.get("LT_PUBLIC_URL", "http://127.0.0.1:8000")
+AMQP_URI = ENV.get("LT_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+MONGO_URI = ENV.get("LT_MONGO_URI", "mongodb://127.0.0.1:27017/")
+PREFIX = ENV.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
+RABBITMQ_API = ENV.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
+RABBITMQ_AUTH = (ENV.get("LT_RABBITMQ_USER", "guest"), ENV.get("LT_RABBITMQ_PASSWORD", "guest"))
+FAKESMSC_LOG = ENV.get("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
+CLOCK_OFFSET_FILE = Path(ENV.get("LT_CLOCK_OFFSET_FILE", str(ROOT / ".stack/clock_offset")))
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def log(text: str) -> None:
+    print(f"[chaos {datetime.now(UTC):%H:%M:%S}] {text}", file=sys.stderr, flush=True)
+
+
+def stack(*args: str) -> None:
+    out = subprocess.run(["bash", str(STACK), *args], capture_output=True, text=True, timeout=300)
+    if out.returncode:
+        log(f"stack.sh {' '.join(args)} failed: {out.stderr.strip()[-300:]}")
+
+
+# --- officers and the HTTP API ------------------------------------------------------------
+class Tokens:
+    """One token per (office, role), issued the way `make officer` does."""
+
+    def __init__(self, mongo: MongoClient, offices: set[str]):
+        store = Officers(mongo[f"{PREFIX}gateway"])
+        self.headers = {
+            (o, r): {
+                "Authorization": f"Bearer {store.issue(o, r, f'{r} {o} (chaos)', stack_now())}"
+            }
+            for o in offices
+            for r in (RECEIVER, HANDLER, LEADER)
+        }
+
+
+class Gave(Exception):
+    """The API refused a request for good (4xx other than the expected)."""
+
+
+def call(session, method: str, path: str, headers: dict, body=None, key=None, until=None):
+    """A request that survives faults: connection errors, timeouts and 5xx are retried (with the
+    same Idempotency-Key) until `until` (monotonic seconds)."""
+    headers = {**headers, **({"Idempotency-Key": key} if key else {})}
+    while True:
+        try:
+            r = session.request(method, f"{BASE}{path}", json=body, headers=headers, timeout=30)
+            if r.status_code < 500:
+                return r
+        except requests.RequestException:
+            pass
+        if until and time.monotonic() > until:
+            raise TimeoutError(f"{method} {path}: no answer")
+        time.sleep(0.5 + random.random())
+
+
+# --- one dossier's journey ----------------------------------------------------------------
+@dataclass
+class Journey:
+    plan: DossierPlan
+    code: str | None = None
+    done_steps: int = 0
+    problem: str | None = None
+    retried_actions: int = 0
+    notes: list = field(default_factory=list)
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.mongo = MongoClient(MONGO_URI, tz_aware=True, serverSelectionTimeoutMS=3000)
+        self.routing = self.mongo[f"{PREFIX}routing"]
+        self.run_id = uuid.uuid4().hex[:8]
+        self.stop_load = threading.Event()
+        self.faults_done: list[Fault] = []
+        self.parked_seen: list[str] = []
+        self.redriven = 0
+
+    # the projection routing keeps: a read by _id, the cheapest way to watch a dossier
+    def peek(self, code: str) -> dict | None:
+        try:
+            return self.routing.dossiers.find_one(
+                {"_id": code}, {"state": 1, "office_id": 1, "at_office": 1}
+            )
+        except PyMongoError:
+            return None
+
+    def journey(self, j: Journey, officers: Tokens) -> Journey:
+        session = requests.Session()
+        p, deadline = j.plan, time.monotonic() + self.args.journey_timeout
+        try:
+            body = {
+                "procedure_code": p.shape.procedure_code,
+                "applicant": {
+                    "name": f"Nguyễn Văn Chaos {self.run_id} {p.index}",
+                    "phone": p.phone,
+                },
+                "documents": self.documents[p.shape.procedure_code],
+            }
+            if p.scenario == "not_accepted":
+                body["not_accepted_reason"] = "Hồ sơ không thuộc thẩm quyền"
+            if p.scenario == "post":
+                body["return_method"] = "post"
+                body["postal_address"] = {"line": "12 ấp Mỹ Lợi", "commune_id": "X28720"}
+            headers = officers.headers[p.shape.office_id, RECEIVER]
+            key = f"chaos-{self.run_id}-{p.index}-receive"
+            r = call(session, "POST", "/api/dossiers", headers, body, key, deadline)
+            if r.status_code != 201:
+                raise Gave(f"receive: {r.status_code} {r.text[:200]}")
+            j.code = r.json()["code"]
+            for n, step in enumerate(p.steps):
+                self.wait_for(j.code, step.state, step.at_office, deadline)
+                key = f"chaos-{self.run_id}-{p.index}-{n}"
+                action = {"action": step.action, **step.params}
+                r = call(
+                    session,
+                    "POST",
+                    f"/api/dossiers/{j.code}/actions",
+                    officers.headers[step.office_id, step.role],
+                    action,
+                    key,
+                    deadline,
+                )
+                if r.status_code != 200:
+                    raise Gave(f"{step.action} at {step.office_id}: {r.status_code} {r.text[:200]}")
+                j.done_steps += 1
+            self.wait_for(j.code, p.final_state, None, deadline)
+        except (Gave, TimeoutError) as exc:
+            j.problem = str(exc)
+        return j
+
+    def wait_for(self, code: str, state: str, office: str | None, deadline: float) -> None:
+        while True:
+            d = self.peek(code)
+            if (
+                d
+                and d["state"] == state
+                and (office is None or (d["office_id"] == office and d["at_office"]))
+            ):
+                return
+            if time.monotonic() > deadline:
+                seen = f"{d['state']} at {d['office_id']}" if d else "nothing"
+                raise TimeoutError(f"waited for {state} at {office or '-'}; saw {seen}")
+            time.sleep(0.4 + random.random() * 0.4)
+
+    # --- faults and the operator -------------------------------------------------------------
+    def inject(self, faults: list[Fault], started: float) -> None:
+        for fault in faults:
+            delay = started + fault.at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            log(f"fault: {fault.kind} {fault.target}")
+            if fault.kind == "kill":
+                stack("kill", fault.target)
+                time.sleep(random.uniform(1, 4))
+                stack("service-start", fault.target)
+            else:
+                stack(fault.kind)
+            self.faults_done.append(fault)
+        log("every fault injected")
+
+    def operator(self, until_idle: threading.Event) -> None:
+        """After the faults, what an operator does: list what was parked, then re-drive it."""
+        while not until_idle.wait(20):
+            self.drive_parked()
+
+    def drive_parked(self) -> int:
+        try:
+            with Connection(AMQP_URI, connect_timeout=5) as conn:
+                out = io.StringIO()
+                if list_parked(conn, out):
+                    for line in out.getvalue().splitlines():
+                        log(f"parked: {line[:300]}")
+                        self.parked_seen.append(line)
+                    moved = redrive(conn, out=io.StringIO())
+                    self.redriven += moved
+                    log(f"redriven {moved}")
+                    return moved
+        except Exception as exc:  # noqa: BLE001 — the broker may be restarting; next round
+            log(f"could not look at the dead-letter queue: {exc}")
+        return 0
+
+    # --- settling -------------------------------------------------------------------------------
+    def busy(self) -> list[str]:
+        """What still moves: messages in queues (not parked), outbox entries not yet published."""
+        r = requests.get(f"{RABBITMQ_API}/queues", auth=RABBITMQ_AUTH, timeout=10)
+        r.raise_for_status()
+        pending = [
+            f"{q['name']}={q.get('messages', 0)}"
+            for q in r.json()
+            if q.get("messages", 0)
+            and q["name"] != "lienthong.dlq"
+            # a late answer to a gateway that was killed: nobody waits for it (expires in 5 min)
+            and not (q["name"].startswith("rpc.reply-") and not q.get("consumers"))
+        ]
+        for name in self.mongo.list_database_names():
+            if name.startswith(PREFIX):
+                db = self.mongo[name]
+                for c in db.list_collection_names():
+                    if c.endswith("_outbox") and (n := db[c].count_documents({})):
+                        pending.append(f"{name}.{c}={n}")
+        return pending
+
+    def settle(self, timeout: float) -> float:
+        started = time.monotonic()
+        quiet_since = None
+        while time.monotonic() - started < timeout:
+            try:
+                pending = self.busy()
+            except Exception as exc:  # noqa: BLE001
+                pending = [f"unreachable: {exc}"]
+            if not pending:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since > 6:  # management stats lag ~5 s
+                    return time.monotonic() - started
+            else:
+                quiet_since = None
+                log(f"settling: {', '.join(pending)[:300]}")
+            time.sleep(2)
+        raise TimeoutError("the stack did not settle")
+
+    # --- verification ---------------------------------------------------------------------------
+    def verify(self, journeys: list[Journey], sms_before: int) -> dict:
+        lost = duplicated = stuck = 0
+        codes = [j.code for j in journeys if j.code]
+        docs = {d["_id"]: d for d in self.routing.dossiers.find({"_id": {"$in": codes}})}
+        for j in journeys:
+            p = j.plan
+            if j.code is None:
+                stuck += 1
+                log(f"stuck: dossier {p.index} ({p.scenario}) never received: {j.problem}")
+                continue
+            d = docs.get(j.code)
+            if d is None:
+                lost += 1
+                log(f"lost: {j.code} not in routing's store")
+                continue
+            applied = Counter(d.get("applied", []))
+            twice = [m for m, n in applied.items() if n > 1]
+            history = Counter(h["type"] for h in d.get("history", []))
+            expected = p.expected_events()
+            over = {t: history[t] for t, n in expected.items() if history[t] > n}
+            if twice or over:
+                duplicated += 1
+                log(f"duplicated: {j.code} ({p.scenario}) applied twice {twice} events {over}")
+            elif d["state"] != p.final_state or j.problem:
+                stuck += 1
+                log(
+                    f"stuck: {j.code} ({p.scenario}) in {d['state']} at {d['office_id']}: "
+                    f"{j.problem}"
+                )
+            elif any(history[t] < n for t, n in expected.items()):
+                lost += 1
+                log(
+                    f"lost: {j.code} ({p.scenario}) history {dict(history)} "
+                    f"expected {dict(expected)}"
+                )
+        receipts = self.mongo[f"{PREFIX}intake"].receipts.count_documents(
+            {"applicant.name": {"$regex": f"Chaos {self.run_id} "}}
+        )
+        if receipts != len(codes):
+            log(f"duplicated: {receipts} receipts for {len(codes)} dossiers received")
+            duplicated += abs(receipts - len(codes))
+        ours = {j.plan.phone[-9:] for j in journeys}
+        sms = Counter(
+            (s.to, s.text) for s in read_received(FAKESMSC_LOG)[sms_before:] if s.to[-9:] in ours
+        )
+        twice = [k for k, n in sms.items() if n > 1]
+        for to, text in twice:
+            log(f"duplicated SMS to {to}: {text[:80]!r}")
+        duplicated += len(twice)
+        return {"lost": lost, "duplicated": duplicated, "stuck": stuck, "sms": sum(sms.values())}
+
+    def daytime_clock(self) -> bool:
+        """SMS wait out the quiet hours (21:00–07:00 local): run the stack's clock in the day."""
+        local = stack_now(str(CLOCK_OFFSET_FILE)).astimezone(TZ)
+        if 8 <= local.hour < 19:
+            return False
+        target = local.replace(hour=9, minute=0, second=0, microsecond=0)
+        offset = target - datetime.now(UTC).astimezone(TZ)
+        CLOCK_OFFSET_FILE.write_text(f"{offset.total_seconds():.0f}\n", encoding="ascii")
+        log(f"stack clock moved by {offset} so that SMS are sent, not held")
+        return True
+
+    def main(self) -> int:
+        a = self.args
+        offices, procedures = load_offices(), load_procedures()
+        shapes = route_shapes(procedures, offices, COUNTERS)
+        plans = dossier_plans(shapes, a.dossiers, a.seed)
+        self.documents = {  # all a complete dossier of the procedure holds
+            s.procedure_code: [
+                {"id": d.id, "count": d.count} for d in procedures.get(s.procedure_code).documents
+            ]
+            for s in shapes
+        }
+        involved = {o for s in shapes for o in s.step_offices}
+        officers = Tokens(self.mongo, involved)
+        moved_clock = self.daytime_clock()
+        window = a.fault_window or max(90.0, a.dossiers * 0.3)
+        faults = fault_schedule(a.seed, window, a.kills, a.broker_restarts, a.database_restarts)
+        log(
+            f"seed {a.seed}: {a.dossiers} dossiers over {len(shapes)} route shapes "
+            f"({dict(Counter(p.scenario for p in plans))}); {len(faults)} faults in {window:.0f} s"
+        )
+        sms_before = len(read_received(FAKESMSC_LOG))
+        started = time.monotonic()
+        injector = threading.Thread(target=self.inject, args=(faults, started), daemon=True)
+        injector.start()
+        idle = threading.Event()
+        threading.Thread(target=self.operator, args=(idle,), daemon=True).start()
+        journeys = [Journey(p) for p in plans]
+        with ThreadPoolExecutor(a.workers) as pool:
+            for done, _ in enumerate(pool.map(lambda j: self.journey(j, officers), journeys), 1):
+                if done % 100 == 0:
+                    log(f"{done}/{len(journeys)} journeys finished")
+            injector.join()
+        log(f"load done in {time.monotonic() - started:.0f} s")
+        settle_started = time.monotonic()
+        self.settle(a.settle_timeout)
+        if self.drive_parked():  # what was parked at the end, re-driven to success
+            self.settle(a.settle_timeout)
+        idle.set()
+        settle_seconds = time.monotonic() - settle_started
+        result = self.verify(journeys, sms_before)
+        parked_now = self.parked_count()
+        line = (
+            f"chaos: dossiers={a.dossiers} faults={len(self.faults_done)} lost={result['lost']} "
+            f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
+            f"redriven={self.redriven} sms={result['sms']} settle_seconds={settle_seconds:.0f} "
+            f"total_seconds={time.monotonic() - started:.0f}"
+        )
+        print(line, flush=True)
+        if moved_clock:
+            CLOCK_OFFSET_FILE.unlink(missing_ok=True)
+        ok = not (result["lost"] or result["duplicated"] or result["stuck"] or parked_now)
+        return 0 if ok else 1
+
+    def parked_count(self) -> int:
+        with Connection(AMQP_URI) as conn:
+            return list_parked(conn, io.StringIO())
+
+
+def parse(argv=None):
+    parser = argparse.ArgumentParser(prog="chaos", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dossiers", type=int, default=2000)
+    parser.add_argument("--kills", type=int, default=3, help="kill -9 of each service")
+    parser.add_argument("--broker-restarts", type=int, default=1)
+    parser.add_argument("--database-restarts", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=16, help="simulated officers at once")
+    parser.add_argument(
+        "--fault-window", type=float, default=0, help="seconds (default 0.3/dossier)"
+    )
+    parser.add_argument("--journey-timeout", type=float, default=600)
+    parser.add_argument("--settle-timeout", type=float, default=300)
+    parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(Run(parse()).main())
