@@ -3,6 +3,7 @@ and receives a dossier, a district handler accepts and resolves it, the commune 
 the result over, the citizen page shows it returned."""
 
 import base64
+import secrets
 
 import pytest
 import requests
@@ -174,6 +175,13 @@ def test_receive_resolve_hand_over_and_track(browser, shot):
     printed(browser, "control-sheet-form-06")
 
     # the citizen page shows it returned, without personal data
+    # as a citizen of their own behind the (trusted) proxy: failed lookups other tests made
+    # from this machine within the limit's window do not count for them
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd(
+        "Network.setExtraHTTPHeaders",
+        {"headers": {"X-Forwarded-For": f"2001:db8::{secrets.token_hex(2)}"}},
+    )
     browser.get(f"{BASE}/track?code={code}")  # the link in the SMS
     assert visible(browser, "#code").get_attribute("value") == code
     browser.find_element(By.ID, "phone").send_keys(PHONE[-4:])
