@@ -111,9 +111,8 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
                 figures[f"{name[:-3]}_{p}_ms"] = figure(
                     out["scale"][name].get(p), "ms", "db_update_ms", update, True
                 )
-        out["resources_after_scale"] = resources.usage({}, resources.snapshot()) or {
-            name: {"peak_rss_mb": round(v["peak_rss_mb"] or 0, 1)}
-            for name, v in resources.snapshot().items()
+        out["peak_rss_mb_after_scale"] = {
+            name: round(v["peak_rss_mb"], 1) for name, v in resources.snapshot().items()
         }
     out["figures"] = figures
     out["finished_at"] = datetime.now(UTC).isoformat()

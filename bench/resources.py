@@ -17,21 +17,22 @@ def _peak_rss_mb(pid: int) -> float | None:
 
 
 def snapshot() -> dict:
-    """{name: {cpu_s, rss_mb, peak_rss_mb}} for each running process of the stack, children
-    included in CPU (a service may run worker children)."""
+    """{name: {pid, cpu_s, rss_mb, peak_rss_mb}} for each running process of the stack; a
+    process's children are added in (RabbitMQ's pid file names its start script)."""
     found = {}
     for name, pid in stack.pids().items():
         try:
-            proc = psutil.Process(pid)
-            times = proc.cpu_times()
-            found[name] = {
-                "pid": pid,
-                "cpu_s": times.user + times.system,
-                "rss_mb": proc.memory_info().rss / 2**20,
-                "peak_rss_mb": _peak_rss_mb(pid),
-            }
+            procs = [psutil.Process(pid)]
+            procs += procs[0].children(recursive=True)
+            cpu = rss = peak = 0.0
+            for proc in procs:
+                times = proc.cpu_times()
+                cpu += times.user + times.system
+                rss += proc.memory_info().rss / 2**20
+                peak += _peak_rss_mb(proc.pid) or 0.0
         except psutil.Error:
             continue
+        found[name] = {"pid": pid, "cpu_s": cpu, "rss_mb": rss, "peak_rss_mb": peak}
     return found
 
 

@@ -198,7 +198,10 @@ start_mongo() {
     start_bg mongo "$LOGS/mongo.log" mongod --bind_ip 127.0.0.1 --port "$LT_MONGO_PORT" --dbpath "$d"
   else
     [ -x "$server" ] || die "FerretDB is not built; run: make deps"
-    start_bg mongo "$LOGS/mongo.log" "$server" --handler=sqlite --sqlite-url="file:$d/" \
+    # WAL with synchronous=NORMAL (LT_SQLITE_SYNCHRONOUS): a commit no longer waits for fsync; the
+    # database stays consistent, and a power cut may lose the last commits (not a process crash).
+    local url="file:$d/?_pragma=synchronous(${LT_SQLITE_SYNCHRONOUS:-normal})"
+    start_bg mongo "$LOGS/mongo.log" "$server" --handler=sqlite --sqlite-url="$url" \
       --listen-addr="127.0.0.1:$LT_MONGO_PORT" --telemetry=disable --state-dir="$d" \
       --debug-addr=- --log-level=warn
   fi

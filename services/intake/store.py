@@ -40,8 +40,5 @@ class IntakeStore(MongoStore):
         super().setup()
         self.sequences = Sequences(self.db.counters)  # one per process: it remembers numbers
 
-    def create_indexes(self, db):
-        db.receipts.create_index([("office_id", 1), ("received_at", 1)])
-
     def get_dependency(self, worker_ctx):
         return IntakeRecords(self.db, self.sequences)

@@ -2,14 +2,16 @@
 
 from datetime import datetime
 
+from services.common.keys import last_part, prefix_range, until
 from services.common.store import Aggregates, Conflict, Database, MongoStore, NotFound
+from services.notification import indexes
 
 
 class NotificationRecords(Database):
     def __init__(self, db):
         super().__init__(db)
         self.recipients = db.recipients
-        self.messages = Aggregates(db, "messages")
+        self.messages = Aggregates(db, "messages", views=indexes.entries)
 
     def save_recipient(self, recipient: dict) -> None:
         self.recipients.replace_one({"_id": recipient["_id"]}, recipient, upsert=True)
@@ -42,17 +44,14 @@ class NotificationRecords(Database):
         return saved.doc
 
     def due(self, now: datetime, limit: int = 50) -> list[str]:
-        cursor = self.messages.collection.find(
-            {"status": "queued", "next_attempt_at": {"$lte": now}}, {"_id": 1}, limit=limit
-        )
-        return [doc["_id"] for doc in cursor.sort("next_attempt_at", 1)]
+        """Queued messages whose next attempt is due, soonest first."""
+        cursor = self.db[indexes.PENDING].find({"_id": until("queued", now)}, limit=limit)
+        return [last_part(v["_id"]) for v in cursor]
 
     def stuck_sending(self, before: datetime, limit: int = 50) -> list[str]:
         """Messages claimed for sending before `before` whose sender never said how it went."""
-        cursor = self.messages.collection.find(
-            {"status": "sending", "claimed_at": {"$lte": before}}, {"_id": 1}, limit=limit
-        )
-        return [doc["_id"] for doc in cursor]
+        cursor = self.db[indexes.PENDING].find({"_id": until("sending", before)}, limit=limit)
+        return [last_part(v["_id"]) for v in cursor]
 
     def update(self, message_id, now, status, detail="", only_from=None, **fields) -> bool:
         """Move a message to `status`, unless it left the states `only_from` meanwhile."""
@@ -74,20 +73,22 @@ class NotificationRecords(Database):
 
     def by_gateway_ref(self, ref: str) -> list[str]:
         """The message a gateway reference (an SMPP message id) belongs to."""
-        cursor = self.messages.collection.find({"gateway_refs": ref}, {"_id": 1}, limit=2)
-        return [doc["_id"] for doc in cursor]
+        cursor = self.db[indexes.BY_REF].find({"_id": prefix_range(ref)}, limit=2)
+        return [last_part(v["_id"]) for v in cursor]
 
     def for_dossier(self, code: str) -> list[dict]:
-        cursor = self.messages.collection.find({"dossier_code": code}, {"applied": 0})
-        return list(cursor.sort("created_at", 1))
+        ids = [
+            last_part(v["_id"])
+            for v in self.db[indexes.BY_DOSSIER].find({"_id": prefix_range(code)})
+        ]
+        if not ids:
+            return []
+        found = self.messages.collection.find({"_id": {"$in": ids}}, {"applied": 0})
+        return sorted(found, key=lambda m: m["created_at"])
 
 
 class NotificationStore(MongoStore):
     database = "notification"
-
-    def create_indexes(self, db):
-        db.messages.create_index([("status", 1), ("next_attempt_at", 1)])
-        db.messages.create_index([("dossier_code", 1), ("created_at", 1)])
 
     def get_dependency(self, worker_ctx):
         return NotificationRecords(self.db)

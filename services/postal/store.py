@@ -3,15 +3,16 @@ aggregate whose applied message ids are the carrier's event ids."""
 
 from datetime import datetime
 
+from services.common.keys import last_part, prefix_range, until
 from services.common.store import Aggregates, Database, MongoStore, NotFound
-from services.postal.domain import FINAL, TO_REQUEST
+from services.postal import indexes
 
 
 class PostalRecords(Database):
     def __init__(self, db):
         super().__init__(db)
         self.recipients = db.recipients
-        self.shipments = Aggregates(db, "shipments")
+        self.shipments = Aggregates(db, "shipments", views=indexes.entries)
 
     def save_recipient(self, recipient: dict) -> None:
         self.recipients.replace_one({"_id": recipient["_id"]}, recipient, upsert=True)
@@ -23,33 +24,28 @@ class PostalRecords(Database):
         return doc
 
     def for_dossier(self, code: str) -> list[dict]:
-        cursor = self.shipments.collection.find({"dossier_code": code}, {"applied": 0})
-        return list(cursor.sort("created_at", 1))
+        cursor = self.db[indexes.BY_DOSSIER].find({"_id": prefix_range(code)})
+        ids = [last_part(v["_id"]) for v in cursor]
+        if not ids:
+            return []
+        found = self.shipments.collection.find({"_id": {"$in": ids}}, {"applied": 0})
+        return sorted(found, key=lambda s: s["created_at"])
 
     def to_request(self, limit: int = 100) -> list[str]:
         """Shipments the carrier has not confirmed yet (it was down, or we stopped midway)."""
-        cursor = self.shipments.collection.find({"status": TO_REQUEST}, {"_id": 1}, limit=limit)
-        return [doc["_id"] for doc in cursor]
+        cursor = self.db[indexes.OPEN].find({"_id": prefix_range("to_request")}, limit=limit)
+        return [last_part(v["_id"]) for v in cursor]
 
     def unheard_since(self, before: datetime, limit: int = 100) -> list[dict]:
         """Shipments on their way with no news from the carrier since `before`."""
-        cursor = self.shipments.collection.find(
-            {
-                "status": {"$nin": [TO_REQUEST, *FINAL]},
-                "last_heard_at": {"$lte": before},
-            },
-            {"_id": 1, "tracking_number": 1},
-            limit=limit,
-        )
-        return list(cursor)
+        cursor = self.db[indexes.OPEN].find({"_id": until("waiting", before)}, limit=limit)
+        return [
+            {"_id": last_part(v["_id"]), "tracking_number": v["tracking_number"]} for v in cursor
+        ]
 
 
 class PostalStore(MongoStore):
     database = "postal"
-
-    def create_indexes(self, db):
-        db.shipments.create_index("dossier_code")
-        db.shipments.create_index([("status", 1), ("last_heard_at", 1)])
 
     def get_dependency(self, worker_ctx):
         return PostalRecords(self.db)

@@ -16,9 +16,10 @@ Keys use only characters the patch pushes down ([#-~]): office ids, codes, digit
 No I/O here.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from contracts import lifecycle as lc
+from services.common.keys import sort_key
 
 WORKLIST, IN_ROUTE, DUE = "worklist", "in_route", "due"
 OPEN_STATES = frozenset(s for s in lc.STATES if s not in lc.FINAL_STATES)
@@ -36,18 +37,6 @@ STATS_FIELDS = (
 )
 ALERT_FIELDS = ("step_index", "current_due_at", "paused_at", "due_soon_steps", "overdue_steps")
 HIDDEN = ("_id", "applied", "history", "handovers", "version")
-
-
-def sort_key(t: datetime) -> str:
-    """An instant as a fixed-width UTC string that sorts like the instant, to the millisecond
-    (what the database keeps: a key made before and after storing the instant is the same)."""
-    t = t.astimezone(UTC)
-    return f"{t:%Y%m%dT%H%M%S}{t.microsecond // 1000:03d}"
-
-
-def prefix_range(prefix: str) -> dict:
-    """Every `_id` that starts with `prefix|` ('}' follows '|')."""
-    return {"$gte": f"{prefix}|", "$lt": f"{prefix}}}"}
 
 
 def due_range(horizon: datetime) -> dict:

@@ -1,6 +1,7 @@
 """Routing's database: one versioned document per dossier with its history and control sheet,
 and the read views (services/routing/indexes.py) its worklist, statistics and alerts read."""
 
+from services.common.keys import prefix_range
 from services.common.store import Aggregates, Database, MongoStore
 from services.routing import indexes
 
@@ -14,15 +15,13 @@ class RoutingRecords(Database):
 
     def worklist(self, office_id: str, limit: int = WORKLIST_LIMIT) -> list[dict]:
         """Open dossiers at an office, soonest due first (one index range, in key order)."""
-        cursor = self.db[indexes.WORKLIST].find(
-            {"_id": indexes.prefix_range(office_id)}, limit=limit
-        )
+        cursor = self.db[indexes.WORKLIST].find({"_id": prefix_range(office_id)}, limit=limit)
         return [indexes.as_dossier(e) for e in cursor]
 
     def in_route_of(self, office_id: str):
         """Every dossier whose route passes through an office, with the fields its statistics
         read."""
-        cursor = self.db[indexes.IN_ROUTE].find({"_id": indexes.prefix_range(office_id)})
+        cursor = self.db[indexes.IN_ROUTE].find({"_id": prefix_range(office_id)})
         return (indexes.as_dossier(e) for e in cursor)
 
     def due_candidates(self, horizon, limit: int = 500) -> list[dict]:

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from contracts import lifecycle as lc
+from services.common.keys import prefix_range, sort_key
 from services.routing import indexes
 
 DUE = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
@@ -39,9 +40,9 @@ def test_an_open_dossier_is_in_its_office_worklist_in_due_order():
     views = indexes.entries(dossier())
     [key] = views[indexes.WORKLIST]
     assert key == "D0796|20260302T093000123|X28720-260302-0007"
-    assert in_range(key, indexes.prefix_range("D0796"))
-    assert not in_range(key, indexes.prefix_range("D079"))
-    assert not in_range(key, indexes.prefix_range("D07961"))
+    assert in_range(key, prefix_range("D0796"))
+    assert not in_range(key, prefix_range("D079"))
+    assert not in_range(key, prefix_range("D07961"))
     later = indexes.entries(dossier(_id="X1-1", current_due_at=DUE + timedelta(seconds=1)))
     assert key < next(iter(later[indexes.WORKLIST]))
     entry = views[indexes.WORKLIST][key]
@@ -71,4 +72,4 @@ def test_only_dossiers_that_may_still_raise_an_alert_are_due_candidates():
 
 def test_keys_keep_the_milliseconds_the_database_keeps():
     stored = DUE.replace(microsecond=123000)
-    assert indexes.sort_key(DUE) == indexes.sort_key(stored)
+    assert sort_key(DUE) == sort_key(stored)
