@@ -44,6 +44,9 @@ export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
 export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/postal}
 export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
 export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}
+# The local stack serves demos and tests at any hour, so its SMS are not held overnight as
+# production's are (deploy/config.yml: 21:00-07:00); LT_SMS_QUIET_HOURS=21:00-07:00 holds them.
+export LT_SMS_QUIET_HOURS=${LT_SMS_QUIET_HOURS:-off}
 # No proxy stands in front of the local gateway: trusting 127.0.0.1's X-Forwarded-For lets the
 # tests speak as different clients to the citizen page's limit on failed lookups.
 export LT_TRUSTED_PROXIES=${LT_TRUSTED_PROXIES:-127.0.0.1}

@@ -19,7 +19,18 @@ TEMPLATE_OF = {
 }
 RETRY_DELAYS = (5, 15, 60, 300, 900)  # seconds after each failed attempt; then failed for good
 SENDING_TIMEOUT = timedelta(minutes=10)  # a claim older than this lost its sender
-QUIET_START, QUIET_END = time(21, 0), time(7, 0)
+QUIET_HOURS = (time(21, 0), time(7, 0))  # local time: SMS created then wait for the end
+
+
+def quiet_hours(setting) -> tuple[time, time] | None:
+    """SMS_QUIET_HOURS as (start, end): "21:00-07:00"; "off", empty or false turns them off.
+    Raises ValueError for anything else, so a mistyped setting stops the service at start."""
+    if setting in (None, False, "", "off"):
+        return None
+    start, sep, end = str(setting).partition("-")
+    if not sep:
+        raise ValueError(f"SMS_QUIET_HOURS must be HH:MM-HH:MM or off, not {setting!r}")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
 def recipient_from(received: dict) -> dict:
@@ -111,13 +122,21 @@ def next_attempt(attempts: int, now: datetime) -> datetime | None:
     return now + timedelta(seconds=RETRY_DELAYS[attempts - 1])
 
 
-def outside_quiet_hours(instant: datetime, calendar) -> datetime:
-    """The instant itself, or 07:00 local when it falls in the quiet hours (21:00–07:00)."""
-    local = calendar.local(instant)
-    if QUIET_END <= local.time() < QUIET_START:
+def outside_quiet_hours(
+    instant: datetime, calendar, quiet: tuple[time, time] | None = QUIET_HOURS
+) -> datetime:
+    """The instant itself, or the end of the quiet hours (local time) when it falls inside them.
+    The hours may run past midnight (21:00-07:00) or not (12:00-13:30); None means none."""
+    if quiet is None:
         return instant
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_END, tzinfo=local.tzinfo)
+    start, end = quiet
+    local = calendar.local(instant)
+    at = local.time()
+    inside = (start <= at or at < end) if start > end else (start <= at < end)
+    if not inside:
+        return instant
+    day = local.date() + timedelta(days=1) if start > end and at >= start else local.date()
+    return datetime.combine(day, end, tzinfo=local.tzinfo)
 
 
 def status_of_parts(receipts: dict[str, str], refs: list[str]) -> str:

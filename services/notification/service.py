@@ -29,11 +29,14 @@ log = logging.getLogger(__name__)
 
 
 class SmsGateway(DependencyProvider):
-    """The configured gateway (Kannel by default, or SMPP), rate-limited. SMPP delivery receipts
-    arrive on the gateway's link; they are queued here and applied by a timer."""
+    """The configured gateway (Kannel by default, or SMPP), rate-limited, and the quiet hours
+    (SMS_QUIET_HOURS) it keeps. SMPP delivery receipts arrive on the gateway's link; they are
+    queued here and applied by a timer."""
 
     def setup(self):
-        self.gateway = make_gateway(self.container.config)
+        config = self.container.config
+        self.gateway = make_gateway(config)
+        self.quiet_hours = domain.quiet_hours(config.get("SMS_QUIET_HOURS", "21:00-07:00"))
         self.receipts: deque[tuple[str, str]] = deque()
         inner = self.gateway.gateway
         if isinstance(inner, SmppGateway):
@@ -88,7 +91,7 @@ class NotificationService(observability.Observed):
             "reason": rejection,
             "attempts": 0,
             "created_at": now,
-            "next_attempt_at": domain.outside_quiet_hours(now, calendar),
+            "next_attempt_at": domain.outside_quiet_hours(now, calendar, self.sms.quiet_hours),
             "history": [
                 {
                     "at": now,
