@@ -129,18 +129,15 @@ class NotificationService(observability.Observed):
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
             self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
             return
-        # The gateway's answer is recorded at the time it came, not when sending began, so the
-        # history stays in order. A delivery report may have come first: never take
-        # "delivered" or "failed" back.
-        answered = self.clock.now()
+        # a delivery report may have come first: never take "delivered" or "failed" back
         self.store.update(
             message_id,
-            answered,
+            now,
             "sent",
             ref,
             only_from=("sending", "sent"),
             attempts=message["attempts"] + 1,
-            sent_at=answered,
+            sent_at=now,
             gateway_refs=ref.split(","),
         )
 

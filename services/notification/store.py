@@ -54,12 +54,15 @@ class NotificationRecords(Database):
         return [last_part(v["_id"]) for v in cursor]
 
     def update(self, message_id, now, status, detail="", only_from=None, **fields) -> bool:
-        """Move a message to `status`, unless it left the states `only_from` meanwhile."""
+        """Move a message to `status`, unless it left the states `only_from` meanwhile. The
+        history entry is never dated before the one applied ahead of it (a delivery report and
+        the gateway's answer may race), so the history reads in the order it happened."""
         while True:
             m = self.messages.get(message_id)
             if only_from and m["status"] not in only_from:
                 return False
-            history = [{"at": now, "status": status, "detail": detail}]
+            at = max([now, *(h["at"] for h in m.get("history", [])[-1:])])
+            history = [{"at": at, "status": status, "detail": detail}]
             try:
                 self.messages.save(
                     m,

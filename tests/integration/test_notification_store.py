@@ -1,0 +1,49 @@
+"""The notification store on the real MongoDB-wire server: a message's history reads in the order
+its changes were applied, even when a delivery report and the gateway's answer race."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pymongo import MongoClient
+
+from services.notification.store import NotificationRecords
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def records(servers):
+    name = f"t{uuid.uuid4().hex[:8]}_notification"
+    client = MongoClient(servers["mongo"], tz_aware=True)
+    yield NotificationRecords(client[name])
+    client.drop_database(name)
+
+
+def test_a_change_dated_before_the_last_is_recorded_after_it(records):
+    start = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+    message_id = f"{uuid.uuid4()}:test"
+    records.add_message(
+        {
+            "_id": message_id,
+            "dossier_code": "X28720-261203-0001",
+            "status": "sending",
+            "created_at": start,
+            "next_attempt_at": start,
+            "history": [{"at": start, "status": "sending", "detail": ""}],
+        }
+    )
+    report_at = start + timedelta(seconds=2)
+    assert records.update(message_id, report_at, "sent", "dlr 8", only_from=("sending",))
+    # the gateway's answer, timed when sending began, applied after the report
+    answer_at = start + timedelta(seconds=1)
+    assert records.update(message_id, answer_at, "sent", "answer", only_from=("sending", "sent"))
+    # a delivered report is final: a late "sent" is refused and leaves no entry
+    assert records.update(message_id, start + timedelta(seconds=3), "delivered", "dlr 1")
+    assert not records.update(message_id, answer_at, "sent", "late", only_from=("sending", "sent"))
+
+    history = records.get(message_id)["history"]
+    assert [h["detail"] for h in history] == ["", "dlr 8", "answer", "dlr 1"]
+    times = [h["at"] for h in history]
+    assert times == sorted(times)
+    assert history[2]["at"] == report_at
