@@ -33,11 +33,11 @@ SCALES = {
         "mq_messages": 10_000,
         "db_updates": 5000,
         "intake_clients": 16,
-        "intake_seconds": 30,
+        "intake_seconds": 20,
         "latency_rate": 100,
-        "latency_seconds": 30,
-        "journeys": 40,
-        "sms": 300,
+        "latency_seconds": 10,
+        "journeys": 20,
+        "sms": 200,
         "offices": 10_000,
         "dossiers": 1_000_000,
         "query_samples": 300,
@@ -140,7 +140,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     result = run(size, set(args.only.split(",")), profile_dir)
     result.update(
-        scale=args.scale,
+        size=args.scale,
         note=args.note,
         sizes=size,
         seconds=round(time.perf_counter() - started, 1),

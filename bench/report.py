@@ -10,7 +10,7 @@ def _num(v, digits=1) -> str:
 def table(result: dict) -> str:
     c = result["ceilings"]
     lines = [
-        f"lienthong bench — {result.get('finished_at', '')[:16]} UTC, scale {result.get('scale')}, "
+        f"lienthong bench — {result.get('finished_at', '')[:16]} UTC, scale {result.get('size')}, "
         f"{result['machine']['cores']} cores, {result['machine']['memory_gb']} GB"
         + (f" — {result['note']}" if result.get("note") else ""),
         "",
