@@ -265,8 +265,8 @@ class Sequences:
 
     Each number is claimed by inserting a document whose _id is key + number, so uniqueness rests
     on the primary key alone: FerretDB's findAndModify with $inc is not atomic across clients.
-    The last number this process took is kept per key, so a claim is one insert; a key seen for
-    the first time is found by probing _ids (doubling, then halving), never by a scan."""
+    The last number this process took is kept per key, so a claim is one insert; for a key seen
+    for the first time the numbers taken are read as one _id range, never by a scan."""
 
     def __init__(self, collection):
         self.collection = collection
@@ -284,16 +284,7 @@ class Sequences:
                 n += 1
         raise RuntimeError(f"no number left for {key}")
 
-    def _taken(self, key: str, n: int) -> bool:
-        return self.collection.find_one({"_id": f"{key}-{n:05d}"}, {"_id": 1}) is not None
-
     def _last_taken(self, key: str, limit: int) -> int:
-        """The highest number taken, assuming numbers are taken in order (a gap only costs
-        retries in next())."""
-        low, high = 0, 1
-        while high <= limit and self._taken(key, high):
-            low, high = high, high * 2
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (middle, high) if self._taken(key, middle) else (low, middle)
-        return low
+        """The highest number taken: one read of the key's _id range (the _id index)."""
+        cursor = self.collection.find({"_id": {"$gte": f"{key}-", "$lt": f"{key}."}}, {"n": 1})
+        return max((doc["n"] for doc in cursor), default=0)

@@ -118,7 +118,7 @@ def test_sequences_number_in_order_across_processes_without_a_scan(servers, db_n
     counters = MongoClient(servers["mongo"], tz_aware=True)[db_name].counters
     first, second = Sequences(counters), Sequences(counters)
     assert [first.next("X1-260302") for _ in range(5)] == [1, 2, 3, 4, 5]
-    assert second.next("X1-260302") == 6  # found by probing, not remembered
+    assert second.next("X1-260302") == 6  # read from the _id range, not remembered
     assert first.next("X1-260302") == 7  # its remembered 5 was taken further by the other
     assert second.next("X2-260302") == 1
     assert counters.count_documents({"key": "X1-260302"}) == 7
