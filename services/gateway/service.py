@@ -2,6 +2,7 @@
 intake, routing and notification over RPC; it keeps no dossier state of its own."""
 
 import contextlib
+import functools
 import re
 import time
 from dataclasses import asdict
@@ -9,7 +10,9 @@ from datetime import date
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler, http
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
 
 from contracts.carrier import SIGNATURE_HEADER
 from contracts.codes import is_valid_code
@@ -262,6 +265,34 @@ class GatewayService(observability.Observed):
     @http("GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS", "/<path:anything>")
     @api
     def no_such_route(self, request, anything):
-        """Any other path or method: a JSON 404 rather than werkzeug's HTML page. Werkzeug tries
-        a path converter last, so every route above matches first."""
+        """Any other path or method: a JSON 405 (a known path) or 404 rather than werkzeug's HTML
+        page. Werkzeug tries a path converter last, so every route above matches first."""
+        allowed = allowed_methods(request.path)
+        if allowed:
+            raise ApiError(
+                405, "method_not_allowed", f"{request.method} is not allowed here", allowed=allowed
+            )
         raise ApiError(404, "no_such_route", f"no {request.method} route at this path")
+
+
+@functools.cache
+def _routes() -> Map:
+    """The gateway's own routes (but the catch-all), from its http entrypoints."""
+    rules = [
+        Rule(entrypoint.url, methods=entrypoint.method.split(","))
+        for name in dir(GatewayService)
+        for entrypoint in getattr(getattr(GatewayService, name), "nameko_entrypoints", ())
+        if isinstance(entrypoint, HttpRequestHandler) and "<path:anything>" not in entrypoint.url
+    ]
+    return Map(rules)
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods a known path takes; [] for a path the gateway does not have."""
+    try:
+        _routes().bind("gateway").match(path, method="__none__")
+    except MethodNotAllowed as exc:
+        return sorted(exc.valid_methods or [])
+    except (NotFound, RequestRedirect):
+        return []
+    return []

@@ -81,11 +81,20 @@ class Gave(Exception):
     """The API refused a request for good (4xx other than the expected)."""
 
 
+RETRIED = Counter()  # requests asked again after a lost answer or a 5xx, by what went wrong
+_RETRIED_LOCK = threading.Lock()
+
+
 def call(session, method: str, path: str, headers: dict, body=None, key=None, until=None):
     """A request that survives faults: connection errors, timeouts and 5xx are retried (with the
     same Idempotency-Key) until `until` (monotonic seconds)."""
     headers = {**headers, **({"Idempotency-Key": key} if key else {})}
+    first = True
     while True:
+        if not first:
+            with _RETRIED_LOCK:
+                RETRIED["requests"] += 1
+        first = False
         try:
             r = session.request(method, f"{BASE}{path}", json=body, headers=headers, timeout=30)
             if r.status_code < 500:
@@ -207,21 +216,29 @@ class Run:
         while not until_idle.wait(20):
             self.drive_parked()
 
+    def parked(self) -> list[str]:
+        """The dead-letter queue as `make dlq` lists it, without what was parked before the run."""
+        with Connection(AMQP_URI, connect_timeout=5) as conn:
+            out = io.StringIO()
+            list_parked(conn, out)
+        return [x for x in out.getvalue().splitlines() if x.split("\t")[0] not in self.before]
+
     def drive_parked(self) -> int:
+        """List what this run got parked (with the reason), then re-drive it, one by one."""
+        moved = 0
         try:
+            lines = self.parked()
             with Connection(AMQP_URI, connect_timeout=5) as conn:
-                out = io.StringIO()
-                if list_parked(conn, out):
-                    for line in out.getvalue().splitlines():
-                        log(f"parked: {line[:300]}")
-                        self.parked_seen.append(line)
-                    moved = redrive(conn, out=io.StringIO())
-                    self.redriven += moved
-                    log(f"redriven {moved}")
-                    return moved
+                for line in lines:
+                    log(f"parked: {line[:300]}")
+                    self.parked_seen.append(line)
+                    moved += redrive(conn, line.split("\t")[0], out=io.StringIO())
         except Exception as exc:  # noqa: BLE001 — the broker may be restarting; next round
             log(f"could not look at the dead-letter queue: {exc}")
-        return 0
+        if moved:
+            self.redriven += moved
+            log(f"redriven {moved}")
+        return moved
 
     # --- settling -------------------------------------------------------------------------------
     def busy(self) -> list[str]:
@@ -346,6 +363,8 @@ class Run:
             f"({dict(Counter(p.scenario for p in plans))}); {len(faults)} faults in {window:.0f} s"
         )
         sms_before = len(read_received(FAKESMSC_LOG))
+        self.before: set[str] = set()
+        self.before = {line.split("\t")[0] for line in self.parked()}  # not this run's
         started = time.monotonic()
         injector = threading.Thread(target=self.inject, args=(faults, started), daemon=True)
         injector.start()
@@ -365,11 +384,12 @@ class Run:
         idle.set()
         settle_seconds = time.monotonic() - settle_started
         result = self.verify(journeys, sms_before)
-        parked_now = self.parked_count()
+        parked_now = len(self.parked())
         line = (
             f"chaos: dossiers={a.dossiers} faults={len(self.faults_done)} lost={result['lost']} "
             f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
-            f"redriven={self.redriven} sms={result['sms']} settle_seconds={settle_seconds:.0f} "
+            f"redriven={self.redriven} retried={RETRIED['requests']} sms={result['sms']} "
+            f"settle_seconds={settle_seconds:.0f} "
             f"total_seconds={time.monotonic() - started:.0f}"
         )
         print(line, flush=True)
@@ -377,10 +397,6 @@ class Run:
             CLOCK_OFFSET_FILE.unlink(missing_ok=True)
         ok = not (result["lost"] or result["duplicated"] or result["stuck"] or parked_now)
         return 0 if ok else 1
-
-    def parked_count(self) -> int:
-        with Connection(AMQP_URI) as conn:
-            return list_parked(conn, io.StringIO())
 
 
 def parse(argv=None):
