@@ -81,6 +81,9 @@ class Aggregates:
         try:
             return self._commit(doc["_id"], None, entry, outbox)
         except Conflict:
+            # It exists — or an earlier attempt claimed it and lost the database before writing
+            # its projection (found in a chaos run: the dossier was in no worklist): roll it now.
+            self.get(doc["_id"])
             return None
 
     def save(
@@ -210,6 +213,7 @@ def sweep_outbox(aggregates: Aggregates, publisher, settle=timedelta(seconds=5))
         claim = aggregates.journal.find_one({"_id": pending["journal_id"]}, {"outbox_id": 1})
         if claim and claim.get("outbox_id") == pending["_id"]:
             sent += flush_outbox(aggregates, publisher, pending)
+            aggregates.get(pending["aggregate"])  # its writer may have died before projecting
         elif claim or now - pending["created_at"] > 12 * settle:
             aggregates.outbox.delete_one({"_id": pending["_id"]})
     return sent

@@ -5,11 +5,12 @@ views keyed by a changing value end with the last version's keys only."""
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 
 import pytest
 from pymongo import MongoClient
 
-from services.common.store import Aggregates, Conflict, Sequences
+from services.common.store import Aggregates, Conflict, Sequences, sweep_outbox
 
 pytestmark = pytest.mark.integration
 
@@ -122,3 +123,47 @@ def test_sequences_number_in_order_across_processes_without_a_scan(servers, db_n
     assert first.next("X1-260302") == 7  # its remembered 5 was taken further by the other
     assert second.next("X2-260302") == 1
     assert counters.count_documents({"key": "X1-260302"}) == 7
+
+
+class _Lost(Exception):
+    pass
+
+
+def _die_once(aggregates):
+    """The next projection write fails, as when the database restarts after the claim."""
+    real = aggregates._project
+
+    def project(doc, previous):
+        aggregates._project = real
+        raise _Lost("database gone")
+
+    aggregates._project = project
+
+
+def test_a_create_retried_after_the_database_went_away_mid_write_is_projected(servers, db_name):
+    db = MongoClient(servers["mongo"], tz_aware=True)[db_name]
+    aggregates = Aggregates(db, "things")
+    _die_once(aggregates)
+    with pytest.raises(_Lost):
+        aggregates.create({"_id": "thing", "counter": 0}, [], "m-1")
+    assert db.things.find_one({"_id": "thing"}) is None  # claimed, not projected
+    assert aggregates.create({"_id": "thing", "counter": 0}, [], "m-1") is None  # the retry
+    assert db.things.find_one({"_id": "thing"})["version"] == 1  # queries see it now
+
+
+def test_the_sweeper_projects_what_a_dead_writer_claimed(servers, db_name):
+    db = MongoClient(servers["mongo"], tz_aware=True)[db_name]
+    aggregates = Aggregates(db, "things")
+    aggregates.create({"_id": "thing", "counter": 0}, [])
+    _die_once(aggregates)
+    entry = {"id": "e1", "exchange": "x", "routing_key": "k", "body": {}}
+    with pytest.raises(_Lost):
+        aggregates.save(aggregates.get("thing"), {"counter": 1}, [entry], "m-2")
+    assert db.things.find_one({"_id": "thing"})["counter"] == 0
+
+    class Publisher:
+        def publish(self, entries):
+            return [e["id"] for e in entries]
+
+    assert sweep_outbox(aggregates, Publisher(), settle=timedelta(0)) == 1
+    assert db.things.find_one({"_id": "thing"})["counter"] == 1
