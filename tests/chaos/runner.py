@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -113,8 +113,6 @@ class Journey:
     code: str | None = None
     done_steps: int = 0
     problem: str | None = None
-    retried_actions: int = 0
-    notes: list = field(default_factory=list)
 
 
 class Run:
@@ -123,7 +121,6 @@ class Run:
         self.mongo = MongoClient(MONGO_URI, tz_aware=True, serverSelectionTimeoutMS=3000)
         self.routing = self.mongo[f"{PREFIX}routing"]
         self.run_id = uuid.uuid4().hex[:8]
-        self.stop_load = threading.Event()
         self.faults_done: list[Fault] = []
         self.parked_seen: list[str] = []
         self.redriven = 0
