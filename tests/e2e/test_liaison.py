@@ -169,6 +169,26 @@ def test_overdue_is_raised_once(officers, stack_clock):
     assert receiver.wait_state(code, "ready_at_counter")["timing"] == "late"
 
 
+def test_due_soon_is_raised_once_and_coloured(officers, stack_clock):
+    receiver, handler = officers("X30064", "receiver"), officers("X30064", "handler")
+    code = receiver.receive("HT-03")["code"]
+    handler.wait_in_worklist(code)
+    handler.act(code, "accept")
+    due = datetime.fromisoformat(handler.dossier(code)["current_due_at"])
+    assert handler.wait_in_worklist(code)["due_status"] == "on_time"
+    stack_clock.set(due - timedelta(hours=1) - datetime.now(due.tzinfo))  # within a working day
+
+    def alerts(kind):
+        return [e for e in handler.dossier(code)["history"] if e["type"] == kind]
+
+    eventually(lambda: alerts("dossier_due_soon"), 20, "dossier_due_soon")
+    assert handler.wait_in_worklist(code)["due_status"] == "due_soon"
+    sleep(11)  # two more passes of the 5 s deadline timer: no second alert, and not overdue
+    assert len(alerts("dossier_due_soon")) == 1 and not alerts("dossier_overdue")
+    handler.act(code, "resolve")
+    assert receiver.wait_state(code, "ready_at_counter")["timing"] == "on_time"
+
+
 def test_bad_actions_change_nothing(officers):
     receiver, handler = officers("X28720", "receiver"), officers("H824", "handler")
     code = receiver.receive("XD-01")["code"]
