@@ -136,7 +136,8 @@ class Run:
 
     def journey(self, j: Journey, officers: Tokens) -> Journey:
         session = requests.Session()
-        p, deadline = j.plan, time.monotonic() + self.args.journey_timeout
+        p = j.plan
+        deadline = min(time.monotonic() + self.args.journey_timeout, self.run_deadline)
         try:
             body = {
                 "procedure_code": p.shape.procedure_code,
@@ -176,6 +177,7 @@ class Run:
             self.wait_for(j.code, p.final_state, None, deadline)
         except (Gave, TimeoutError) as exc:
             j.problem = str(exc)
+            log(f"dossier {p.index} ({p.scenario}, {j.code or 'not received'}): {j.problem}")
         return j
 
     def wait_for(self, code: str, state: str, office: str | None, deadline: float) -> None:
@@ -363,6 +365,8 @@ class Run:
         self.before: set[str] = set()
         self.before = {line.split("\t")[0] for line in self.parked()}  # not this run's
         started = time.monotonic()
+        # a stack that stops moving ends the run with its stuck dossiers named, not in a hang
+        self.run_deadline = started + a.run_timeout
         injector = threading.Thread(target=self.inject, args=(faults, started), daemon=True)
         injector.start()
         idle = threading.Event()
@@ -408,6 +412,9 @@ def parse(argv=None):
     )
     parser.add_argument("--journey-timeout", type=float, default=600)
     parser.add_argument("--settle-timeout", type=float, default=300)
+    parser.add_argument(
+        "--run-timeout", type=float, default=3600, help="seconds for the whole load, at most"
+    )
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
     return parser.parse_args(argv)
 
