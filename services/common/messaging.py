@@ -3,6 +3,7 @@ failed message — they retry it through the delay queues, then park it in the d
 
 import logging
 
+from amqp.exceptions import AMQPError
 from kombu import Exchange
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler, get_event_exchange
@@ -80,7 +81,25 @@ class OutboxPublisher(DependencyProvider):
 
 class ParkingQueueConsumer(QueueConsumer):
     """nameko's queue consumer, except that a body kombu cannot decode (not UTF-8, not JSON, a
-    content type it does not accept) is parked with the reason instead of acked and lost."""
+    content type it does not accept) is parked with the reason instead of acked and lost, and
+    that a broker gone while a message is acked or requeued does not kill the service.
+
+    nameko ignores only amqp's ConnectionError there; a broker that restarts resets the socket
+    (ConnectionResetError, BrokenPipeError), which reached the worker thread and stopped the
+    whole container. The message is unacked on a dead connection, so the broker delivers it
+    again once the consumer has reconnected; handlers are idempotent."""
+
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        except (OSError, AMQPError) as exc:
+            log.warning("could not ack a message (the broker will deliver it again): %r", exc)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except (OSError, AMQPError) as exc:
+            log.warning("could not requeue a message (the broker will deliver it again): %r", exc)
 
     def on_decode_error(self, message, exc):
         tag = message.delivery_info.get("consumer_tag")

@@ -48,6 +48,8 @@ PREFIX = ENV.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
 RABBITMQ_API = ENV.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
 RABBITMQ_AUTH = (ENV.get("LT_RABBITMQ_USER", "guest"), ENV.get("LT_RABBITMQ_PASSWORD", "guest"))
 FAKESMSC_LOG = ENV.get("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
+PIDS = Path(ENV.get("LT_STACK_DIR", str(ROOT / ".stack"))) / "pids"
+SERVICES = ("intake", "routing", "postal", "notification", "gateway")
 CLOCK_OFFSET_FILE = Path(ENV.get("LT_CLOCK_OFFSET_FILE", str(ROOT / ".stack/clock_offset")))
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -279,6 +281,17 @@ class Run:
         raise TimeoutError("the stack did not settle")
 
     # --- verification ---------------------------------------------------------------------------
+    @staticmethod
+    def dead_services() -> list[str]:
+        """Services whose process is gone though no fault is pending: one that died by itself."""
+        dead = []
+        for name in SERVICES:
+            try:
+                os.kill(int((PIDS / f"{name}.pid").read_text()), 0)
+            except (OSError, ValueError):
+                dead.append(name)
+        return dead
+
     def verify(self, journeys: list[Journey], sms_before: int) -> dict:
         lost = duplicated = stuck = 0
         codes = [j.code for j in journeys if j.code]
@@ -386,9 +399,13 @@ class Run:
         settle_seconds = time.monotonic() - settle_started
         result = self.verify(journeys, sms_before)
         parked_now = len(self.parked())
+        dead = self.dead_services()
+        if dead:
+            log(f"services that died by themselves: {', '.join(dead)} (see .stack/logs)")
         line = (
             f"chaos: dossiers={a.dossiers} faults={len(self.faults_done)} lost={result['lost']} "
             f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
+            f"dead={len(dead)} "
             f"redriven={self.redriven} retried={RETRIED['requests']} sms={result['sms']} "
             f"settle_seconds={settle_seconds:.0f} "
             f"total_seconds={time.monotonic() - started:.0f}"
@@ -396,7 +413,7 @@ class Run:
         print(line, flush=True)
         if moved_clock:
             CLOCK_OFFSET_FILE.unlink(missing_ok=True)
-        ok = not (result["lost"] or result["duplicated"] or result["stuck"] or parked_now)
+        ok = not (result["lost"] or result["duplicated"] or result["stuck"] or parked_now or dead)
         return 0 if ok else 1
 
 

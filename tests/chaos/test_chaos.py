@@ -36,4 +36,6 @@ def test_short_chaos_run_loses_nothing_and_applies_nothing_twice():
     assert (counts["lost"], counts["duplicated"], counts["stuck"]) == ("0", "0", "0"), (
         summary + "\n" + tail
     )
-    assert counts["parked"] == "0" and out.returncode == 0, summary
+    assert counts["parked"] == "0" and counts["dead"] == "0" and out.returncode == 0, (
+        summary + "\n" + tail
+    )
