@@ -47,9 +47,15 @@ class IntakeService(observability.Observed):
             receipt, envelope = domain.build_receipt(
                 request, procedure, office, steps, number, now, calendar, officer
             )
-            code = receipt["_id"]
-            if request_id is None or self.store.claim_request(request_id, code) == code:
+            if request_id is None:
                 return self._store_receipt(receipt, envelope)
+            code = self.store.claim_request(request_id, receipt["_id"])
+            if code == receipt["_id"]:
+                return self._store_receipt(receipt, envelope)
+            # another attempt of this request won the key: answer with its dossier, store nothing
+            # of ours (our number stays unused)
+            if code is None:
+                raise Unavailable("request_in_doubt", f"request {request_key}: try again")
         try:
             return _public(self.store.receipts.get(code))
         except NotFound:  # the first attempt died between claiming the code and storing it

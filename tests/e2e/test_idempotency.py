@@ -2,6 +2,7 @@
 is received once, the action applied once, even when the service died while answering."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -45,6 +46,33 @@ def test_a_repeated_receive_makes_one_dossier(receiver):
     assert first.status_code == again.status_code == other.status_code == 201, first.text
     assert first.json()["code"] == again.json()["code"] != other.json()["code"]
     assert first.json()["receipt"] == again.json()["receipt"]
+
+
+def test_retries_queued_while_intake_was_down_make_one_dossier(receiver):
+    """A client's retries pile up in intake's queue while intake is down (or the broker
+    restarts); when it comes back it takes them all at once: each takes a number, one wins the
+    key, the others answer with its dossier and store nothing of their own."""
+    key = uuid.uuid4().hex
+    before = receiver.receive("HT-03")["code"]
+    stack("service-stop", "intake")
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            queued = list(pool.map(lambda _: post(receiver, "/api/dossiers", body(), key), "abcd"))
+        assert [r.status_code for r in queued] == [503] * 4, [r.text for r in queued]
+    finally:
+        stack("service-start", "intake")
+    again = post(receiver, "/api/dossiers", body(), key)
+    assert again.status_code == 201, again.text
+    code = again.json()["code"]
+    after = receiver.receive("HT-03")["code"]
+    prefix, first, last = before[:-4], int(before[-4:]), int(after[-4:])
+    eventually(lambda: receiver.get(f"/api/dossiers/{code}").status_code == 200, 30, code)
+    found = {
+        n: receiver.get(f"/api/dossiers/{prefix}{n:04d}").status_code
+        for n in range(first + 1, last)
+    }
+    assert found.pop(int(code[-4:])) == 200, found
+    assert set(found.values()) <= {404}, found
 
 
 def test_a_repeated_action_is_applied_once(receiver, officers):
