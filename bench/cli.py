@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import ceilings, profile, resources, scale, stack, system
+from bench import ceilings, dbops, profile, resources, scale, stack, system
 from bench.measure import figure
 from bench.report import table
 
@@ -70,6 +70,8 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
         before = resources.snapshot()
         if "intake" in sections:
             say(f"intake: {size['intake_clients']} clients for {size['intake_seconds']} s")
+            counting = dbops.Counting()
+            counting.start()
             spies = None
             if profile_dir:
                 pids = {k: v for k, v in stack.pids().items() if k in stack.SERVICES}
@@ -79,6 +81,13 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
                 out["profile_intake"] = profile.finish(spies)
             figures["intake_dossiers_per_s"] = figure(
                 out["intake"]["dossiers_per_s"], "dossiers/s", "db_update_per_s", update
+            )
+            say("intake: waiting for its dossiers to pass routing and notification")
+            system.settle(stack.fakesmsc_log())
+            out["db_ops"] = counting.stop(out["intake"]["accepted"])
+            # not a rate: its bound is the ceiling divided by it (dossiers/s at most)
+            figures["db_ops_per_dossier"] = figure(
+                out["db_ops"]["total_per_dossier"], "operations", "db_update_per_s", None
             )
         if "transfer" in sections:
             say(f"transfer latency at {size['latency_rate']}/s for {size['latency_seconds']} s")

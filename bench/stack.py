@@ -38,6 +38,10 @@ def amqp_uri() -> str:
     return env("LT_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
 
+def fakesmsc_log() -> str:
+    return env("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
+
+
 def database(name: str) -> str:
     return env("LT_MONGO_DATABASE_PREFIX", "lienthong_") + name
 

@@ -169,7 +169,7 @@ def ready(receiver, code) -> bool:
 def sms(count: int, clients: int = 8) -> dict:
     """Receive `count` dossiers as fast as intake takes them, then wait for their "received"
     SMS at fakesmsc: messages per second from the first to the last."""
-    log = stack.env("LT_FAKESMSC_LOG", str(stack.ROOT / ".stack/kannel/fakesmsc.log"))
+    log = stack.fakesmsc_log()
     settle(log)
     before = len(read_received(log))
     receivers = [stack.Officer(office, "receiver") for office in INTAKE_COUNTERS]

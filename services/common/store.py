@@ -141,17 +141,24 @@ class Aggregates:
         return doc
 
     def _project(self, doc: dict, previous: dict | None) -> dict:
-        """Write `doc` (which follows `previous`) as the projection and its views."""
-        doc = self._write_projection(doc)
+        """Write `doc` (which follows `previous`) as the projection and its views.
+
+        With views, one read of the projection after both settles it: a newer version (another
+        writer's) gets its views written too; an older one (a slower writer of an earlier version
+        landed after ours) gets ours written again, views included."""
         if self.views is None:
-            return doc
-        written = doc
+            return self._write_projection(doc)
+        doc = written = self._write_projection(doc, check=False)
         while True:
             self._write_views(previous, written)
             current = self.collection.find_one({"_id": doc["_id"]})
-            if not current or current["version"] <= written["version"]:
+            if current is not None and current["version"] == written["version"]:
                 return doc
-            previous, written = written, current
+            if current is None or current["version"] < written["version"]:
+                self._write_projection(written, check=False)
+                previous = current
+            else:
+                previous, written = written, current
 
     def _write_views(self, previous: dict | None, doc: dict) -> None:
         """Make the views of `previous` those of `doc`: changed documents rewritten, gone ones
@@ -165,9 +172,11 @@ class Aggregates:
             for key in before.keys() - entries.keys():
                 self.db[name].delete_one({"_id": key})
 
-    def _write_projection(self, doc: dict) -> dict:
+    def _write_projection(self, doc: dict, check: bool = True) -> dict:
         """Write `doc` as the projection, then make sure no newer version was overwritten by it:
-        the last writer to land always checks the journal after its own write."""
+        the last writer to land always checks the journal after its own write. `check`: also
+        read the projection back, to rewrite it if an older version landed after ours (_project
+        does that read itself, after the views)."""
         _id = doc["_id"]
         while True:
             try:
@@ -178,6 +187,8 @@ class Aggregates:
             if newer["version"] != doc["version"]:
                 doc = newer
                 continue
+            if not check:
+                return doc
             current = self.collection.find_one({"_id": _id}, {"version": 1})
             if current and current["version"] >= doc["version"]:
                 return doc

@@ -100,12 +100,13 @@ class NotificationService(observability.Observed):
                 }
             ],
         }
-        if self.store.add_message(message) and not rejection:
-            self._send(message["_id"])
+        stored = self.store.add_message(message)
+        if stored and not rejection:
+            self._send(message["_id"], stored)
 
-    def _send(self, message_id: str) -> None:
+    def _send(self, message_id: str, current: dict | None = None) -> None:
         now = self.clock.now()
-        message = self.store.claim(message_id, now)
+        message = self.store.claim(message_id, now, current)
         if message is None:
             return
         url = dlr_url(self.config["PUBLIC_URL"], message_id)
@@ -117,17 +118,27 @@ class NotificationService(observability.Observed):
             attempts = message["attempts"] + 1
             retry_at = domain.next_attempt(attempts, now)
             if retry_at is None:
-                self.store.update(message_id, now, "failed", str(exc), attempts=attempts)
+                self.store.update(
+                    message_id, now, "failed", str(exc), current=message, attempts=attempts
+                )
                 log.error(
                     "sms %s to %s failed for good: %s", message_id, mask_msisdn(message["to"]), exc
                 )
             else:
                 self.store.update(
-                    message_id, now, "queued", str(exc), attempts=attempts, next_attempt_at=retry_at
+                    message_id,
+                    now,
+                    "queued",
+                    str(exc),
+                    current=message,
+                    attempts=attempts,
+                    next_attempt_at=retry_at,
                 )
             return
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
-            self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
+            self.store.update(
+                message_id, now, "rejected", str(exc), current=message, reason=str(exc)
+            )
             return
         # a delivery report may have come first: never take "delivered" or "failed" back
         self.store.update(
@@ -136,6 +147,7 @@ class NotificationService(observability.Observed):
             "sent",
             ref,
             only_from=("sending", "sent"),
+            current=message,
             attempts=message["attempts"] + 1,
             sent_at=now,
             gateway_refs=ref.split(","),

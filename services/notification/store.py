@@ -22,16 +22,20 @@ class NotificationRecords(Database):
             raise NotFound(code)
         return doc
 
-    def add_message(self, message: dict) -> bool:
-        """False if a message for this (event, recipient) exists: at most one SMS each."""
-        return self.messages.create(message, []) is not None
+    def add_message(self, message: dict) -> dict | None:
+        """The message as stored; None if a message for this (event, recipient) exists: at most
+        one SMS each."""
+        saved = self.messages.create(message, [])
+        return saved.doc if saved else None
 
     def get(self, message_id: str) -> dict:
         return self.messages.get(message_id)
 
-    def claim(self, message_id: str, now: datetime) -> dict | None:
-        """Take a queued message that is due for sending; only one process wins it."""
-        m = self.messages.get(message_id)
+    def claim(self, message_id: str, now: datetime, current: dict | None = None) -> dict | None:
+        """Take a queued message that is due for sending; only one process wins it. `current`:
+        the message as this worker just wrote it (saves reading it again; if another writer got
+        ahead, the claim conflicts and is lost, as it should be)."""
+        m = current or self.messages.get(message_id)
         if m["status"] != "queued" or m["next_attempt_at"] > now:
             return None
         history = [{"at": now, "status": "sending", "detail": ""}]
@@ -53,14 +57,20 @@ class NotificationRecords(Database):
         cursor = self.db[indexes.PENDING].find({"_id": until("sending", before)}, limit=limit)
         return [last_part(v["_id"]) for v in cursor]
 
-    def update(self, message_id, now, status, detail="", only_from=None, **fields) -> bool:
+    def update(
+        self, message_id, now, status, detail="", only_from=None, current=None, **fields
+    ) -> bool:
         """Move a message to `status`, unless it left the states `only_from` meanwhile. The
         history entry is never dated before the one applied ahead of it (a delivery report and
-        the gateway's answer may race), so the history reads in the order it happened."""
+        the gateway's answer may race), so the history reads in the order it happened. A status
+        the message has already, with no field to record, is not written again. `current`: the
+        message as this worker last wrote it, tried first (a conflict reads it again)."""
         while True:
-            m = self.messages.get(message_id)
+            m, current = current or self.messages.get(message_id), None
             if only_from and m["status"] not in only_from:
                 return False
+            if m["status"] == status and not fields:  # e.g. Kannel's "sent" report after "sent"
+                return True
             at = max([now, *(h["at"] for h in m.get("history", [])[-1:])])
             history = [{"at": at, "status": status, "detail": detail}]
             try:
