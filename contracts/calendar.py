@@ -96,8 +96,13 @@ class WorkingCalendar:
             day = self.next_working_day(day)
         return self.closing(day)
 
-    def working_time_between(self, a: datetime, b: datetime) -> timedelta:
-        """Office time from `a` to `b` (negative if `b` is before `a`)."""
+    def working_time_between(
+        self, a: datetime, b: datetime, cap: timedelta | None = None
+    ) -> timedelta:
+        """Office time from `a` to `b` (negative if `b` is before `a`). With `cap` (for `b` after
+        `a`), counting stops at the first day that takes the total past it: the result is exact
+        up to `cap` and only known to exceed it beyond, so a question like "within a working
+        day?" costs the days up to the answer, not every day until a due date years away."""
         a, b = self.local(a), self.local(b)
         if b < a:
             return -self.working_time_between(b, a)
@@ -105,6 +110,8 @@ class WorkingCalendar:
         while day <= b.date():
             for s, e in self.sessions(day):
                 total += max(timedelta(), min(e, b) - max(s, a))
+            if cap is not None and total > cap:
+                break
             day += timedelta(days=1)
         return total
 

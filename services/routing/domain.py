@@ -401,7 +401,8 @@ def raise_alert(d: dict, alert: str, now: datetime, calendar) -> Decision:
 
 def is_due_soon(now: datetime, due: datetime, calendar) -> bool:
     """Within one working day (the calendar's office hours) of its due instant."""
-    return calendar.working_time_between(now, due) <= calendar.day_length
+    day = calendar.day_length
+    return calendar.working_time_between(now, due, cap=day) <= day
 
 
 def due_alerts(d: dict, now: datetime, calendar) -> list[str]:

@@ -195,6 +195,20 @@ def test_days_run_from_the_close_of_the_receipt_day(start, n):
 
 
 @settings(max_examples=200, deadline=None)
+@given(starts, st.integers(0, 400 * 24 * 60), st.integers(0, 3 * 8 * 60))
+def test_a_capped_count_is_exact_up_to_the_cap_and_past_it_beyond(start, minutes, cap_minutes):
+    end, cap = start + timedelta(minutes=minutes), timedelta(minutes=cap_minutes)
+    full, capped = CAL.working_time_between(start, end), CAL.working_time_between(start, end, cap)
+    assert capped == full if full <= cap else cap < capped <= full
+
+
+def test_a_capped_count_does_not_walk_to_a_far_due_date():
+    # a dossier extended to 2099: counting stops after the first day past one working day
+    far = CAL.working_time_between(at(2026, 12, 3), at(2099, 1, 5), cap=CAL.day_length)
+    assert CAL.day_length < far <= 2 * CAL.day_length
+
+
+@settings(max_examples=200, deadline=None)
 @given(starts, st.integers(0, 30 * 60))
 def test_shift_and_between_agree(start, minutes):
     later = CAL.shift_by_working_time(start, timedelta(minutes=minutes))
