@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,14 +48,25 @@ def database(name: str) -> str:
 
 
 def pids() -> dict[str, int]:
-    """The pid of each service and server the local stack started (its .stack/pids files)."""
+    """The pid of each service and server the local stack started (its .stack/pids files); for a
+    service, the process its supervisor (deploy/local/supervise.sh) runs."""
     folder = Path(env("LT_STACK_DIR", str(ROOT / ".stack"))) / "pids"
     found = {}
     for name in SERVICES + INFRA:
         path = folder / f"{name}.pid"
         if path.exists():
-            found[name] = int(path.read_text().strip())
+            found[name] = _supervised(int(path.read_text().strip()))
     return found
+
+
+def _supervised(pid: int) -> int:
+    try:
+        proc = psutil.Process(pid)
+        if any(part.endswith("supervise.sh") for part in proc.cmdline()):
+            return next((c.pid for c in proc.children() if "nameko" in " ".join(c.cmdline())), pid)
+    except psutil.Error:
+        pass
+    return pid
 
 
 def issue_token(office: str, role: str) -> str:

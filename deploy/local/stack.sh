@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local stack without Docker: RabbitMQ, a MongoDB-wire server (mongod or FerretDB), Kannel with
-# fakesmsc, the carrier simulator, and the five services as `nameko run` processes. Data, logs and pid files live under
-# $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up` wrote.
+# fakesmsc, the carrier simulator, and the five services as `nameko run` processes, each under
+# supervise.sh, which starts it again when it exits by itself. Data, logs and pid files live
+# under $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up` wrote.
 #
 #   stack.sh install                 install what is missing (Debian packages, FerretDB, venv)
 #   stack.sh up                      infrastructure + services
@@ -24,6 +25,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SERVICES=(intake routing postal notification gateway)
 PIDS=$LT_STACK_DIR/pids
 LOGS=$LT_STACK_DIR/logs
+RESTARTS=$LT_STACK_DIR/restarts
 
 say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -292,7 +294,10 @@ service_start() { # name[:instance]
   [[ $1 == *:* ]] && n=${1##*:}
   port=$(service_port "$name" "$n")
   local id=$name; [ "$n" != 1 ] && id=$name-$n
+  mkdir -p "$RESTARTS"
+  # under supervise.sh: a service that exits by itself is started again (see $RESTARTS/<id>)
   LT_HTTP_ADDRESS=127.0.0.1:$port LT_INSTANCE=$id start_bg "$id" "$LOGS/$id.log" \
+    "$HERE/supervise.sh" "$RESTARTS/$id" \
     "$LT_VENV/bin/nameko" run --config "$ROOT/deploy/config.yml" "services.$name.service"
   wait_http "$id" "http://127.0.0.1:$port/healthz" 60
   say "$id on 127.0.0.1:$port"
@@ -324,7 +329,11 @@ cmd_status() {
   for f in "$PIDS"/*.pid; do
     [ -e "$f" ] || continue
     any=1; n=$(basename "$f" .pid); pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then printf '  %-16s up    pid %s\n' "$n" "$pid"
+    if kill -0 "$pid" 2>/dev/null; then
+      printf '  %-16s up    pid %s' "$n" "$pid"
+      [ -s "$RESTARTS/$n" ] && printf '  (exited by itself %s times, last %s)' \
+        "$(wc -l <"$RESTARTS/$n")" "$(tail -n1 "$RESTARTS/$n")"
+      printf '\n'
     else printf '  %-16s DOWN  (pid %s gone; see %s)\n' "$n" "$pid" "$LOGS/$n.log"; fi
   done
   [ $any = 1 ] || echo "  nothing started (make stack-up)"

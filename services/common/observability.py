@@ -18,12 +18,12 @@ from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 from nameko.rpc import Rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contracts.codes import is_valid_code
 from services.common import logs, metrics
 from services.common.clock import Clock
+from services.common.httpserver import http
 from services.common.messaging import DEAD_LETTER_QUEUE
 from services.common.store import MongoStore
 from services.common.web import json_response

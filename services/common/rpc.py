@@ -6,7 +6,7 @@ import logging
 
 import eventlet
 from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import Rpc, RpcConsumer, RpcProxy
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
 
 from contracts import errors
 from services.common.messaging import ParkingQueueConsumer, park_message
@@ -21,8 +21,18 @@ def register_domain_errors() -> None:
         deserialize_to_instance(cls)
 
 
+class SafeReplyListener(ReplyListener):
+    """nameko's listener for RPC replies acks each reply in a managed thread of the container with
+    its own queue consumer, so a broker restart during that ack killed the calling service (the
+    gateway). Ours acks with the queue consumer that survives it."""
+
+    queue_consumer = ParkingQueueConsumer()
+
+
 class TimedRpcProxy(RpcProxy):
     """RpcProxy whose calls raise Unavailable (503) after RPC_TIMEOUT seconds without a reply."""
+
+    rpc_reply_listener = SafeReplyListener()
 
     def get_dependency(self, worker_ctx):
         timeout = float(self.container.config.get("RPC_TIMEOUT") or DEFAULT_TIMEOUT)

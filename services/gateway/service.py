@@ -10,7 +10,7 @@ from datetime import date
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from nameko.web.handlers import HttpRequestHandler, http
+from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
@@ -21,6 +21,7 @@ from contracts.offices import load_offices
 from contracts.procedures import load_procedures
 from services.common import observability
 from services.common.clock import now
+from services.common.httpserver import http
 from services.common.rpc import TimedRpcProxy
 from services.common.signing import BadSignature, verify
 from services.common.web import (

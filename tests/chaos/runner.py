@@ -9,6 +9,7 @@ nothing is stuck. Prints one summary line and exits 1 unless lost=0 duplicated=0
 
 import argparse
 import io
+import json
 import os
 import random
 import subprocess
@@ -49,6 +50,8 @@ RABBITMQ_API = ENV.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
 RABBITMQ_AUTH = (ENV.get("LT_RABBITMQ_USER", "guest"), ENV.get("LT_RABBITMQ_PASSWORD", "guest"))
 FAKESMSC_LOG = ENV.get("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
 PIDS = Path(ENV.get("LT_STACK_DIR", str(ROOT / ".stack"))) / "pids"
+LOGS = PIDS.parent / "logs"
+RESTARTS = PIDS.parent / "restarts"  # deploy/local/supervise.sh: a line per exit by itself
 SERVICES = ("intake", "routing", "postal", "notification", "gateway")
 CLOCK_OFFSET_FILE = Path(ENV.get("LT_CLOCK_OFFSET_FILE", str(ROOT / ".stack/clock_offset")))
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -126,6 +129,10 @@ class Run:
         self.faults_done: list[Fault] = []
         self.parked_seen: list[str] = []
         self.redriven = 0
+        self.restarting: str | None = None  # the service a kill fault is restarting
+        self.died: set[str] = set()  # services seen gone by themselves
+        self.exits = exits()  # exits by themselves so far, each service started again
+        self.crashed = 0
 
     # the projection routing keeps: a read by _id, the cheapest way to watch a dossier
     def peek(self, code: str) -> dict | None:
@@ -204,9 +211,11 @@ class Run:
                 time.sleep(delay)
             log(f"fault: {fault.kind} {fault.target}")
             if fault.kind == "kill":
+                self.restarting = fault.target
                 stack("kill", fault.target)
                 time.sleep(random.uniform(1, 4))
                 stack("service-start", fault.target)
+                self.restarting = None
             else:
                 stack(fault.kind)
             self.faults_done.append(fault)
@@ -279,6 +288,26 @@ class Run:
                 log(f"settling: {', '.join(pending)[:300]}")
             time.sleep(2)
         raise TimeoutError("the stack did not settle")
+
+    def watch(self, stop: threading.Event) -> None:
+        """Name a service that exits by itself when it is first seen gone, with its last errors:
+        one its supervisor started again (counted as crashed), or one that stayed dead."""
+        while not stop.wait(2):
+            self.note_exits()
+            for name in self.dead_services():
+                if name not in self.died and name != self.restarting:
+                    self.died.add(name)
+                    log(f"{name} died by itself; the end of its log: {last_errors(name)}")
+
+    def note_exits(self) -> None:
+        for name, count in exits().items():
+            if count > self.exits.get(name, 0):
+                self.crashed += count - self.exits.get(name, 0)
+                self.exits[name] = count
+                log(
+                    f"{name} exited by itself and its supervisor started it again; "
+                    f"the end of its log: {last_errors(name)}"
+                )
 
     # --- verification ---------------------------------------------------------------------------
     @staticmethod
@@ -383,6 +412,7 @@ class Run:
         injector = threading.Thread(target=self.inject, args=(faults, started), daemon=True)
         injector.start()
         idle = threading.Event()
+        threading.Thread(target=self.watch, args=(idle,), daemon=True).start()
         threading.Thread(target=self.operator, args=(idle,), daemon=True).start()
         journeys = [Journey(p) for p in plans]
         with ThreadPoolExecutor(a.workers) as pool:
@@ -400,12 +430,16 @@ class Run:
         result = self.verify(journeys, sms_before)
         parked_now = len(self.parked())
         dead = self.dead_services()
+        self.note_exits()
+        for name in dead:
+            if name not in self.died:
+                log(f"{name} died by itself; the end of its log: {last_errors(name)}")
         if dead:
             log(f"services that died by themselves: {', '.join(dead)} (see .stack/logs)")
         line = (
             f"chaos: dossiers={a.dossiers} faults={len(self.faults_done)} lost={result['lost']} "
             f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
-            f"dead={len(dead)} "
+            f"dead={len(dead)} crashed={self.crashed} "
             f"redriven={self.redriven} retried={RETRIED['requests']} sms={result['sms']} "
             f"settle_seconds={settle_seconds:.0f} "
             f"total_seconds={time.monotonic() - started:.0f}"
@@ -415,6 +449,37 @@ class Run:
             CLOCK_OFFSET_FILE.unlink(missing_ok=True)
         ok = not (result["lost"] or result["duplicated"] or result["stuck"] or parked_now or dead)
         return 0 if ok else 1
+
+
+def exits() -> dict[str, int]:
+    """How many times each service has exited by itself, as its supervisor recorded."""
+    found = {}
+    for name in SERVICES:
+        try:
+            found[name] = len((RESTARTS / name).read_text().splitlines())
+        except OSError:
+            found[name] = 0
+    return found
+
+
+def last_errors(service: str, count: int = 6) -> str:
+    """The last error lines of a service's log, each as its event and its exception's last line."""
+    try:
+        lines = (LOGS / f"{service}.log").read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return f"(no log: {exc})"
+    found = []
+    for line in lines.splitlines()[-400:]:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            if "Error" in line or "Traceback" in line:
+                found.append(line.strip()[:300])
+            continue
+        if isinstance(entry, dict) and entry.get("level") in ("error", "critical"):
+            exc = (entry.get("exception") or "").strip().splitlines()
+            found.append(f"{entry.get('event', '')[:200]} {exc[-1][:300] if exc else ''}".strip())
+    return " | ".join(found[-count:]) or "(no error logged)"
 
 
 def parse(argv=None):
