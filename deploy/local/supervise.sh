@@ -4,8 +4,9 @@
 # a line to RECORD, say so in the log, and start it again after a pause that doubles up to 30 s
 # (back to 1 s once it has run a minute). TERM or INT stops COMMAND and the supervisor.
 set -u
-record=$1
+record=$1 name=$(basename "$1")
 shift
+exec 3>&2 2>/dev/null # COMMAND's errors go to the log; bash's own "Killed" notices do not
 child=
 stop() {
   [ -n "$child" ] && kill -TERM "$child" 2>/dev/null && wait "$child" 2>/dev/null
@@ -15,15 +16,17 @@ trap stop TERM INT
 pause=1
 while :; do
   started=$SECONDS
-  "$@" &
+  "$@" 2>&3 &
   child=$!
   wait "$child"
   status=$?
   child=
   [ $((SECONDS - started)) -ge 60 ] && pause=1
-  printf '%s exit=%s\n' "$(date -u +%FT%TZ)" "$status" >>"$record"
-  printf '{"event": "supervise: %s exited by itself (status %s); starting it again in %s s", "level": "error", "logger": "supervise"}\n' \
-    "$(basename "$record")" "$status" "$pause"
+  now=$(date -u +%FT%T.%6NZ)
+  printf '%s exit=%s\n' "$now" "$status" >>"$record"
+  # a log line in the services' JSON shape (services/common/logs.py)
+  printf '{"event": "%s exited by itself (status %s); starting it again in %s s", "service": "%s", "level": "error", "logger": "supervise", "timestamp": "%s", "dossier_code": null, "message_id": null, "correlation_id": null}\n' \
+    "$name" "$status" "$pause" "$name" "$now"
   sleep "$pause" &
   wait $!
   pause=$((pause * 2 > 30 ? 30 : pause * 2))
