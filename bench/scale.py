@@ -20,6 +20,7 @@ from tqdm import tqdm
 from bench import stack
 from bench.measure import percentiles
 from contracts import lifecycle as lc
+from contracts.api import WORKLIST_PAGE
 from contracts.offices import load_offices
 from services.routing import indexes, stats
 from services.routing.store import RoutingRecords
@@ -204,7 +205,7 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
     worklist, stats_ms, sizes = [], [], []
     for office in sample:
         t = time.perf_counter()
-        rows = records.worklist(office)
+        rows, _ = records.worklist(office, WORKLIST_PAGE)
         worklist.append((time.perf_counter() - t) * 1000)
         sizes.append(len(rows))
     for office in sample[: max(10, samples // 5)]:

@@ -1,7 +1,9 @@
-"""Schemas of the HTTP API's request bodies and the officer identity passed over RPC."""
+"""Schemas of the HTTP API's requests (bodies, the worklist's query) and responses, and the
+officer identity passed over RPC."""
 
-from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
 
+from contracts.codes import CODE_PATTERN
 from contracts.events import (
     CHANNELS,
     RETURN_METHODS,
@@ -175,9 +177,35 @@ class DossierSchema(DossierSummarySchema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
 
 
+WORKLIST_PAGE = 50
+WORKLIST_MAX_PAGE = 200
+WORKLIST_CURSOR_PATTERN = rf"[0-9]{{8}}T[0-9]{{9}}\|{CODE_PATTERN}"
+"""A place in an office's worklist: the due instant (UTC, to the ms) and code of a row."""
+
+
+class WorklistQuerySchema(Schema):
+    """`?limit=&after=`: a page of the worklist, soonest due first, after the row `after` names
+    (the `next` of the previous page)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(
+        load_default=WORKLIST_PAGE, validate=validate.Range(1, WORKLIST_MAX_PAGE)
+    )
+    after = fields.String(
+        load_default=None, validate=validate.Regexp(rf"{WORKLIST_CURSOR_PATTERN}\Z")
+    )
+
+
 class WorklistSchema(_Response):
     office_id = fields.String(required=True)
     dossiers = fields.List(fields.Nested(DossierSummarySchema), required=True)
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "`after` for the next page; null on the last page"},
+    )
 
 
 class StatsSchema(_Response):

@@ -55,6 +55,17 @@ def call(method: str, path: str, tok: str, **kwargs) -> dict:
     return r.json()
 
 
+def worklist(office: str, tok: str) -> set[str]:
+    """The codes in an office's worklist, every page of it."""
+    codes, page = set(), {"limit": 200}
+    while True:
+        found = call("GET", f"/api/offices/{office}/worklist", tok, params=page)
+        codes |= {d["code"] for d in found["dossiers"]}
+        if not found["next"]:
+            return codes
+        page["after"] = found["next"]
+
+
 def wait_for(what: str, check, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,13 +103,7 @@ def main() -> int:
     for s in receipt["route"]:
         step(f"    route: {s['level']:<9} {s['office_id']:<7} due {s['due_at']}")
 
-    wait_for(
-        "the district worklist",
-        lambda: any(
-            d["code"] == code
-            for d in call("GET", f"/api/offices/{DISTRICT}/worklist", handler)["dossiers"]
-        ),
-    )
+    wait_for("the district worklist", lambda: code in worklist(DISTRICT, handler))
     step(f"in the district's worklist ({DISTRICT}) via the liaison.district queue")
     call("POST", f"/api/dossiers/{code}/actions", handler, json={"action": "accept"})
     step("district handler accepted it")

@@ -98,7 +98,8 @@ DOSSIER = {
 
 ACTION_REQUEST = {"action": "resolve", "note": "Đủ điều kiện cấp phép"}
 
-WORKLIST = {"office_id": "H824", "dossiers": [SUMMARY]}
+WORKLIST_NEXT = "20261203T020000000|X28720-261124-0042"
+WORKLIST = {"office_id": "H824", "dossiers": [SUMMARY], "next": WORKLIST_NEXT}
 
 STATS = {
     "office_id": "H824",

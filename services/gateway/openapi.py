@@ -118,7 +118,8 @@ OPERATIONS: list[tuple[str, str, dict]] = [
         "/api/offices/{office_id}/worklist",
         "get",
         {
-            "summary": "Dossiers at that office, with due status",
+            "summary": "Dossiers at that office, soonest due first, with due status, a page at "
+            "a time",
             "security": _BEARER,
             "parameters": [
                 {
@@ -127,7 +128,27 @@ OPERATIONS: list[tuple[str, str, dict]] = [
                     "required": True,
                     "schema": {"type": "string"},
                     "example": "H824",
-                }
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "rows in the page",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": schemas.WORKLIST_MAX_PAGE,
+                        "default": schemas.WORKLIST_PAGE,
+                    },
+                    "example": 20,
+                },
+                _query(
+                    "after",
+                    "the page after this row: the `next` of the page before",
+                    ex.WORKLIST_NEXT,
+                    required=False,
+                    pattern=f"^{schemas.WORKLIST_CURSOR_PATTERN}$",
+                ),
             ],
             "responses": {"200": _json(schemas.WorklistSchema, ex.WORKLIST)},
         },

@@ -14,6 +14,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
+from contracts.api import WorklistQuerySchema
 from contracts.carrier import SIGNATURE_HEADER
 from contracts.codes import is_valid_code
 from contracts.errors import NotFoundError
@@ -150,8 +151,11 @@ class GatewayService(observability.Observed):
     @http("GET", "/api/offices/<string:office_id>/worklist")
     @api
     def worklist(self, request, office_id):
+        """?limit=&after= (contracts.api.WorklistQuerySchema)."""
         office = access.check_office(self._officer(request), office_id, load_offices())
-        return json_response({"office_id": office.id, "dossiers": self.routing.worklist(office.id)})
+        page = WorklistQuerySchema().load(request.args)
+        found = self.routing.worklist(office.id, page["limit"], page["after"])
+        return json_response({"office_id": office.id, **found})
 
     @http("GET", "/api/stats")
     @api

@@ -6,7 +6,8 @@ returned in `_id` order. So every view below is a collection whose `_id` is buil
 query one range, written by Aggregates whenever a dossier's projection is written:
 
 - worklist: `<office_id>|<due>|<code>` for each open dossier at its office; an office's worklist,
-  soonest due first, is the range of its prefix (a page of it is the first rows).
+  soonest due first, is the range of its prefix; a page is the first rows of the range that
+  starts past the last row of the page before.
 - in_route: `<office_id>|<code>` for each office in the dossier's route, with the fields the
   office's statistics need (services/routing/stats.py).
 - due: `<due>|<code>` for active, unpaused dossiers that may still raise an alert for their
@@ -19,7 +20,7 @@ No I/O here.
 from datetime import datetime
 
 from contracts import lifecycle as lc
-from services.common.keys import sort_key
+from services.common.keys import prefix_range, sort_key
 
 WORKLIST, IN_ROUTE, DUE = "worklist", "in_route", "due"
 OPEN_STATES = frozenset(s for s in lc.STATES if s not in lc.FINAL_STATES)
@@ -37,6 +38,14 @@ STATS_FIELDS = (
 )
 ALERT_FIELDS = ("step_index", "current_due_at", "paused_at", "due_soon_steps", "overdue_steps")
 HIDDEN = ("_id", "applied", "history", "handovers", "version")
+
+
+def worklist_range(office_id: str, after: str | None = None) -> dict:
+    """The worklist keys of an office, or those that follow `<office_id>|<after>`: every key
+    past it starts with it plus a character from '#' on, or is greater still."""
+    if after is None:
+        return prefix_range(office_id)
+    return {"$gte": f"{office_id}|{after}#", "$lt": f"{office_id}}}"}
 
 
 def due_range(horizon: datetime) -> dict:

@@ -215,9 +215,11 @@ class RoutingService(observability.Observed):
         return full
 
     @rpc
-    def worklist(self, office_id: str) -> list[dict]:
+    def worklist(self, office_id: str, limit: int, after: str | None = None) -> dict:
+        """A page of an office's worklist: {dossiers, next} (`next` is None on the last page)."""
         now, calendar = self.clock.now(), WorkingCalendar()
-        return [views.summary(d, now, calendar) for d in self.store.worklist(office_id)]
+        rows, following = self.store.worklist(office_id, limit, after)
+        return {"dossiers": [views.summary(d, now, calendar) for d in rows], "next": following}
 
     @rpc
     def stats(self, office_id: str, from_date: str, to_date: str) -> dict:

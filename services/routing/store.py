@@ -5,18 +5,21 @@ from services.common.keys import prefix_range
 from services.common.store import Aggregates, Database, MongoStore
 from services.routing import indexes
 
-WORKLIST_LIMIT = 200
-
 
 class RoutingRecords(Database):
     def __init__(self, db):
         super().__init__(db)
         self.dossiers = Aggregates(db, "dossiers", views=indexes.entries)
 
-    def worklist(self, office_id: str, limit: int = WORKLIST_LIMIT) -> list[dict]:
-        """Open dossiers at an office, soonest due first (one index range, in key order)."""
-        cursor = self.db[indexes.WORKLIST].find({"_id": prefix_range(office_id)}, limit=limit)
-        return [indexes.as_dossier(e) for e in cursor]
+    def worklist(self, office_id: str, limit: int, after: str | None = None):
+        """A page of the open dossiers at an office, soonest due first, after the row `after`
+        (`<due>|<code>`): (dossiers, `after` of the next page or None). One index range."""
+        keys = indexes.worklist_range(office_id, after)
+        rows = list(self.db[indexes.WORKLIST].find({"_id": keys}, limit=limit + 1))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        following = rows[-1]["_id"].partition("|")[2] if more else None
+        return [indexes.as_dossier(e) for e in rows], following
 
     def in_route_of(self, office_id: str):
         """Every dossier whose route passes through an office, with the fields its statistics

@@ -134,13 +134,28 @@ def test_receive_resolve_hand_over_and_track(browser, shot):
     sign_in(browser, handler)
 
     def in_worklist(driver):
+        """The row, asking for the next page of the worklist ("Xem thêm") until it shows."""
         driver.refresh()
         try:
-            return WebDriverWait(driver, 10).until(
-                EC.presence_of_element_located((By.CSS_SELECTOR, f'tr[data-code="{code}"]'))
-            )
+            visible(driver, "#worklist", timeout=10)
         except Exception:  # noqa: BLE001
             return False
+        while True:
+            if rows := driver.find_elements(By.CSS_SELECTOR, f'tr[data-code="{code}"]'):
+                return rows[0]
+            more = driver.find_elements(By.CSS_SELECTOR, "#worklist-more:not(.hidden)")
+            if not more:
+                return False
+            shown = len(driver.find_elements(By.CSS_SELECTOR, "#worklist tbody tr"))
+            more[0].click()
+            try:
+                WebDriverWait(driver, 10).until(
+                    lambda d, shown=shown: (
+                        len(d.find_elements(By.CSS_SELECTOR, "#worklist tbody tr")) > shown
+                    )
+                )
+            except Exception:  # noqa: BLE001
+                return False
 
     row = WebDriverWait(browser, 60, poll_frequency=1).until(in_worklist)
     assert row.get_attribute("class") == "due-row-on_time"

@@ -71,10 +71,16 @@ class Officer:
         assert r.status_code == 200, r.text
         return r.json()
 
-    def worklist(self, office: str | None = None) -> list[dict]:
-        r = self.get(f"/api/offices/{office or self.office}/worklist")
-        assert r.status_code == 200, r.text
-        return r.json()["dossiers"]
+    def worklist(self, office: str | None = None, limit: int = 200) -> list[dict]:
+        """The whole worklist of an office, page after page."""
+        rows, after = [], None
+        while True:
+            query = {"limit": limit, **({"after": after} if after else {})}
+            r = self.get(f"/api/offices/{office or self.office}/worklist", **query)
+            assert r.status_code == 200, r.text
+            rows += r.json()["dossiers"]
+            if not (after := r.json()["next"]):
+                return rows
 
     def wait_in_worklist(self, code: str, timeout=30.0) -> dict:
         return eventually(

@@ -1,5 +1,6 @@
 """The gateway's edges: its OpenAPI document, who may read and act where (403), unknown and
-revoked tokens (401), the citizen's tracking view and its limit on failures."""
+revoked tokens (401), the worklist a page at a time, the citizen's tracking view and its limit
+on failures."""
 
 import secrets
 import subprocess
@@ -105,6 +106,34 @@ def test_bad_statistics_period_and_unknown_sms_report(officers):
         assert r.status_code == 422, r.text
     r = requests.get(f"{BASE}/api/callbacks/sms", params={"id": "nope", "type": "1"}, timeout=30)
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_message"
+
+
+def test_the_worklist_pages_through_every_row_once_in_due_order(officers):
+    """Three more dossiers wait at the district; pages of one row, each after the `next` of the
+    page before, give the same rows in the same order as one page of them all."""
+    receiver, handler = officers("X28720", "receiver"), officers("H824", "handler")
+    codes = [receiver.receive("XD-01")["code"] for _ in range(3)]
+    for code in codes:
+        handler.wait_in_worklist(code)
+    whole = handler.worklist(limit=200)
+    in_order = [d["code"] for d in whole]
+    assert [d["code"] for d in handler.worklist(limit=1)] == in_order
+    assert len(set(in_order)) == len(in_order) and set(codes) <= set(in_order)
+    due = [d["current_due_at"] for d in whole]
+    assert due == sorted(due)
+    first = handler.get("/api/offices/H824/worklist", limit=2).json()
+    assert [d["code"] for d in first["dossiers"]] == in_order[:2]
+    assert first["next"].endswith(f"|{in_order[1]}")
+    if len(whole) <= 200:
+        assert handler.get("/api/offices/H824/worklist", limit=len(whole)).json()["next"] is None
+
+
+@pytest.mark.parametrize(
+    "query", [{"limit": "0"}, {"limit": "201"}, {"after": "H824|"}, {"after": '{"$gt": ""}'}]
+)
+def test_a_bad_worklist_page_is_422(officers, query):
+    r = officers("H824", "handler").get("/api/offices/H824/worklist", **query)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input", r.text
 
 
 def new_client() -> str:

@@ -219,23 +219,49 @@ async function route() {
   }
 }
 
-async function worklistView() {
-  const data = await api(`/api/offices/${encodeURIComponent(me.office_id)}/worklist`);
-  const rows = data.dossiers.map((d) => el("tr", { class: `due-row-${d.due_status}`, "data-code": d.code },
+function worklistRow(d) {
+  return el("tr", { class: `due-row-${d.due_status}`, "data-code": d.code },
     el("td", {}, el("a", { href: `#/dossier/${encodeURIComponent(d.code)}` }, d.code)),
     el("td", {}, d.procedure_name),
     el("td", {}, d.status_label),
     el("td", {}, when(d.current_due_at)),
     el("td", {}, when(d.appointment_at)),
-    el("td", {}, dueBadge(d.due_status)),
-  ));
-  show(el("section", { class: "card", id: "worklist" },
-    el("h2", {}, `Hồ sơ tại ${me.office_name} (${data.dossiers.length})`),
-    rows.length === 0 ? el("p", { class: "muted" }, "Không có hồ sơ nào.") :
+    el("td", {}, dueBadge(d.due_status)));
+}
+
+// The worklist a page at a time, soonest due first; "Xem thêm" appends the next page.
+async function worklistView() {
+  const path = `/api/offices/${encodeURIComponent(me.office_id)}/worklist`;
+  const data = await api(path);
+  const title = el("h2", {});
+  const body = el("tbody", {}, data.dossiers.map(worklistRow));
+  const more = el("button", { type: "button", class: "secondary", id: "worklist-more" }, "Xem thêm");
+  let next = data.next;
+  const count = () => {
+    title.textContent = `Hồ sơ tại ${me.office_name} (${body.children.length}${next ? "+" : ""})`;
+    more.classList.toggle("hidden", !next);
+  };
+  more.onclick = async () => {
+    more.disabled = true;
+    try {
+      const page = await api(`${path}?after=${encodeURIComponent(next)}`);
+      page.dossiers.forEach((d) => body.append(worklistRow(d)));
+      next = page.next;
+      count();
+    } catch (error) {
+      say(explain(error));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  count();
+  show(el("section", { class: "card", id: "worklist" }, title,
+    data.dossiers.length === 0 ? el("p", { class: "muted" }, "Không có hồ sơ nào.") :
       el("table", {},
         el("thead", {}, el("tr", {}, ["Mã hồ sơ", "Thủ tục", "Trạng thái", "Hạn xử lý",
           "Hẹn trả", "Tiến độ"].map((h) => el("th", {}, h)))),
-        el("tbody", {}, rows))));
+        body),
+    el("p", {}, more)));
 }
 
 function timelineText(entry) {

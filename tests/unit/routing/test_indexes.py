@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from contracts import lifecycle as lc
 from services.common.keys import prefix_range, sort_key
 from services.routing import indexes
@@ -73,3 +76,25 @@ def test_only_dossiers_that_may_still_raise_an_alert_are_due_candidates():
 def test_keys_keep_the_milliseconds_the_database_keeps():
     stored = DUE.replace(microsecond=123000)
     assert sort_key(DUE) == sort_key(stored)
+
+
+OFFICES = st.sampled_from(["H824", "H8240", "X28720", "X2872"])
+DUES = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(st.lists(st.tuples(OFFICES, DUES, st.integers(0, 9999)), min_size=1, unique=True))
+def test_a_worklist_page_starts_right_after_the_row_it_names(rows):
+    """Page after page, each range holds exactly the office's keys past the last row read."""
+    keys = sorted({f"{o}|{sort_key(t)}|X28720-260302-{n:04d}" for o, t, n in rows})
+    office = keys[0].partition("|")[0]
+    own = [k for k in keys if k.startswith(f"{office}|")]
+    read, after = [], None
+    while True:
+        page = [k for k in keys if in_range(k, indexes.worklist_range(office, after))][:2]
+        read += page
+        if len(page) < 2:
+            break
+        after = page[-1].partition("|")[2]
+    assert read == own
