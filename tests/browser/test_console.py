@@ -1,6 +1,6 @@
 """The officer console and the citizen page in headless Chromium: a commune receiver signs in
 and receives a dossier, a district handler accepts and resolves it, the commune counter hands
-the result over, the citizen page shows it returned."""
+the result over, the citizen page shows it returned; a long worklist comes a page at a time."""
 
 import base64
 import secrets
@@ -14,7 +14,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import ARTIFACTS
-from tests.e2e.conftest import BASE, issue_token, required_documents
+from tests.e2e.conftest import BASE, Officer, issue_token, required_documents
 
 pytestmark = pytest.mark.browser
 PHONE = "0938123456"
@@ -229,3 +229,25 @@ def test_console_refuses_a_dossier_of_another_office(browser, shot):
     with pytest.raises(NoSuchElementException):
         browser.find_element(By.ID, "dossier")
     shot("other-office-403")
+
+
+def test_the_worklist_shows_a_page_then_the_next_on_request(browser, shot):
+    """At a commune holding more open dossiers than a page (50), the console shows 50 rows and
+    "Xem thêm"; a click appends the next page in the order the API gives."""
+    office = "X28702"
+    receiver, handler = Officer(office, "receiver", "Phạm Thu"), Officer(office, "handler", "Võ An")
+    for _ in range(max(0, 51 - len(handler.worklist()))):
+        receiver.receive("HT-03")  # a commune-only procedure: it stays at the commune
+    expected = [d["code"] for d in handler.worklist()]
+    assert len(expected) > 50
+    sign_in(browser, handler.headers["Authorization"].removeprefix("Bearer "))
+    rows = "#worklist tbody tr"
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) == 50)
+    assert browser.find_element(By.CSS_SELECTOR, "#worklist h2").text.endswith("(50+)")
+    more = visible(browser, "#worklist-more")
+    shot("first-page")
+    more.click()
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) > 50)
+    shown = [r.get_attribute("data-code") for r in browser.find_elements(By.CSS_SELECTOR, rows)]
+    assert shown == expected[: len(shown)]
+    shot("second-page")
