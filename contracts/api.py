@@ -177,7 +177,7 @@ class DossierSchema(DossierSummarySchema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
 
 
-WORKLIST_PAGE = 50
+WORKLIST_PAGE = 20  # what the console shows before "Xem thêm"
 WORKLIST_MAX_PAGE = 200
 WORKLIST_CURSOR_PATTERN = rf"[0-9]{{8}}T[0-9]{{9}}\|{CODE_PATTERN}"
 """A place in an office's worklist: the due instant (UTC, to the ms) and code of a row."""

@@ -13,6 +13,7 @@ from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from contracts.api import WORKLIST_PAGE
 from tests.browser.conftest import ARTIFACTS
 from tests.e2e.conftest import BASE, Officer, issue_token, required_documents
 
@@ -232,22 +233,24 @@ def test_console_refuses_a_dossier_of_another_office(browser, shot):
 
 
 def test_the_worklist_shows_a_page_then_the_next_on_request(browser, shot):
-    """At a commune holding more open dossiers than a page (50), the console shows 50 rows and
-    "Xem thêm"; a click appends the next page in the order the API gives."""
+    """At a commune holding more open dossiers than a page, the console shows a page of them
+    and "Xem thêm"; a click appends the next page in the order the API gives."""
     office = "X28702"
     receiver, handler = Officer(office, "receiver", "Phạm Thu"), Officer(office, "handler", "Võ An")
-    for _ in range(max(0, 51 - len(handler.worklist()))):
+    for _ in range(max(0, WORKLIST_PAGE + 1 - len(handler.worklist()))):
         receiver.receive("HT-03")  # a commune-only procedure: it stays at the commune
     expected = [d["code"] for d in handler.worklist()]
-    assert len(expected) > 50
+    assert len(expected) > WORKLIST_PAGE
     sign_in(browser, handler.headers["Authorization"].removeprefix("Bearer "))
     rows = "#worklist tbody tr"
-    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) == 50)
-    assert browser.find_element(By.CSS_SELECTOR, "#worklist h2").text.endswith("(50+)")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) == WORKLIST_PAGE)
+    assert browser.find_element(By.CSS_SELECTOR, "#worklist h2").text.endswith(
+        f"({WORKLIST_PAGE}+)"
+    )
     more = visible(browser, "#worklist-more")
     shot("first-page")
     more.click()
-    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) > 50)
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) > WORKLIST_PAGE)
     shown = [r.get_attribute("data-code") for r in browser.find_elements(By.CSS_SELECTOR, rows)]
     assert shown == expected[: len(shown)]
     shot("second-page")

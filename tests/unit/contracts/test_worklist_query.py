@@ -1,4 +1,4 @@
-"""The worklist's `?limit=&after=`: a page of 1 to 200 rows, 50 by default, after a row named by
+"""The worklist's `?limit=&after=`: a page of 1 to 200 rows, 20 by default, after a row named by
 its due instant and code (the `next` of the page before); anything else is refused."""
 
 import pytest
@@ -9,9 +9,9 @@ from contracts.api import WORKLIST_PAGE, WorklistQuerySchema
 AFTER = "20261203T020000000|X28720-261124-0042"
 
 
-def test_no_parameters_ask_for_the_first_page_of_fifty():
+def test_no_parameters_ask_for_the_first_page_of_twenty():
     assert WorklistQuerySchema().load({}) == {"limit": WORKLIST_PAGE, "after": None}
-    assert WORKLIST_PAGE == 50
+    assert WORKLIST_PAGE == 20
 
 
 def test_a_page_after_a_row():
