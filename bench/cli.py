@@ -23,6 +23,8 @@ SCALES = {
         "intake_seconds": 10,
         "latency_rate": 100,
         "latency_seconds": 5,
+        "light_rate": 5,
+        "light_seconds": 6,
         "journeys": 6,
         "sms": 60,
         "offices": 200,
@@ -36,6 +38,8 @@ SCALES = {
         "intake_seconds": 20,
         "latency_rate": 100,
         "latency_seconds": 10,
+        "light_rate": 5,
+        "light_seconds": 20,
         "journeys": 20,
         "sms": 200,
         "offices": 10_000,
@@ -95,6 +99,17 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
             for p in ("p50", "p95", "p99"):
                 figures[f"transfer_{p}_ms"] = figure(
                     out["transfer"]["latency_ms"].get(p), "ms", "db_update_ms", update, True
+                )
+            # the same at a rate the system keeps up with, once the backlog above has passed:
+            # what a dossier waits when nothing queues
+            system.settle(stack.fakesmsc_log())
+            say(f"transfer latency at {size['light_rate']}/s for {size['light_seconds']} s")
+            out["transfer_light"] = system.transfer_latency(
+                size["light_rate"], size["light_seconds"]
+            )
+            for p in ("p50", "p99"):
+                figures[f"transfer_light_{p}_ms"] = figure(
+                    out["transfer_light"]["latency_ms"].get(p), "ms", "db_update_ms", update, True
                 )
         if "journeys" in sections:
             say(f"journeys: {size['journeys']} with simulated officers")
