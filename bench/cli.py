@@ -21,6 +21,7 @@ SCALES = {
         "db_updates": 1000,
         "intake_clients": 8,
         "intake_seconds": 10,
+        "framework_seconds": 5,
         "latency_rate": 100,
         "latency_seconds": 5,
         "light_rate": 5,
@@ -36,6 +37,7 @@ SCALES = {
         "db_updates": 5000,
         "intake_clients": 16,
         "intake_seconds": 20,
+        "framework_seconds": 10,
         "latency_rate": 100,
         "latency_seconds": 10,
         "light_rate": 5,
@@ -62,12 +64,17 @@ def machine() -> dict:
 
 def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
     out: dict = {"machine": machine(), "started_at": datetime.now(UTC).isoformat()}
-    say("ceilings: RabbitMQ publish+confirm / consume (1 KiB), database update by _id")
+    say(
+        "ceilings: RabbitMQ publish+confirm / consume (1 KiB), database update by _id, "
+        "nameko HTTP and HTTP+RPC with nothing behind them"
+    )
     out["ceilings"] = {
         "rabbitmq": ceilings.rabbitmq(size["mq_messages"]),
         "database": ceilings.database(size["db_updates"]),
+        "framework": ceilings.framework(size["intake_clients"], size["framework_seconds"]),
     }
     update = out["ceilings"]["database"]["update_by_id_per_s"]
+    http_rpc = out["ceilings"]["framework"]["http_rpc_per_s"]
     publish = out["ceilings"]["rabbitmq"]["publish_confirmed_per_s"]
     figures: dict = {}
     with stack.OfficeHours():
@@ -84,7 +91,7 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
             if spies:
                 out["profile_intake"] = profile.finish(spies)
             figures["intake_dossiers_per_s"] = figure(
-                out["intake"]["dossiers_per_s"], "dossiers/s", "db_update_per_s", update
+                out["intake"]["dossiers_per_s"], "dossiers/s", "http_rpc_per_s", http_rpc
             )
             say("intake: waiting for its dossiers to pass routing and notification")
             system.settle(stack.fakesmsc_log())
@@ -124,6 +131,14 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
                 out["sms"]["sms_per_s"], "SMS/s", "mq_publish_per_s", publish
             )
         out["resources"] = resources.usage(before, resources.snapshot())
+        if "intake" in sections:  # last: it restarts services, whose CPU counters start again
+            clients, seconds = size["intake_clients"], size["intake_seconds"]
+            say(f"intake alone: routing, notification and postal stopped, {seconds} s")
+            out["intake_alone"] = system.intake_alone(clients, seconds)
+            figures["intake_alone_dossiers_per_s"] = figure(
+                out["intake_alone"]["dossiers_per_s"], "dossiers/s", "http_rpc_per_s", http_rpc
+            )
+            say(f"intake alone: the chain takes up its {out['intake_alone']['accepted']} dossiers")
     if "scale" in sections:
         say(f"scale: {size['offices']} offices, {size['dossiers']} dossiers")
         loaded = scale.load(size["offices"], size["dossiers"])

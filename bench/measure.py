@@ -1,6 +1,10 @@
 """Small measuring helpers: percentiles, rates, ratios to a ceiling."""
 
 import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 
 def percentiles(values: list[float]) -> dict:
@@ -33,4 +37,32 @@ def figure(value, unit: str, ceiling: str, ceiling_value, per_op_ms: bool = Fals
         "unit": unit,
         "ceiling": ceiling,
         "ratio": round(ratio, 4) if ratio is not None else None,
+    }
+
+
+def closed_loop(clients: list, seconds: float, call: Callable) -> dict:
+    """Each client calls `call(client)` again as soon as it has its answer, for `seconds`: the
+    requests answered 201 per second, the others counted as errors, request times in ms."""
+    latencies, errors, stop = [], [], time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def loop(client):
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            status = call(client).status_code
+            took = (time.perf_counter() - started) * 1000
+            with lock:
+                (latencies if status == 201 else errors).append(took)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        list(pool.map(loop, clients))
+    elapsed = time.perf_counter() - started
+    return {
+        "clients": len(clients),
+        "seconds": round(elapsed, 2),
+        "accepted": len(latencies),
+        "errors": len(errors),
+        "per_s": len(latencies) / elapsed,
+        "request_ms": percentiles(latencies),
     }

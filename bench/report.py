@@ -21,6 +21,15 @@ def table(result: dict) -> str:
         f"| RabbitMQ consume with ack, 1 KiB | {_num(c['rabbitmq']['consume_per_s'], 0)} msg/s |",
         f"| database update_one by _id | {_num(c['database']['update_by_id_per_s'], 0)} ops/s |",
         f"| database find_one by _id | {_num(c['database']['find_by_id_per_s'], 0)} ops/s |",
+    ]
+    if "framework" in c:  # runs before it measured no framework ceiling
+        lines += [
+            f"| nameko HTTP, empty handler ({c['framework']['clients']} clients) | "
+            f"{_num(c['framework']['http_per_s'], 0)} req/s |",
+            f"| nameko HTTP + one RPC, empty handlers | "
+            f"{_num(c['framework']['http_rpc_per_s'], 0)} req/s |",
+        ]
+    lines += [
         "",
         "| system figure | value | ratio to ceiling |",
         "|---|---|---|",

@@ -69,6 +69,12 @@ def _supervised(pid: int) -> int:
     return pid
 
 
+def service(action: str, name: str) -> None:
+    """Start or stop one service of the local stack (deploy/local/stack.sh service-ACTION)."""
+    script = ROOT / "deploy" / "local" / "stack.sh"
+    subprocess.run(["bash", str(script), f"service-{action}", name], check=True)
+
+
 def issue_token(office: str, role: str) -> str:
     out = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", "services.gateway.officers", "issue"]
@@ -95,12 +101,17 @@ class Officer:
             self._local.session.headers.update(self.headers)
         return self._local.session
 
-    def receive(self, phone: str = "0912345678") -> requests.Response:
-        body = {
+    @staticmethod
+    def receive_body(phone: str = "0912345678") -> dict:
+        """A complete XD-01 dossier as the counter sends it."""
+        return {
             "procedure_code": "XD-01",
             "applicant": {"name": "Nguyễn Văn An", "phone": phone},
             "documents": XD01_DOCUMENTS,
         }
+
+    def receive(self, phone: str = "0912345678") -> requests.Response:
+        body = self.receive_body(phone)
         return self.http.post(f"{base_url()}/api/dossiers", json=body, timeout=60)
 
     def act(self, code: str, action: str) -> requests.Response:

@@ -10,7 +10,7 @@ from functools import partial
 from pymongo import MongoClient
 
 from bench import stack
-from bench.measure import percentiles
+from bench.measure import closed_loop, percentiles
 from services.notification.fakesmsc import read_received
 from services.routing import indexes
 
@@ -26,29 +26,37 @@ def intake(clients: int, seconds: float) -> dict:
     receivers = [
         stack.Officer(INTAKE_COUNTERS[i % len(INTAKE_COUNTERS)], "receiver") for i in range(clients)
     ]
-    latencies, errors, stop = [], [], time.monotonic() + seconds
-    lock = threading.Lock()
+    result = closed_loop(receivers, seconds, stack.Officer.receive)
+    result["dossiers_per_s"] = result.pop("per_s")
+    return result
 
-    def client(receiver):
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            r = receiver.receive()
-            took = (time.perf_counter() - started) * 1000
-            with lock:
-                (latencies if r.status_code == 201 else errors).append(took)
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(client, receivers))
-    elapsed = time.perf_counter() - started
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 2),
-        "accepted": len(latencies),
-        "errors": len(errors),
-        "dossiers_per_s": len(latencies) / elapsed,
-        "request_ms": percentiles(latencies),
-    }
+def intake_alone(clients: int, seconds: float) -> dict:
+    """The same with routing, notification and postal stopped: what the front door (gateway and
+    intake) takes when the rest of the chain does not share the machine. Their queues keep the
+    dossiers received meanwhile; they are started again before this returns."""
+    downstream = ("routing", "notification", "postal")
+    log = stack.fakesmsc_log()
+    settle(log)
+    before = len(read_received(log))
+    for name in downstream:
+        stack.service("stop", name)
+    try:
+        result = intake(clients, seconds)
+    finally:
+        for name in downstream:
+            stack.service("start", name)
+    # each dossier's "received" SMS is the last thing the chain does for it
+    started, limit = time.monotonic(), max(300.0, result["accepted"] / 5)
+    sent = 0
+    while time.monotonic() - started < limit:
+        sent = len(read_received(log)) - before
+        if sent >= result["accepted"]:
+            break
+        time.sleep(0.5)
+    result["chain_caught_up_s"] = round(time.monotonic() - started, 1)
+    result["sms_after_restart"] = sent
+    return result
 
 
 def transfer_latency(rate: float, seconds: float) -> dict:
