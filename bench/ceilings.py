@@ -16,6 +16,7 @@ from kombu import Connection, Consumer, Exchange, Queue
 from pymongo import MongoClient
 
 from bench import stack
+from bench.echo import EchoDesk
 from bench.measure import closed_loop
 
 
@@ -108,6 +109,12 @@ def framework(clients: int, seconds: float) -> dict:
                 proc.terminate()
             for proc in procs:
                 proc.wait(timeout=30)
+            _delete_queue(f"rpc-{EchoDesk.name}")  # nameko's RPC queues outlive their service
+
+
+def _delete_queue(name: str) -> None:
+    with Connection(stack.amqp_uri()) as conn:
+        conn.default_channel.queue_delete(name)
 
 
 def _free_port() -> int:

@@ -37,6 +37,11 @@ def table(result: dict) -> str:
     for name, f in result.get("figures", {}).items():
         ratio = "–" if f["ratio"] is None else f"{f['ratio']:.3g} × {f['ceiling']}"
         lines.append(f"| {name} | {_num(f['value'])} {f['unit']} | {ratio} |")
+    by_service = (result.get("db_ops") or {}).get("per_dossier_by_service")
+    if by_service:
+        lines += ["", "| service | database operations per dossier |", "|---|---|"]
+        for name, n in sorted(by_service.items()):
+            lines.append(f"| {name} | {_num(n)} |")
     res = result.get("resources") or {}
     if res:
         lines += ["", "| process | CPU s (system figures) | peak RSS MB |", "|---|---|---|"]

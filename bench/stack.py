@@ -15,6 +15,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("gateway", "intake", "routing", "notification", "postal")
 INFRA = ("mongo", "rabbitmq")
+PORT_OFFSETS = {"intake": 1, "routing": 2, "postal": 3, "notification": 4}
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 XD01_DOCUMENTS = [
     {"id": "don_xin_phep_xd"},
@@ -41,6 +42,14 @@ def amqp_uri() -> str:
 
 def fakesmsc_log() -> str:
     return env("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
+
+
+def service_url(name: str) -> str:
+    """Where a service of the local stack answers /metrics and /healthz (deploy/local/env.sh)."""
+    if name == "gateway":
+        return base_url()
+    port = int(env("LT_SERVICE_PORT_BASE", "8000")) + PORT_OFFSETS[name]
+    return f"http://127.0.0.1:{port}"
 
 
 def database(name: str) -> str:

@@ -8,7 +8,7 @@ load FerretDB, whose filtered counts are full scans."""
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kombu import Connection
@@ -19,7 +19,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from contracts import lifecycle as lc
 
@@ -42,6 +42,7 @@ SERIES = (
     f"{PREFIX}_messages_handled_total",
     f"{PREFIX}_messages_failed_total",
     f"{PREFIX}_handler_seconds",
+    f"{PREFIX}_db_commands_total",
     *(f"{PREFIX}_{name}" for name in GAUGES),
 )
 """Every series name a service can expose (the dashboard may use only these)."""
@@ -125,28 +126,64 @@ def _name(source) -> str:
     return getattr(source, "__name__", None) or getattr(source, "func", source).__name__
 
 
+def _gauge_families() -> dict[str, GaugeMetricFamily]:
+    return {
+        name: GaugeMetricFamily(f"{PREFIX}_{name}", doc, labels=list(labels))
+        for name, (doc, labels) in GAUGES.items()
+    }
+
+
 class _SnapshotCollector:
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
 
     def describe(self):
-        return []
+        # by name, so that a scrape asking for other series (?name[]=…) does not read the gauges
+        return list(_gauge_families().values())
 
     def collect(self):
         samples, age = self.snapshot.samples()
-        families = {}
-        for name, (doc, labels) in GAUGES.items():
-            families[name] = GaugeMetricFamily(f"{PREFIX}_{name}", doc, labels=list(labels))
+        families = _gauge_families()
         for s in samples:
             families[s.name].add_metric([v for _, v in s.labels], s.value)
         families["metrics_snapshot_age_seconds"].add_metric([], age)
         return [f for f in families.values() if f.samples]
 
 
-class ServiceMetrics:
-    """The counters, histogram and gauge snapshot of one service container."""
+class _CommandsCollector:
+    """lienthong_db_commands_total from the {command name: count} mapping `counts` returns."""
 
-    def __init__(self, service: str, snapshot: Snapshot):
+    def __init__(self, service: str, counts: Callable[[], Mapping[str, int]]):
+        self.service, self.counts = service, counts
+
+    @staticmethod
+    def _family() -> CounterMetricFamily:
+        return CounterMetricFamily(
+            f"{PREFIX}_db_commands",
+            "database commands sent, by command name",
+            labels=["service", "command"],
+        )
+
+    def describe(self):
+        return [self._family()]
+
+    def collect(self):
+        family = self._family()
+        for command, n in sorted(dict(self.counts()).items()):
+            family.add_metric([self.service, command], n)
+        return [family]
+
+
+class ServiceMetrics:
+    """The counters, histogram and gauge snapshot of one service container; `commands` returns
+    the database commands its store has sent, by name (services.common.store.CommandCounts)."""
+
+    def __init__(
+        self,
+        service: str,
+        snapshot: Snapshot,
+        commands: Callable[[], Mapping[str, int]] | None = None,
+    ):
         self.service = service
         disable_created_metrics()  # no *_created series: they only double what Prometheus stores
         self.registry = CollectorRegistry()
@@ -170,6 +207,8 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.registry.register(_SnapshotCollector(snapshot))
+        if commands is not None:
+            self.registry.register(_CommandsCollector(service, commands))
 
     def observe(self, entrypoint: str, seconds: float) -> None:
         self.latency.labels(self.service, entrypoint).observe(seconds)
@@ -177,5 +216,8 @@ class ServiceMetrics:
     def count(self, message_type: str, failed: bool) -> None:
         (self.failed if failed else self.handled).labels(self.service, message_type).inc()
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+    def exposition(self, names: Iterable[str] = ()) -> bytes:
+        """The text exposition; of the series `names` only, if given (other collectors, the
+        gauges' database reads among them, are not run)."""
+        names = set(names)
+        return generate_latest(self.registry.restricted_registry(names) if names else self.registry)

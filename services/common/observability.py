@@ -11,6 +11,7 @@ A service adds gauges of its own by listing functions `(db, now) -> [Sample]` in
 
 import logging
 import time
+from collections import Counter
 
 import pymongo
 from kombu import Connection
@@ -92,8 +93,8 @@ class Observer(DependencyProvider):
         self.clock = Clock()
         self.clock.container = self.container
         self.clock.setup()
-        stores = [d for d in self.container.dependencies if isinstance(d, MongoStore)]
-        self.store = stores[0] if stores else None
+        self.stores = [d for d in self.container.dependencies if isinstance(d, MongoStore)]
+        self.store = self.stores[0] if self.stores else None
         sources = [self._dead_letters]
         if self.store is not None:
             sources.append(self._outbox)
@@ -102,7 +103,9 @@ class Observer(DependencyProvider):
         snapshot = metrics.Snapshot(
             sources, max_age=float(config.get("METRICS_SNAPSHOT_SECONDS") or 60)
         )
-        self.metrics = metrics.ServiceMetrics(self.service, snapshot)
+        self.metrics = metrics.ServiceMetrics(
+            self.service, snapshot, self._db_commands if self.stores else None
+        )
         logs.configure_structlog()
 
     # gauge sources
@@ -111,6 +114,9 @@ class Observer(DependencyProvider):
 
     def _outbox(self):
         return metrics.outbox_backlog(self.service, self.store.db)
+
+    def _db_commands(self) -> Counter:
+        return sum((store.commands.counts for store in self.stores), Counter())
 
     def _bind(self, gauge):
         def source():
@@ -160,8 +166,9 @@ class Observed:
 
     @http("GET", "/metrics")
     def metrics(self, request):
+        """Prometheus text; `?name[]=<series>` (repeatable) for those series only."""
         return Response(
-            self.observer.metrics.exposition(),
+            self.observer.metrics.exposition(request.args.getlist("name[]")),
             mimetype="text/plain",
             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
         )

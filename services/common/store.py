@@ -3,11 +3,12 @@ versioned documents whose every change is claimed in a journal, with a transacti
 
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 log = logging.getLogger(__name__)
@@ -244,17 +245,37 @@ class Database:
             return False
 
 
+class CommandCounts(monitoring.CommandListener):
+    """The database commands a process has sent, by command name (find, insert, update, …):
+    what each service costs the database, exposed at /metrics as lienthong_db_commands_total."""
+
+    def __init__(self):
+        self.counts: Counter[str] = Counter()
+
+    def started(self, event):
+        self.counts[event.command_name] += 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
 class MongoStore(DependencyProvider):
-    """Holds one MongoClient per container; subclasses say which wrapper a worker gets."""
+    """Holds one MongoClient per container, counting its commands; subclasses say which wrapper
+    a worker gets."""
 
     database: str = ""
 
     def setup(self):
+        self.commands = CommandCounts()
         self.client = MongoClient(
             self.container.config["MONGO_URI"],
             tz_aware=True,
             connect=False,
             serverSelectionTimeoutMS=5000,
+            event_listeners=[self.commands],
         )
         self.db = self.client[
             self.container.config.get("MONGO_DATABASE_PREFIX", "lienthong_") + self.database

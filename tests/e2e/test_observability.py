@@ -102,7 +102,13 @@ def test_every_process_exposes_its_series_and_health():
         "notification": {"sms_messages"},
         "gateway": set(),
     }
-    common = {"messages_handled", "messages_failed", "handler_seconds", "dead_letter_depth"}
+    common = {
+        "messages_handled",
+        "messages_failed",
+        "handler_seconds",
+        "dead_letter_depth",
+        "db_commands",
+    }
     for name, own in expected.items():
         url = service_url(name)
         r = requests.get(f"{url}/metrics", timeout=10)

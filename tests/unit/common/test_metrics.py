@@ -1,8 +1,11 @@
 """The metrics of one process: counters by message type, gauges from a cached snapshot."""
 
+from types import SimpleNamespace
+
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.common import metrics, observability
+from services.common.store import CommandCounts
 
 
 class FakeClock:
@@ -98,3 +101,39 @@ def test_ids_come_from_an_envelope_or_a_dossier_code_argument():
     assert observability.message_ids((object(),), {"code": "X28720-261203-0002"}) == {
         "dossier_code": "X28720-261203-0002"
     }
+
+
+def test_database_commands_are_counted_by_name_and_exposed_per_service():
+    counts = CommandCounts()
+    for name in ("find", "insert", "find", "update"):
+        counts.started(SimpleNamespace(command_name=name))
+    m = metrics.ServiceMetrics("intake", metrics.Snapshot([]), lambda: counts.counts)
+    samples = {
+        s.labels["command"]: s.value
+        for f in text_string_to_metric_families(m.exposition().decode())
+        if f.name == "lienthong_db_commands"
+        for s in f.samples
+        if s.labels["service"] == "intake"
+    }
+    assert samples == {"find": 2, "insert": 1, "update": 1}
+    counts.started(SimpleNamespace(command_name="delete"))
+    exposed = m.exposition().decode()
+    assert 'lienthong_db_commands_total{command="delete",service="intake"} 1.0' in exposed
+
+
+def test_a_scrape_for_named_series_does_not_read_the_gauges():
+    reads = []
+
+    def source():
+        reads.append(1)
+        return [metrics.sample("dossiers_overdue", 4)]
+
+    counts = CommandCounts()
+    counts.started(SimpleNamespace(command_name="insert"))
+    m = metrics.ServiceMetrics("routing", metrics.Snapshot([source]), lambda: counts.counts)
+    only = m.exposition(["lienthong_db_commands_total"]).decode()
+    assert 'lienthong_db_commands_total{command="insert",service="routing"} 1.0' in only
+    assert "lienthong_dossiers_overdue" not in only and "messages_handled" not in only
+    assert reads == []
+    assert "lienthong_dossiers_overdue 4.0" in m.exposition().decode()
+    assert reads == [1]
