@@ -2,9 +2,9 @@
 
 Counters and the latency histogram are updated by `services.common.observability` around every
 worker. The gauges (outbox backlog, dead-letter depth, SMS by status, dossiers by state, overdue
-dossiers) are read from the database and the broker by `Snapshot`, at most once per
-`METRICS_SNAPSHOT_SECONDS` (60 s by default) whatever the scrape rate, so that scrapes do not
-load FerretDB, whose filtered counts are full scans."""
+dossiers) are read from the database and the broker by `Snapshot`, in the background, at most
+once per `METRICS_SNAPSHOT_SECONDS` (60 s by default) whatever the scrape rate, so that scrapes
+neither load FerretDB, whose filtered counts are full scans, nor wait for it."""
 
 import logging
 import time
@@ -101,25 +101,53 @@ def overdue_dossiers(db, now) -> list[Sample]:
 # --- the registry of one process -------------------------------------------------------------
 @dataclass
 class Snapshot:
-    """Gauge samples from `sources` (callables returning samples), refreshed when stale."""
+    """Gauge samples from `sources` (callables returning samples), refreshed when stale.
+
+    With `spawn` (a function that runs its argument in the background), a stale snapshot is
+    refreshed in the background, one refresh at a time, and a scrape answers at once with the
+    samples it has (none before the first refresh ends): the gauges' reads are full scans on
+    FerretDB, seconds long on a large database, longer than a scrape may wait. Without it, the
+    scrape that finds the snapshot stale waits for the refresh."""
 
     sources: list[Callable[[], Iterable[Sample]]]
     max_age: float = 60.0
     clock: Callable[[], float] = time.monotonic
+    spawn: Callable[[Callable[[], None]], object] | None = None
     _samples: list[Sample] = field(default_factory=list)
     _taken: float | None = None
+    _refreshing: bool = False
 
-    def samples(self) -> tuple[list[Sample], float]:
+    def samples(self) -> tuple[list[Sample], float | None]:
+        """The samples and their age in seconds (None before the first refresh)."""
         now = self.clock()
         if self._taken is None or now - self._taken >= self.max_age:
-            fresh = []
+            if self.spawn is None:
+                self.refresh()
+            else:
+                self.refresh_soon()
+        return self._samples, None if self._taken is None else now - self._taken
+
+    def refresh_soon(self) -> None:
+        """Start a background refresh unless one is running."""
+        if not self._refreshing:
+            self._refreshing = True
+            try:
+                self.spawn(self.refresh)
+            except BaseException:
+                self._refreshing = False
+                raise
+
+    def refresh(self) -> None:
+        started, fresh = self.clock(), []
+        try:
             for source in self.sources:
                 try:
                     fresh.extend(source())
                 except Exception as exc:  # noqa: BLE001 — a gauge missing beats a failed scrape
                     log.warning("metrics source %s failed: %s", _name(source), exc)
-            self._samples, self._taken = fresh, now
-        return self._samples, now - self._taken
+            self._samples, self._taken = fresh, started
+        finally:
+            self._refreshing = False
 
 
 def _name(source) -> str:
@@ -146,7 +174,8 @@ class _SnapshotCollector:
         families = _gauge_families()
         for s in samples:
             families[s.name].add_metric([v for _, v in s.labels], s.value)
-        families["metrics_snapshot_age_seconds"].add_metric([], age)
+        if age is not None:
+            families["metrics_snapshot_age_seconds"].add_metric([], age)
         return [f for f in families.values() if f.samples]
 
 

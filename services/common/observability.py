@@ -100,13 +100,18 @@ class Observer(DependencyProvider):
             sources.append(self._outbox)
             for gauge in getattr(self.container.service_cls, "gauges", ()):
                 sources.append(self._bind(gauge))
-        snapshot = metrics.Snapshot(
-            sources, max_age=float(config.get("METRICS_SNAPSHOT_SECONDS") or 60)
+        self.snapshot = metrics.Snapshot(
+            sources,
+            max_age=float(config.get("METRICS_SNAPSHOT_SECONDS") or 60),
+            spawn=self.container.spawn_managed_thread,
         )
         self.metrics = metrics.ServiceMetrics(
-            self.service, snapshot, self._db_commands if self.stores else None
+            self.service, self.snapshot, self._db_commands if self.stores else None
         )
         logs.configure_structlog()
+
+    def start(self):
+        self.snapshot.refresh_soon()  # the gauges are there by the first scrape
 
     # gauge sources
     def _dead_letters(self):

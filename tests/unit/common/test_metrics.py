@@ -137,3 +137,32 @@ def test_a_scrape_for_named_series_does_not_read_the_gauges():
     assert reads == []
     assert "lienthong_dossiers_overdue 4.0" in m.exposition().decode()
     assert reads == [1]
+
+
+def test_a_background_snapshot_never_makes_a_scrape_wait_and_refreshes_once_at_a_time():
+    spawned, reads, clock = [], [], FakeClock()
+
+    def source():
+        reads.append(clock.t)
+        return [metrics.sample("dossiers_overdue", len(reads))]
+
+    snapshot = metrics.Snapshot([source], max_age=60, clock=clock, spawn=spawned.append)
+    assert snapshot.samples() == ([], None)  # nothing read yet: the scrape does not wait
+    assert snapshot.samples() == ([], None)
+    assert len(spawned) == 1 and reads == []  # one refresh pending, not two
+    spawned.pop()()
+    clock.t = 30
+    samples, age = snapshot.samples()
+    assert ([s.value for s in samples], age) == ([1], 30)
+    clock.t = 61
+    samples, age = snapshot.samples()  # stale: the old samples now, a refresh started
+    assert ([s.value for s in samples], age, len(spawned)) == ([1], 61, 1)
+    spawned.pop()()
+    assert [s.value for s in snapshot.samples()[0]] == [2]
+
+
+def test_no_age_series_before_the_first_snapshot():
+    m = metrics.ServiceMetrics("routing", metrics.Snapshot([], spawn=lambda fn: None))
+    text = m.exposition().decode()
+    assert "metrics_snapshot_age_seconds" not in text
+    assert "# HELP lienthong_messages_handled_total" in text
