@@ -94,7 +94,7 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
                 out["intake"]["dossiers_per_s"], "dossiers/s", "http_rpc_per_s", http_rpc
             )
             say("intake: waiting for its dossiers to pass routing and notification")
-            system.settle(stack.fakesmsc_log())
+            system.settle()
             out["db_ops"] = counting.stop(out["intake"]["accepted"])
             # not a rate: its bound is the ceiling divided by it (dossiers/s at most)
             figures["db_ops_per_dossier"] = figure(
@@ -109,7 +109,7 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
                 )
             # the same at a rate the system keeps up with, once the backlog above has passed:
             # what a dossier waits when nothing queues
-            system.settle(stack.fakesmsc_log())
+            system.settle()
             say(f"transfer latency at {size['light_rate']}/s for {size['light_seconds']} s")
             out["transfer_light"] = system.transfer_latency(
                 size["light_rate"], size["light_seconds"]

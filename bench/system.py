@@ -11,7 +11,7 @@ from pymongo import MongoClient
 
 from bench import stack
 from bench.measure import closed_loop, percentiles
-from services.notification.fakesmsc import read_received
+from services.notification.fakesmsc import ReceivedLog
 from services.routing import indexes
 
 # Counters and the district each sends XD-01 to (2018-regime communes), one group per figure
@@ -36,9 +36,8 @@ def intake_alone(clients: int, seconds: float) -> dict:
     intake) takes when the rest of the chain does not share the machine. Their queues keep the
     dossiers received meanwhile; they are started again before this returns."""
     downstream = ("routing", "notification", "postal")
-    log = stack.fakesmsc_log()
+    log = ReceivedLog(stack.fakesmsc_log())
     settle(log)
-    before = len(read_received(log))
     for name in downstream:
         stack.service("stop", name)
     try:
@@ -50,7 +49,7 @@ def intake_alone(clients: int, seconds: float) -> dict:
     started, limit = time.monotonic(), max(300.0, result["accepted"] / 5)
     sent = 0
     while time.monotonic() - started < limit:
-        sent = len(read_received(log)) - before
+        sent += len(log.new())
         if sent >= result["accepted"]:
             break
         time.sleep(0.5)
@@ -177,17 +176,17 @@ def ready(receiver, code) -> bool:
 def sms(count: int, clients: int = 8) -> dict:
     """Receive `count` dossiers as fast as intake takes them, then wait for their "received"
     SMS at fakesmsc: messages per second from the first to the last."""
-    log = stack.fakesmsc_log()
+    log = ReceivedLog(stack.fakesmsc_log())
     settle(log)
-    before = len(read_received(log))
     receivers = [stack.Officer(office, "receiver") for office in INTAKE_COUNTERS]
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(lambda n: receivers[n % len(receivers)].receive(), range(count)))
     first = last = None
+    got = 0
     deadline = time.monotonic() + max(120.0, count / 5)
     while time.monotonic() < deadline:
-        got = len(read_received(log)) - before
+        got += len(log.new())
         now = time.perf_counter()
         if got and first is None:
             first = now
@@ -195,7 +194,6 @@ def sms(count: int, clients: int = 8) -> dict:
             last = now
             break
         time.sleep(0.2)
-    got = len(read_received(log)) - before
     span = (last or time.perf_counter()) - started
     return {
         "dossiers": count,
@@ -206,13 +204,14 @@ def sms(count: int, clients: int = 8) -> dict:
     }
 
 
-def settle(log: str, quiet: float = 3.0, limit: float = 300.0) -> None:
-    """Wait until fakesmsc has received nothing new for `quiet` seconds (earlier backlogs)."""
-    last, since, deadline = -1, time.monotonic(), time.monotonic() + limit
+def settle(log: ReceivedLog | None = None, quiet: float = 3.0, limit: float = 300.0) -> None:
+    """Wait until fakesmsc has received nothing new for `quiet` seconds (earlier backlogs);
+    `log` is then read up to now."""
+    log = log or ReceivedLog(stack.fakesmsc_log())
+    since, deadline = time.monotonic(), time.monotonic() + limit
     while time.monotonic() < deadline:
-        now = len(read_received(log))
-        if now != last:
-            last, since = now, time.monotonic()
+        if log.new():
+            since = time.monotonic()
         elif time.monotonic() - since >= quiet:
             return
         time.sleep(0.5)

@@ -110,9 +110,6 @@ class Observer(DependencyProvider):
         )
         logs.configure_structlog()
 
-    def start(self):
-        self.snapshot.refresh_soon()  # the gauges are there by the first scrape
-
     # gauge sources
     def _dead_letters(self):
         return metrics.dead_letter_depth(self.amqp_uri, DEAD_LETTER_QUEUE)

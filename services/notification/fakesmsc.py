@@ -31,33 +31,65 @@ def _decode(payload: bytes) -> str:
         return payload.decode("latin-1")
 
 
+class _Parser:
+    """Turns fakesmsc's lines into messages, keeping the parts of a concatenated message that
+    has not yet come whole."""
+
+    def __init__(self):
+        self.pending: dict[tuple, dict] = {}
+
+    def feed(self, lines) -> list[ReceivedSms]:
+        out: list[ReceivedSms] = []
+        for line in lines:
+            match = _LINE.search(line)
+            if match:
+                out.extend(self._message(*match.groups()))
+        return out
+
+    def _message(self, sender, to, coding, data) -> list[ReceivedSms]:
+        if coding == "ucs-2":
+            return [ReceivedSms(sender, to, coding, _bytes(data).decode("utf-16-be"))]
+        if coding != "udh":
+            return [ReceivedSms(sender, to, coding, unquote_plus(data) if "%" in data else data)]
+        header_text, _, payload = data.partition(" data ")
+        header = unquote_to_bytes(header_text)
+        ref, total, seq = header[-3], header[-2], header[-1]
+        key = (sender, to, ref, total)
+        parts = self.pending.setdefault(key, {})
+        parts[seq] = _bytes(payload)
+        if len(parts) < total:
+            return []
+        del self.pending[key]
+        text = _decode(b"".join(parts[i] for i in sorted(parts)))
+        return [ReceivedSms(sender, to, "concatenated", text, total)]
+
+
 def read_received(path: str) -> list[ReceivedSms]:
     """Every message fakesmsc received, in order, multipart messages joined."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.readlines()
+            return _Parser().feed(f)
     except FileNotFoundError:
         return []
-    out: list[ReceivedSms] = []
-    pending: dict[tuple, dict] = {}
-    for line in lines:
-        match = _LINE.search(line)
-        if not match:
-            continue
-        sender, to, coding, data = match.groups()
-        if coding == "ucs-2":
-            out.append(ReceivedSms(sender, to, coding, _bytes(data).decode("utf-16-be")))
-        elif coding == "udh":
-            header_text, _, payload = data.partition(" data ")
-            header = unquote_to_bytes(header_text)
-            ref, total, seq = header[-3], header[-2], header[-1]
-            key = (sender, to, ref, total)
-            parts = pending.setdefault(key, {})
-            parts[seq] = _bytes(payload)
-            if len(parts) == total:
-                text = _decode(b"".join(parts[i] for i in sorted(parts)))
-                out.append(ReceivedSms(sender, to, "concatenated", text, total))
-                del pending[key]
-        else:
-            out.append(ReceivedSms(sender, to, coding, unquote_plus(data) if "%" in data else data))
-    return out
+
+
+class ReceivedLog:
+    """fakesmsc's log read as it grows: each `new()` parses only the lines written since the
+    last one (the whole log on the first), so watching a long log costs no more than its tail."""
+
+    def __init__(self, path: str):
+        self.path, self.offset, self._parser = path, 0, _Parser()
+
+    def new(self) -> list[ReceivedSms]:
+        """The messages completed since the last call (a line still being written waits)."""
+        try:
+            with open(self.path, "rb") as f:
+                if f.seek(0, 2) < self.offset:  # the log was started again
+                    self.offset, self._parser = 0, _Parser()
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        whole = data[: data.rfind(b"\n") + 1]
+        self.offset += len(whole)
+        return self._parser.feed(whole.decode("utf-8", errors="replace").splitlines())

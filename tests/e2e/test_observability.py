@@ -111,11 +111,18 @@ def test_every_process_exposes_its_series_and_health():
     }
     for name, own in expected.items():
         url = service_url(name)
-        r = requests.get(f"{url}/metrics", timeout=10)
-        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/plain")
-        families = {f.name for f in text_string_to_metric_families(r.text)}
         wanted = {f"lienthong_{n}" for n in common | own}
-        assert wanted <= families, f"{name} lacks {wanted - families}"
+        families = set()
+
+        def exposed(url=url, wanted=wanted, families=families):
+            # the gauges come from a snapshot read in the background: the first scrape starts it
+            r = requests.get(f"{url}/metrics", timeout=10)
+            assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/plain")
+            families.clear()
+            families.update(f.name for f in text_string_to_metric_families(r.text))
+            return wanted <= families
+
+        eventually(exposed, what=f"{name} exposing {sorted(wanted)}")
         assert families <= {s.removesuffix("_total") for s in SERIES}
         health = requests.get(f"{url}/healthz", timeout=10)
         assert health.status_code == 200
