@@ -11,6 +11,7 @@ from services.notification.templates import format_datetime, render
 TEMPLATE_OF = {
     "dossier_received": "received",
     "supplement_requested": "supplement_requested",
+    "dossier_supplemented": "supplemented",  # the clock resumes: the new appointment
     "result_returned": "result_ready",
     "dossier_extended": "late",
     "shipment_requested": "sent_by_post",  # postal's: it carries the tracking number
@@ -94,7 +95,8 @@ def compose(
     if when:
         context["appointment"] = format_datetime(calendar.local(when))
     context["new_appointment"] = context.get("appointment", "")
-    context["missing"] = ", ".join(payload.get("missing_documents") or [])
+    # a list: the template joins it, and render() may shorten it to fit (templates.fit)
+    context["missing"] = list(payload.get("missing_documents") or [])
     context["reason"] = payload.get("reason") or ""
     context["tracking_number"] = payload.get("tracking_number") or ""
     return render(template_id, context)

@@ -161,6 +161,10 @@ class NotificationService(observability.Observed):
     def on_supplement_requested(self, body):
         self._notify(body, ROUTING_EVENTS)
 
+    @event_handler("routing", "dossier_supplemented")
+    def on_dossier_supplemented(self, body):
+        self._notify(body, ROUTING_EVENTS)
+
     @event_handler("routing", "result_returned")
     def on_result_returned(self, body):
         self._notify(body, ROUTING_EVENTS)

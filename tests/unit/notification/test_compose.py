@@ -7,6 +7,7 @@ import pytest
 from contracts.calendar import WorkingCalendar
 from contracts.offices import load_offices
 from services.notification import domain
+from services.notification.templates import format_datetime
 
 CODE = "X28720-261123-0001"
 RECIPIENT = {"_id": CODE, "phone": "0912345678", "office_id": "X28720"}
@@ -59,3 +60,45 @@ def test_a_result_by_post_is_promised_at_home_until_the_post_brings_it_back():
         "result_returned_from_post", CODE, {}, by_post, load_offices(), WorkingCalendar(), "x"
     )
     assert "Mời nhận tại Bộ phận Một cửa" in back.text
+
+
+def test_supplemented_gives_the_new_appointment():
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    sms = compose("dossier_supplemented", {"appointment_at": at})
+    local = format_datetime(WorkingCalendar().local(at))
+    assert sms.template_id == "supplemented"
+    assert f"Đã nhận bổ sung hồ sơ {CODE}. Hẹn trả mới {local}." in sms.text
+
+
+def test_late_gives_the_new_appointment():
+    at = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
+    sms = compose("dossier_extended", {"appointment_at": at, "reason": "Chờ ý kiến Sở"})
+    assert sms.template_id == "late"
+    assert f"Hẹn trả mới {format_datetime(WorkingCalendar().local(at))}." in sms.text
+
+
+def test_supplement_request_lists_the_documents_and_never_fails_for_their_length():
+    missing = [
+        "Bản vẽ mặt bằng có chữ ký của chủ đầu tư",
+        "Giấy tờ chứng minh quyền sử dụng đất",
+        "Bản sao có chứng thực Căn cước công dân",
+    ]
+    one = compose("supplement_requested", {"missing_documents": missing[:1]})
+    assert f"cần bổ sung: {missing[0]}. Tra cứu: http://x/track?code={CODE}" in one.text
+    three = compose("supplement_requested", {"missing_documents": missing})
+    assert three.degraded == "shortened" and "giấy tờ khác" in three.text
+    assert three.text.endswith(f"Tra cứu: http://x/track?code={CODE}")
+
+
+def test_every_event_that_sends_an_sms_has_a_handler():
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    from services.notification.service import NotificationService
+
+    handled = {
+        extension.event_type
+        for name in dir(NotificationService)
+        for extension in getattr(getattr(NotificationService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
+        if hasattr(extension, "event_type")
+    }
+    assert set(domain.TEMPLATE_OF) <= handled

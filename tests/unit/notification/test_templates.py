@@ -29,7 +29,7 @@ CONTEXT = {
     "new_appointment": "16:30 21/06/2024",
     "collect_at": "Bộ phận Một cửa phường Bến Nghé",
     "track_url": "https://dichvucong.gov.vn/t/ABCD1234",
-    "missing": "bản sao CCCD có chứng thực",
+    "missing": ["bản sao CCCD có chứng thực"],
     "to_office": "Sở Tư pháp TP. Hồ Chí Minh",
     "tracking_number": "EL123456789VN",
 }
@@ -112,12 +112,24 @@ def test_ucs2_output_is_composed():
     assert render("received", decomposed).text.startswith("UBND xã Tân Phú:")
 
 
-def test_too_many_parts_is_refused():
-    with pytest.raises(TooManyParts) as excinfo:
-        render("received", CONTEXT, max_parts=2)
-    assert (excinfo.value.parts, excinfo.value.max_parts) == (3, 2)
+def test_a_lower_part_limit_degrades_instead_of_refusing():
+    sms = render("received", CONTEXT, max_parts=2)
+    assert (sms.parts, sms.degraded) == (2, "gsm7")
     shorter = {**CONTEXT, "code": "H29-0001", "collect_at": "UBND"}
-    assert render("received", shorter, max_parts=2).parts == 2
+    assert render("received", shorter, max_parts=2).degraded is None
+
+
+def test_too_many_parts_only_when_the_fixed_text_cannot_fit():
+    # 150 plain characters and a code: no step can shorten them into one part
+    templates = parse_templates({"templates": [_valid_entry(text="x" * 150 + " {{ a }}")]})
+    with pytest.raises(TooManyParts) as excinfo:
+        render("t", {"a": "H29-240611-0001"}, max_parts=1, templates=templates)
+    assert (excinfo.value.parts, excinfo.value.max_parts) == (2, 1)
+
+
+def test_fixed_text_too_long_for_any_sms_is_refused_on_load():
+    with pytest.raises(TemplateError, match="fixed text alone is 4 parts"):
+        parse_templates({"templates": [_valid_entry(text="Hồ sơ " * 80 + "{{ a }}")]})
 
 
 def test_max_parts_must_be_positive():
