@@ -3,7 +3,7 @@ officer identity passed over RPC."""
 
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
 
-from contracts.codes import CODE_PATTERN
+from contracts.codes import CODE_PATTERN, OFFICE_ID_PATTERN
 from contracts.events import (
     CHANNELS,
     RETURN_METHODS,
@@ -36,6 +36,10 @@ class ReceiveRequestSchema(Schema):
     postal_handover = fields.Nested(PostalHandoverSchema, load_default=None, allow_none=True)
     not_accepted_reason = fields.String(
         load_default=None, validate=validate.Length(min=1, max=1000)
+    )
+    # a two-level province centre receiving a procedure a commune decides names the commune
+    deciding_office_id = fields.String(
+        load_default=None, validate=validate.Regexp(f"^{OFFICE_ID_PATTERN}$")
     )
 
 
@@ -132,18 +136,33 @@ class DossierSummarySchema(_Response):
     procedure_name = fields.String(required=True)
     state = fields.String(required=True, validate=validate.OneOf(STATES))
     status_label = fields.String(required=True, metadata={"description": "the state in Vietnamese"})
-    national_status = fields.Integer(required=True)
+    national_status = fields.Integer(required=True, metadata={"description": "TrangThaiHoSo 1-10"})
+    national_channel = fields.Integer(
+        required=True, metadata={"description": "KenhThucHien: 1 in person, 2 online, 3 post"}
+    )
     office_id = fields.String(required=True)
     at_office = fields.Boolean(required=True)
     receiving_office_id = fields.String(required=True)
     channel = fields.String(required=True)
     return_method = fields.String(required=True)
     received_at = fields.DateTime(required=True)
-    appointment_at = fields.DateTime(required=True)
+    appointment_at = fields.DateTime(
+        required=True, metadata={"description": "the date promised to the citizen now"}
+    )
+    legal_due_at = fields.DateTime(
+        required=True,
+        metadata={
+            "description": "the appointment the law judges against: moved by supplement "
+            "pauses, never by an apology"
+        },
+    )
     current_due_at = fields.DateTime(required=True)
     due_status = fields.String(
         required=True,
-        metadata={"description": "on_time, due_soon, overdue; when finished: early/on_time/late"},
+        metadata={
+            "description": "on_time, due_soon, overdue, paused (supplement awaited, the clock "
+            "stopped); when finished: early/on_time/late"
+        },
     )
     timing = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
@@ -171,6 +190,7 @@ class DossierSchema(DossierSummarySchema):
     step_index = fields.Integer(required=True)
     history = fields.List(fields.Dict(), required=True)
     control_sheet = fields.List(fields.Dict(), required=True)
+    apologies = fields.List(fields.Dict(), required=True, metadata={"description": "form 04"})
     actions = fields.List(fields.String(validate=validate.OneOf(ACTIONS)), required=True)
     sms = fields.List(fields.Dict(), required=True)
     shipments = fields.List(fields.Dict(), required=True)
@@ -179,6 +199,7 @@ class DossierSchema(DossierSummarySchema):
 
 WORKLIST_PAGE = 20  # what the console shows before "Xem thêm"
 WORKLIST_MAX_PAGE = 200
+WORKLIST_PARTS = ("incoming", "in_hand")
 WORKLIST_CURSOR_PATTERN = rf"[0-9]{{8}}T[0-9]{{9}}\|{CODE_PATTERN}"
 """A place in an office's worklist: the due instant (UTC, to the ms) and code of a row."""
 
@@ -196,6 +217,65 @@ class WorklistQuerySchema(Schema):
     after = fields.String(
         load_default=None, validate=validate.Regexp(rf"{WORKLIST_CURSOR_PATTERN}\Z")
     )
+    part = fields.String(
+        load_default=None,
+        validate=validate.OneOf(WORKLIST_PARTS),
+        metadata={
+            "description": "incoming: transferred here, not yet received by an officer; "
+            "in_hand: the others; omitted: both"
+        },
+    )
+
+
+BOOK_PAGE, BOOK_MAX_PAGE = 100, 500
+
+
+class BookQuerySchema(Schema):
+    """`?from=YYYY-MM-DD&to=YYYY-MM-DD&limit=&after=`: a page of a counter's tracking book
+    (form 07) for the local days from..to, in order of receipt, after the row `after` (the
+    `next` of the previous page)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    limit = fields.Integer(load_default=BOOK_PAGE, validate=validate.Range(1, BOOK_MAX_PAGE))
+    after = fields.String(
+        load_default=None, validate=validate.Regexp(rf"{WORKLIST_CURSOR_PATTERN}\Z")
+    )
+
+
+class BookEntrySchema(_Response):
+    code = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    applicant_name = fields.String(required=True)
+    channel = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+    appointment_at = fields.DateTime(required=True)
+    return_method = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "received or not_accepted"})
+    state = fields.String(allow_none=True)
+    status_label = fields.String(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    timing = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+
+
+class BookSchema(_Response):
+    """GET /api/offices/{office}/book: the tracking book (form 07), applicants' names included."""
+
+    office_id = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    entries = fields.List(fields.Nested(BookEntrySchema), required=True)
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "`after` for the next page; null on the last page"},
+    )
 
 
 class WorklistSchema(_Response):
@@ -208,14 +288,33 @@ class WorklistSchema(_Response):
     )
 
 
+class TimingCountsSchema(_Response):
+    early = fields.Integer(required=True)
+    on_time = fields.Integer(required=True)
+    late = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class StepCountsSchema(_Response):
+    """The office's own steps: handed on, or decided, judged against each step's own due."""
+
+    handed_on = fields.Nested(TimingCountsSchema, required=True)
+    decided = fields.Nested(TimingCountsSchema, required=True)
+    on_time_rate = fields.Float(required=True, allow_none=True)
+
+
 class StatsSchema(_Response):
+    """GET /api/stats: every figure is defined in services/routing/stats.py (and the README)."""
+
     office_id = fields.String(required=True)
     from_ = fields.DateTime(required=True, data_key="from")
     to = fields.DateTime(required=True)
     as_of = fields.DateTime(required=True)
     received = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     not_accepted = fields.Integer(required=True)
-    resolved = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    transferred_in = fields.Integer(required=True)
+    steps = fields.Nested(StepCountsSchema, required=True)
+    resolved = fields.Nested(TimingCountsSchema, required=True)
     refused = fields.Integer(required=True)
     stopped = fields.Integer(required=True)
     withdrawn = fields.Integer(required=True)

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 from contracts.calendar_days import CalendarOverrides, WorkingDays, load_calendar_overrides
 from contracts.procedures import DAYS, Duration
 
+MAX_PERIOD_DAYS = 366  # the longest report period (statistics, tracking book)
 DEFAULT_HOURS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
-HOURS_PER_DAY = 8  # the law's equivalence; hour-based times are counted through office hours
+HOURS_PER_DAY = 8  # the law's equivalence (docs/domain.md#time): 8 hours of a procedure = 1 day
 
 
 class WorkingCalendar:
@@ -78,7 +79,9 @@ class WorkingCalendar:
         """When something received at `start` with `duration` is due.
 
         days: the day of receipt is not counted (Civil Code art. 147): due at the close of the
-        Nth working day after the receipt day. hours: N hours of office time after `start`.
+        Nth working day after the receipt day. hours: the law counts 8 hours as one working day
+        whatever the office day's length, so an hour is 1/8 of this calendar's office day
+        (56 min 15 s with the default 7.5-hour day), counted through office hours from `start`.
         same_day: close of the receipt day if received on a working day by the cut-off, else
         close of the next working day. A zero duration is due at once (the next office instant).
         """
@@ -90,11 +93,27 @@ class WorkingCalendar:
         if duration.amount == 0:
             return self.shift_by_working_time(start, timedelta())
         if duration.unit != DAYS:
-            return self.shift_by_working_time(start, timedelta(hours=duration.amount))
+            return self.shift_by_working_time(start, self.office_time_of_hours(duration.amount))
         day = self.receipt_day(start)
         for _ in range(duration.amount):
             day = self.next_working_day(day)
         return self.closing(day)
+
+    def office_time_of_hours(self, hours: float) -> timedelta:
+        """The office time `hours` of a procedure's legal time take: 8 hours are one office day."""
+        return self.day_length * hours / HOURS_PER_DAY
+
+    def session_close(self, instant: datetime) -> datetime:
+        """The close of the office session `instant` falls in (a session's close itself stays), or
+        of the next session when it falls outside office hours: the whole office instant given
+        to a citizen for something due at `instant` (never earlier than it)."""
+        instant = self.local(instant)
+        day = instant.date()
+        while True:
+            for _, end in self.sessions(day):
+                if instant <= end:
+                    return end
+            day += timedelta(days=1)
 
     def working_time_between(
         self, a: datetime, b: datetime, cap: timedelta | None = None
@@ -135,3 +154,15 @@ class WorkingCalendar:
 
     def _at(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.tz)
+
+
+def period(from_date: date, to_date: date, tz) -> tuple[datetime, datetime]:
+    """Inclusive local dates -> [start, end): midnight of from_date to midnight after to_date.
+    ValueError for a period that ends before it starts or is longer than MAX_PERIOD_DAYS."""
+    if to_date < from_date:
+        raise ValueError(f"period ends ({to_date}) before it starts ({from_date})")
+    if (to_date - from_date).days + 1 > MAX_PERIOD_DAYS:
+        raise ValueError(f"period longer than {MAX_PERIOD_DAYS} days: {from_date} to {to_date}")
+    start = datetime.combine(from_date, time(), tzinfo=tz)
+    end = datetime.combine(to_date + timedelta(days=1), time(), tzinfo=tz)
+    return start, end

@@ -3,10 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from contracts.codes import OFFICE_ID_PATTERN
+from contracts.lifecycle import CHANNELS
+from contracts.offices import LEVELS
 
-CHANNELS = ("counter", "online", "post")  # national KenhThucHien 1, 2, 3
 RETURN_METHODS = ("counter", "post")
-LEVELS = ("commune", "district", "province")
 
 
 def office_field(**kwargs) -> fields.String:
@@ -73,6 +73,8 @@ class DossierReceivedSchema(Schema):
         load_default="received", validate=validate.OneOf(["received", "not_accepted"])
     )
     not_accepted_reason = fields.String(load_default=None, allow_none=True)
+    national_status = fields.Integer(load_default=None, allow_none=True)  # TrangThaiHoSo 2 or 3
+    national_channel = fields.Integer(load_default=None, allow_none=True)  # KenhThucHien 1-3
 
 
 class ActorSchema(Schema):
@@ -98,17 +100,25 @@ class WorkflowEventSchema(Schema):
     return_method = fields.String(load_default=None, allow_none=True)
     tracking_number = fields.String(load_default=None, allow_none=True)  # result by post
     attempt = fields.Integer(load_default=None, allow_none=True)  # delivery attempts made
+    original_appointment_at = fields.AwareDateTime(load_default=None, allow_none=True)  # form 04
+    national_status = fields.Integer(load_default=None, allow_none=True)  # TrangThaiHoSo 1-10
 
 
 class HandoverSchema(Schema):
-    """One row of the control sheet (form 06)."""
+    """One row of the control sheet (form 06): who gave the dossier, who received it, and how
+    the giver's step went against its own due. `by_system` / `received_by_system`: an automatic
+    step of the system, the one exception to a person's name in either column."""
 
     from_office_id = fields.String(required=True)
     to_office_id = fields.String(required=True)
     at = fields.AwareDateTime(required=True)
     by = fields.String(required=True)
-    received_by = fields.String(load_default=None, allow_none=True)  # who signed on receipt
-    timing = fields.String(load_default=None, allow_none=True)
+    by_system = fields.Boolean(load_default=False)
+    received_by = fields.String(load_default=None, allow_none=True)  # None: receipt pending
+    received_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    received_by_system = fields.Boolean(load_default=False)
+    step_due_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    timing = fields.String(load_default=None, allow_none=True)  # the giver's step
 
 
 class TransferSchema(Schema):

@@ -15,8 +15,22 @@ RETURNED = "returned"
 WITHDRAWN = "withdrawn"
 STOPPED = "stopped"
 
-# National portal TrangThaiHoSo (DOMAIN.md): 2 accepted, 3 not accepted, 4 processing,
-# 5 supplement requested, 7 withdrawn, 8 stopped, 9 resolved, 10 result returned.
+# The national portal's codes (docs/domain.md#national-status-codes): one table, every state to
+# its TrangThaiHoSo, every channel to its KenhThucHien. Codes 1 (registered online, not yet
+# checked) and 6 (financial obligation) belong to states that come with online submission and
+# money; they are named here so that the table is whole.
+NATIONAL_STATUS_NAMES = {
+    1: "newly registered",
+    2: "accepted",
+    3: "not accepted",
+    4: "processing",
+    5: "supplement requested",
+    6: "financial obligation requested",
+    7: "withdrawn by citizen",
+    8: "processing stopped",
+    9: "resolved",
+    10: "result returned",
+}
 NATIONAL_STATUS = {
     RECEIVED: 2,
     NOT_ACCEPTED: 3,
@@ -31,6 +45,8 @@ NATIONAL_STATUS = {
     WITHDRAWN: 7,
     STOPPED: 8,
 }
+NATIONAL_CHANNEL = {"counter": 1, "online": 2, "post": 3}
+CHANNELS = tuple(NATIONAL_CHANNEL)
 STATES = tuple(NATIONAL_STATUS)
 INITIAL_STATES = (RECEIVED, NOT_ACCEPTED)  # a dossier refused at the counter starts final
 FINAL_STATES = frozenset({NOT_ACCEPTED, RETURNED, WITHDRAWN, STOPPED})
@@ -142,6 +158,13 @@ def national_status(state: str) -> int:
         return NATIONAL_STATUS[state]
     except KeyError:
         raise ValueError(f"unknown state {state!r}") from None
+
+
+def national_channel(channel: str) -> int:
+    try:
+        return NATIONAL_CHANNEL[channel]
+    except KeyError:
+        raise ValueError(f"unknown channel {channel!r}") from None
 
 
 def is_final(state: str) -> bool:

@@ -76,6 +76,19 @@ class Aggregates:
             rolled = self._project(rolled, doc)
         return rolled
 
+    def get_many(self, ids: list[str]) -> dict[str, dict]:
+        """Several aggregates by id ({id: doc}, unknown ids left out) in two reads: the
+        projections, and whether any has a journal entry past it (those are rolled forward one
+        by one, as get does)."""
+        docs = {doc["_id"]: doc for doc in self.collection.find({"_id": {"$in": list(ids)}})}
+        nexts = [journal_id(_id, doc["version"] + 1) for _id, doc in docs.items()]
+        behind = {
+            e["aggregate"] for e in self.journal.find({"_id": {"$in": nexts}}, {"aggregate": 1})
+        }
+        for _id in behind:
+            docs[_id] = self.get(_id)
+        return docs
+
     def create(self, doc: dict, outbox: list[dict], message_id: str | None = None) -> Saved | None:
         """Insert a new aggregate; None if it exists already (a repeated create is a no-op)."""
         entry = {"set": {**doc, "applied": [message_id] if message_id else []}}

@@ -53,6 +53,7 @@ SUMMARY = {
     "state": "in_process",
     "status_label": "Đang giải quyết",
     "national_status": 4,
+    "national_channel": 1,
     "office_id": "H824",
     "at_office": True,
     "receiving_office_id": "X28720",
@@ -60,6 +61,7 @@ SUMMARY = {
     "return_method": "counter",
     "received_at": "2026-12-03T09:12:00+07:00",
     "appointment_at": "2026-12-17T10:00:00+07:00",
+    "legal_due_at": "2026-12-17T10:00:00+07:00",
     "current_due_at": "2026-12-17T10:00:00+07:00",
     "due_status": "on_time",
     "timing": None,
@@ -79,7 +81,21 @@ DOSSIER = {
     "route": ROUTE,
     "step_index": 1,
     "history": [{"at": "2026-12-03T02:12:00+00:00", "type": "dossier_received"}],
-    "control_sheet": [],
+    "control_sheet": [
+        {
+            "from_office_id": "X28720",
+            "to_office_id": "H824",
+            "at": "2026-12-03T02:12:00+00:00",
+            "by": "Trần Thị Bình",
+            "by_system": False,
+            "received_by": "Lê Văn Cường",
+            "received_at": "2026-12-03T03:40:00+00:00",
+            "received_by_system": False,
+            "step_due_at": "2026-12-03T04:30:00+00:00",
+            "timing": "on_time",
+        }
+    ],
+    "apologies": [],
     "actions": ["request_supplement", "resolve", "refuse", "extend"],
     "sms": [],
     "shipments": [],
@@ -108,6 +124,12 @@ STATS = {
     "as_of": "2026-12-01T00:00:00+07:00",
     "received": {"counter": 12, "post": 1, "online": 0, "carried_over": 3, "total": 16},
     "not_accepted": 1,
+    "transferred_in": 21,
+    "steps": {
+        "handed_on": {"early": 3, "on_time": 1, "late": 0, "total": 4},
+        "decided": {"early": 9, "on_time": 5, "late": 1, "total": 15},
+        "on_time_rate": 0.9474,
+    },
     "resolved": {"early": 4, "on_time": 6, "late": 1, "total": 11},
     "refused": 1,
     "stopped": 0,
@@ -116,6 +138,33 @@ STATS = {
     "suspended_for_supplement": 0,
     "returned": 9,
     "on_time_rate": 0.9091,
+}
+
+BOOK_NEXT = "20261203T031500000|X28720-261203-0008"
+BOOK = {
+    "office_id": "X28720",
+    "from": "2026-12-01",
+    "to": "2026-12-31",
+    "entries": [
+        {
+            "code": CODE,
+            "procedure_code": "XD-01",
+            "procedure_name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+            "applicant_name": APPLICANT["name"],
+            "channel": "counter",
+            "received_at": "2026-12-03T09:12:00+07:00",
+            "appointment_at": "2026-12-17T10:00:00+07:00",
+            "return_method": "counter",
+            "status": "received",
+            "state": "in_process",
+            "status_label": "Đang giải quyết",
+            "finished_at": None,
+            "timing": None,
+            "outcome": None,
+            "returned_at": None,
+        }
+    ],
+    "next": BOOK_NEXT,
 }
 
 ME = {

@@ -149,8 +149,58 @@ OPERATIONS: list[tuple[str, str, dict]] = [
                     required=False,
                     pattern=f"^{schemas.WORKLIST_CURSOR_PATTERN}$",
                 ),
+                {
+                    "name": "part",
+                    "in": "query",
+                    "required": False,
+                    "description": "incoming: transferred here and not yet received by an "
+                    "officer; in_hand: the others; omitted: both",
+                    "schema": {"type": "string", "enum": list(schemas.WORKLIST_PARTS)},
+                    "example": "in_hand",
+                },
             ],
             "responses": {"200": _json(schemas.WorklistSchema, ex.WORKLIST)},
+        },
+    ),
+    (
+        "/api/offices/{office_id}/book",
+        "get",
+        {
+            "summary": "The tracking book (form 07) of a counter for a period of local days, "
+            "in order of receipt, a page at a time (applicants' names included)",
+            "security": _BEARER,
+            "parameters": [
+                {
+                    "name": "office_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "example": "X28720",
+                },
+                _query("from", "first day, YYYY-MM-DD", "2026-12-01"),
+                _query("to", "last day, YYYY-MM-DD (at most 366 days)", "2026-12-31"),
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "rows in the page",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": schemas.BOOK_MAX_PAGE,
+                        "default": schemas.BOOK_PAGE,
+                    },
+                    "example": 100,
+                },
+                _query(
+                    "after",
+                    "the page after this row: the `next` of the page before",
+                    ex.BOOK_NEXT,
+                    required=False,
+                    pattern=f"^{schemas.WORKLIST_CURSOR_PATTERN}$",
+                ),
+            ],
+            "responses": {"200": _json(schemas.BookSchema, ex.BOOK)},
         },
     ),
     (

@@ -14,7 +14,8 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from contracts.api import WorklistQuerySchema
+from contracts.api import BookQuerySchema, WorklistQuerySchema
+from contracts.calendar import WorkingCalendar, period
 from contracts.carrier import SIGNATURE_HEADER
 from contracts.codes import is_valid_code
 from contracts.errors import NotFoundError
@@ -40,6 +41,7 @@ from services.gateway.store import GatewayStore, TrackLimiter
 from services.gateway.timeline import merge_timeline
 from services.gateway.tracking import PHONE_DIGITS, citizen_view, client_address, phone_matches
 
+BOOK_STATE_FIELDS = ("state", "status_label", "finished_at", "timing", "outcome", "returned_at")
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
 _REQUEST_KEY = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 
@@ -154,8 +156,29 @@ class GatewayService(observability.Observed):
         """?limit=&after= (contracts.api.WorklistQuerySchema)."""
         office = access.check_office(self._officer(request), office_id, load_offices())
         page = WorklistQuerySchema().load(request.args)
-        found = self.routing.worklist(office.id, page["limit"], page["after"])
+        found = self.routing.worklist(office.id, page["limit"], page["after"], page["part"])
         return json_response({"office_id": office.id, **found})
+
+    @http("GET", "/api/offices/<string:office_id>/book")
+    @api
+    def book(self, request, office_id):
+        """The tracking book (form 07) of a counter: ?from=&to=&limit=&after=
+        (contracts.api.BookQuerySchema); each row with its dossier's state from routing."""
+        office = access.check_office(self._officer(request), office_id, load_offices())
+        query = BookQuerySchema().load(request.args)
+        try:
+            start, end = period(query["from_"], query["to"], WorkingCalendar().tz)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_period", str(exc)) from None
+        page = self.intake.book(
+            office.id, start.isoformat(), end.isoformat(), query["limit"], query["after"]
+        )
+        states = self.routing.summaries([row["code"] for row in page["entries"]])
+        for row in page["entries"]:
+            found = states.get(row["code"], {})
+            row.update({k: found.get(k) for k in BOOK_STATE_FIELDS})
+        body = {"office_id": office.id, "from": query["from_"], "to": query["to"], **page}
+        return json_response(body)
 
     @http("GET", "/api/stats")
     @api

@@ -9,6 +9,7 @@ from contracts.codes import format_code
 from contracts.envelope import make_envelope
 from contracts.errors import Forbidden, InvalidInput
 from contracts.events import DossierReceivedSchema
+from contracts.lifecycle import national_channel, national_status
 from contracts.offices import UnknownOffice
 from contracts.procedures import UnknownProcedure, missing_documents
 from contracts.route import RouteError, plan_route, schedule
@@ -37,9 +38,9 @@ def check_request(body: dict, officer: dict, offices, procedures):
     except UnknownOffice:
         raise InvalidInput("unknown_office", f"no office {officer['office_id']!r}") from None
     try:
-        steps = plan_route(procedure, office.id, offices)
+        steps = plan_route(procedure, office.id, offices, request["deciding_office_id"])
     except RouteError as exc:
-        raise InvalidInput("office_cannot_receive", str(exc)) from None
+        raise InvalidInput(exc.code, str(exc), {"may_receive_at": exc.offices}) from None
     if request["channel"] == "post" and not request["postal_handover"]:
         raise InvalidInput(
             "postal_handover_required",
@@ -129,6 +130,8 @@ def build_receipt(request, procedure, office, steps, number: int, now: datetime,
         "status": "not_accepted" if request["not_accepted_reason"] else "received",
         "not_accepted_reason": request["not_accepted_reason"],
     }
+    payload["national_status"] = national_status(payload["status"])
+    payload["national_channel"] = national_channel(request["channel"])
     dumped = DossierReceivedSchema().dump(payload)
     envelope = make_envelope("dossier_received", code, 1, dumped, now)
     receipt = {"_id": code, **dumped, "fee_vnd": procedure.fee_vnd}

@@ -1,5 +1,7 @@
 """The intake nameko service: thin entrypoints over domain.py and the store."""
 
+from datetime import datetime
+
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
@@ -83,6 +85,15 @@ class IntakeService(observability.Observed):
         doc.pop("applied", None)
         doc["code"] = doc.pop("_id")
         return doc
+
+    @rpc
+    def book(self, office_id: str, start: str, end: str, limit: int, after=None) -> dict:
+        """A page of a counter's tracking book (form 07) for [start, end) (ISO instants):
+        {entries, next}."""
+        rows, following = self.store.book(
+            office_id, datetime.fromisoformat(start), datetime.fromisoformat(end), limit, after
+        )
+        return {"entries": rows, "next": following}
 
     @timer(interval=5)
     def sweep(self):

@@ -4,13 +4,34 @@ from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.keys import sort_key
 from services.common.store import Aggregates, Database, MongoStore, Sequences
+
+BOOK = "book"  # the tracking book (form 07): `<office>|<received_at>|<code>`, one range a period
+BOOK_FIELDS = (
+    "procedure_code",
+    "procedure_name",
+    "channel",
+    "received_at",
+    "appointment_at",
+    "return_method",
+    "status",
+)
+
+
+def book_views(receipt: dict) -> dict[str, dict]:
+    """A receipt's row of its counter's tracking book (Aggregates views)."""
+    received_at = datetime.fromisoformat(receipt["received_at"])  # receipts keep the JSON form
+    key = f"{receipt['office_id']}|{sort_key(received_at)}|{receipt['_id']}"
+    row = {k: receipt.get(k) for k in BOOK_FIELDS}
+    row.update(code=receipt["_id"], applicant_name=receipt["applicant"]["name"])
+    return {BOOK: {key: row}}
 
 
 class IntakeRecords(Database):
     def __init__(self, db, sequences: Sequences):
         super().__init__(db)
-        self.receipts = Aggregates(db, "receipts")
+        self.receipts = Aggregates(db, "receipts", views=book_views)
         self.sequences = sequences
         self.requests = db.requests
 
@@ -27,6 +48,18 @@ class IntakeRecords(Database):
             return code
         except DuplicateKeyError:
             return self.requested_code(request_id)
+
+    def book(self, office_id: str, start, end, limit: int, after: str | None = None):
+        """The tracking book of a counter for [start, end), in order of receipt, a page at a time
+        after the row `after` (`<received_at>|<code>`): (rows, `after` of the next page or None).
+        One index range."""
+        low = f"{office_id}|{after}#" if after else f"{office_id}|{sort_key(start)}"
+        keys = {"$gte": low, "$lt": f"{office_id}|{sort_key(end)}"}
+        rows = list(self.db[BOOK].find({"_id": keys}, limit=limit + 1))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        following = rows[-1]["_id"].split("|", 1)[1] if more else None
+        return [{k: v for k, v in row.items() if k != "_id"} for row in rows], following
 
     def next_number(self, office_id: str, day: str) -> int:
         """The next dossier number of an office for a day (yyMMdd), unique across processes."""

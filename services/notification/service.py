@@ -87,6 +87,7 @@ class NotificationService(observability.Observed):
             "text": rendered.text,
             "length": rendered.length,
             "parts": rendered.parts,
+            "degraded": rendered.degraded,
             "status": "rejected" if rejection else "queued",
             "reason": rejection,
             "attempts": 0,

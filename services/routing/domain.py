@@ -1,43 +1,59 @@
 """The liaison workflow as plain functions: each takes the dossier as stored and returns a Decision
-(the fields to set, rows to append, events to emit, transfers to send). No I/O here."""
+(the fields to set, rows to append, events to emit, transfers to send). No I/O here.
+
+The rules they apply are in docs/domain.md: each office is judged by its own steps (every route
+step records when it ended and how against its own due), the dossier as a whole against its
+legal appointment (`legal_due_at`, which an apology never moves); an apology (form 04) only
+before the current appointment passes; a supplement stops the clock and gives a whole office
+instant when it resumes; a transfer is received at the next office by a named officer."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from contracts import lifecycle as lc
 from contracts.errors import Forbidden, IllegalAction, InvalidInput
 
 COUNTER_ACTIONS = ("supplement", "withdraw", "hand_over", "return_result")
 FINISHING = {lc.RESOLVED, lc.REFUSED, lc.STOPPED, lc.WITHDRAWN}
+POST = "post"  # the public postal service, on control-sheet rows
+SYSTEM = "system"  # the giver or receiver of an automatic step (docs/domain.md#hand-overs)
+HANDED_ON = "handed_on"  # a step's outcome when it passed the dossier to the next office
 
 
 @dataclass
 class Decision:
     changes: dict = field(default_factory=dict)
     history: list = field(default_factory=list)
-    handovers: list = field(default_factory=list)
+    handovers: list = field(default_factory=list)  # new control-sheet rows
     events: list = field(default_factory=list)  # (type, payload)
     transfers: list = field(default_factory=list)  # (to_office_id, direction, step_index, handover)
 
 
 def new_dossier(received: dict) -> dict:
     """Routing's copy of a dossier just received at a counter (no personal data kept)."""
-    route = received["route"]
+    state = lc.NOT_ACCEPTED if received["status"] == "not_accepted" else lc.RECEIVED
+    route = [
+        {**step, "arrived_at": received["received_at"] if step["index"] == 0 else None}
+        | {"done_at": None, "timing": None, "outcome": None}
+        for step in received["route"]
+    ]
     return {
         "_id": received["code"],
         "procedure_code": received["procedure_code"],
         "procedure_name": received["procedure_name"],
         "receiving_office_id": received["office_id"],
+        "received_by": received["received_by"],
         "channel": received["channel"],
         "return_method": received["return_method"],
         "received_at": received["received_at"],
         "appointment_at": received["appointment_at"],
+        "legal_due_at": received["appointment_at"],
         "route": route,
         "step_index": 0,
         "office_id": received["office_id"],
         "at_office": True,
         "direction": "forward",
-        "state": lc.NOT_ACCEPTED if received["status"] == "not_accepted" else lc.RECEIVED,
+        "state": state,
         "not_accepted_reason": received["not_accepted_reason"],
         "current_due_at": route[0]["due_at"],
         "supplement_requests": 0,
@@ -46,6 +62,7 @@ def new_dossier(received: dict) -> dict:
         "finished_at": None,
         "outcome": None,
         "returned_at": None,
+        "apologies": [],
         "route_office_ids": sorted({step["office_id"] for step in route}),
         "due_soon_steps": [],
         "overdue_steps": [],
@@ -53,29 +70,44 @@ def new_dossier(received: dict) -> dict:
             {
                 "at": received["received_at"],
                 "type": "dossier_received",
-                "state": lc.NOT_ACCEPTED if received["status"] == "not_accepted" else lc.RECEIVED,
+                "state": state,
                 "office_id": received["office_id"],
                 "by": received["received_by"],
+                "national_status": lc.national_status(state),
             }
         ],
         "handovers": [_from_post(received)] if received.get("postal_handover") else [],
     }
 
 
-POST = "post"  # the public postal service, on control-sheet rows
+def _row(from_office, to_office, at, by, **more) -> dict:
+    """A control-sheet row; the receiving columns stay empty until someone receives it."""
+    return {
+        "from_office_id": from_office,
+        "to_office_id": to_office,
+        "at": at,
+        "by": by,
+        "by_system": by == SYSTEM,
+        "received_by": None,
+        "received_at": None,
+        "received_by_system": False,
+        "step_due_at": None,
+        "timing": None,
+        **more,
+    }
 
 
 def _from_post(received: dict) -> dict:
     """The control sheet's first row for a dossier that came by post (channel 3)."""
     handover = received["postal_handover"]
-    return {
-        "from_office_id": POST,
-        "to_office_id": received["office_id"],
-        "at": handover["at"],
-        "by": handover["postal_worker"],
-        "received_by": handover["officer"],
-        "timing": None,
-    }
+    return _row(
+        POST,
+        received["office_id"],
+        handover["at"],
+        handover["postal_worker"],
+        received_by=handover["officer"],
+        received_at=handover["at"],
+    )
 
 
 def record_event(
@@ -84,50 +116,79 @@ def record_event(
     state = decision.changes.get("state", d["state"])
     office = decision.changes.get("office_id", d["office_id"])
     step = decision.changes.get("step_index", d["step_index"])
-    payload = {"state": state, "office_id": office, "step_index": step, "actor": actor, **extra}
+    national = lc.national_status(state)
+    payload = {
+        "state": state,
+        "office_id": office,
+        "step_index": step,
+        "actor": actor,
+        "national_status": national,
+        **extra,
+    }
     decision.events.append((type_, payload))
     entry = {"at": now, "type": type_, "state": state, "office_id": office}
     if actor:
         entry["by"] = actor["name"]
     entry.update({k: v for k, v in extra.items() if v not in (None, [])})
+    entry["national_status"] = national
     decision.history.append(entry)
 
 
-def _step_timing(due: datetime, now: datetime, calendar) -> str:
-    return lc.classify(now, due, 0, calendar)
+def _route(d: dict, decision: Decision) -> list[dict]:
+    """The route as this decision leaves it (a copy, made once per decision)."""
+    if "route" not in decision.changes:
+        decision.changes["route"] = [dict(step) for step in d["route"]]
+    return decision.changes["route"]
+
+
+def _end_step(d, decision, now, calendar, outcome: str) -> str:
+    """The holding office's step ends now: judged against its own due (docs/domain.md#who-is-
+    judged-for-what); returns its timing."""
+    step = _route(d, decision)[d["step_index"]]
+    timing = lc.classify(now, step["due_at"], 0, calendar)
+    step.update(done_at=now, timing=timing, outcome=outcome)
+    return timing
 
 
 def _send(d, decision, now, calendar, to_index: int, direction: str, by: str) -> None:
-    """Hand the dossier to the office of route step `to_index` over the liaison exchange."""
+    """Hand the dossier to the office of route step `to_index` over the liaison exchange. Going
+    forward, the giver's step ends and is judged; going back, the result travels down."""
+    route = _route(d, decision)
     from_office = decision.changes.get("office_id", d["office_id"])
-    to_office = d["route"][to_index]["office_id"]
-    handover = {
-        "from_office_id": from_office,
-        "to_office_id": to_office,
-        "at": now,
-        "by": by,
-        "timing": _step_timing(d["current_due_at"], now, calendar)
-        if direction == "forward"
-        else None,
-    }
+    to_office = route[to_index]["office_id"]
+    row = _row(from_office, to_office, now, by)
+    if direction == "forward":
+        row["step_due_at"] = route[d["step_index"]]["due_at"]
+        row["timing"] = _end_step(d, decision, now, calendar, HANDED_ON)
+        decision.changes["current_due_at"] = route[to_index]["due_at"]
     decision.changes.update(
         {"office_id": to_office, "step_index": to_index, "at_office": False, "direction": direction}
     )
-    if direction == "forward":
-        decision.changes["current_due_at"] = d["route"][to_index]["due_at"]
-    decision.handovers.append(handover)
-    decision.transfers.append((to_office, direction, to_index, handover))
+    decision.handovers.append(row)
+    decision.transfers.append((to_office, direction, to_index, row))
+
+
+def _receive_row(d: dict, decision: Decision, now: datetime, by: str | None) -> None:
+    """Sign the pending control-sheet row that brought the dossier here: by an officer (`by`),
+    or by the system for an automatic step (None)."""
+    rows = [dict(row) for row in d["handovers"]]
+    for row in reversed(rows):
+        if row["to_office_id"] == d["office_id"] and row.get("received_at") is None:
+            row.update(received_at=now, received_by=by or SYSTEM, received_by_system=by is None)
+            decision.changes["handovers"] = rows
+            return
 
 
 def on_received(d: dict, now: datetime, calendar) -> Decision:
-    """Just received: forward at once if the counter's own step has no processing time."""
+    """Just received: forward at once if the counter's own step has no processing time (the
+    receiving officer hands it on by receiving it)."""
     decision = Decision()
     if d["state"] == lc.NOT_ACCEPTED:
         return decision
     first = d["route"][0]
     decision.changes["state"] = lc.transition(d["state"], lc.FORWARD, lc.SYSTEM)
     if first["duration_amount"] == 0 and len(d["route"]) > 1:
-        _send(d, decision, now, calendar, 1, "forward", by=first["office_id"])
+        _send(d, decision, now, calendar, 1, "forward", by=d["received_by"])
         record_event(
             d,
             "dossier_forwarded",
@@ -140,12 +201,14 @@ def on_received(d: dict, now: datetime, calendar) -> Decision:
 
 
 def on_arrived(d: dict, transfer: dict, now: datetime) -> Decision:
-    """A transfer reached its office: it enters the worklist, or the counter gets the result."""
+    """A transfer reached its office: it waits in the worklist's incoming part for an officer to
+    receive it, or (a result) the system passes it on down or the counter has it."""
     decision = Decision()
     if d["office_id"] != transfer["to_office_id"] or d["at_office"]:
         return decision  # stale transfer (the dossier moved on); nothing to do
     decision.changes["at_office"] = True
     if transfer["direction"] == "forward":
+        _route(d, decision)[d["step_index"]]["arrived_at"] = now
         record_event(
             d,
             "dossier_arrived",
@@ -154,8 +217,9 @@ def on_arrived(d: dict, transfer: dict, now: datetime) -> Decision:
             from_office_id=transfer["handover"]["from_office_id"],
         )
         return decision
+    _receive_row(d, decision, now, None)
     if transfer["step_index"] > 0:  # the result passes through an intermediate level
-        _send(d, decision, now, None, transfer["step_index"] - 1, "return", by="system")
+        _send(d, decision, now, None, transfer["step_index"] - 1, "return", by=SYSTEM)
         return decision
     decision.changes["state"] = lc.transition(d["state"], lc.RESULT_ARRIVED, lc.SYSTEM)
     record_event(
@@ -178,19 +242,21 @@ def authorise(d: dict, action: str, officer: dict) -> None:
         )
 
 
-def allowed_actions(d: dict, role: str) -> list[str]:
+def allowed_actions(d: dict, role: str, now: datetime) -> list[str]:
     """The lifecycle's actions for this state and role; sending by post only to a citizen who
-    chose it (only they gave an address)."""
+    chose it (only they gave an address); an apology only before the appointment passes."""
     actions = lc.allowed_actions(d["state"], role)
     if d["return_method"] != "post":
         actions = [a for a in actions if a != lc.RETURN_RESULT]
+    if now >= d["appointment_at"]:
+        actions = [a for a in actions if a != lc.EXTEND]
     return actions
 
 
-def actions_for(d: dict, officer: dict) -> list[str]:
-    """The actions this officer may take on the dossier now: state, role and office."""
+def actions_for(d: dict, officer: dict, now: datetime) -> list[str]:
+    """The actions this officer may take on the dossier now: state, role, office and time."""
     out = []
-    for action in allowed_actions(d, officer["role"]):
+    for action in allowed_actions(d, officer["role"], now):
         try:
             authorise(d, action, officer)
         except Forbidden:
@@ -200,9 +266,15 @@ def actions_for(d: dict, officer: dict) -> list[str]:
 
 
 def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calendar) -> Decision:
-    """Apply an officer's action; IllegalAction (409) if the state forbids it."""
+    """Apply an officer's action; IllegalAction (409) if the state or the time forbids it."""
     authorise(d, action, officer)
-    allowed = allowed_actions(d, officer["role"])
+    if action == lc.EXTEND and now >= d["appointment_at"] and d["state"] in _EXTENDABLE:
+        raise IllegalAction(
+            "appointment_passed",
+            "an apology and new date (form 04) must be issued before the appointment passes",
+            {"appointment_at": d["appointment_at"]},
+        )
+    allowed = allowed_actions(d, officer["role"], now)
     if action not in allowed:
         raise IllegalAction(
             "illegal_transition",
@@ -216,17 +288,29 @@ def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calend
     if handler:
         handler(d, decision, params, actor, now, calendar)
     else:
-        record_event(d, _EVENT_OF[action], now, decision, actor)
+        record_event(d, _EVENT_OF[action], now, decision, actor, reason=params.get("reason"))
     forwarded = decision.changes["state"] == lc.AWAITING_ACCEPTANCE  # a step done, not the dossier
     if new_state in FINISHING and not forwarded and not d.get("finished_at"):
+        if action != lc.WITHDRAW or d["at_office"]:
+            _end_step(d, decision, now, calendar, new_state)
         decision.changes["finished_at"] = now
         decision.changes["outcome"] = new_state
         decision.changes["timing"] = lc.classify(
-            now, d["appointment_at"], d["supplement_requests"], calendar
+            now, d.get("legal_due_at", d["appointment_at"]), d["supplement_requests"], calendar
         )
     if decision.changes["state"] == lc.RETURNED:
         decision.changes["returned_at"] = now
     return decision
+
+
+_EXTENDABLE = frozenset(s for (s, a) in lc.TRANSITIONS if a == lc.EXTEND)
+
+
+def _accept(d, decision, params, actor, now, calendar):
+    """The officer receives the dossier at their office: they sign the hand-over that brought
+    it (its time closes the control-sheet row) and take it in hand."""
+    _receive_row(d, decision, now, actor["name"])
+    record_event(d, "dossier_accepted", now, decision, actor)
 
 
 def _resolve_or_refuse(d, decision, params, actor, now, calendar):
@@ -253,9 +337,7 @@ def _resolve_or_refuse(d, decision, params, actor, now, calendar):
         actor,
         reason=params.get("reason"),
     )
-    if (
-        d["step_index"] == 0
-    ):  # decided at the receiving office: the result is already at the counter
+    if d["step_index"] == 0:  # decided at the receiving office: the result is at the counter
         decision.changes["state"] = lc.transition(
             decision.changes["state"], lc.RESULT_ARRIVED, lc.SYSTEM
         )
@@ -280,20 +362,26 @@ def _request_supplement(d, decision, params, actor, now, calendar):
     )
 
 
+def resumed_due(due: datetime, paused, calendar) -> datetime:
+    """A due instant after the clock stood still for `paused` office time: the exact instant
+    moved by that time, then the close of its session (a whole office instant, never earlier)."""
+    return calendar.session_close(calendar.shift_by_working_time(due, paused))
+
+
 def _supplement(d, decision, params, actor, now, calendar):
-    """The citizen brought what was missing: the clock resumes; dues move by the paused time."""
-    paused = (
-        calendar.working_time_between(d["paused_at"], now) if d.get("paused_at") else timedelta()
-    )
-    route = [dict(step) for step in d["route"]]
+    """The citizen brought what was missing: the clock resumes; every due still ahead moves by
+    the office time it stood still (docs/domain.md#time), and the citizen is told the new date."""
+    paused = calendar.working_time_between(d["paused_at"], now)
+    route = _route(d, decision)
     for step in route[d["step_index"] :]:
-        step["due_at"] = calendar.shift_by_working_time(step["due_at"], paused)
+        step["due_at"] = resumed_due(step["due_at"], paused, calendar)
+    legal = d.get("legal_due_at", d["appointment_at"])
     decision.changes.update(
         {
             "paused_at": None,
-            "route": route,
             "current_due_at": route[d["step_index"]]["due_at"],
-            "appointment_at": calendar.shift_by_working_time(d["appointment_at"], paused),
+            "appointment_at": resumed_due(d["appointment_at"], paused, calendar),
+            "legal_due_at": resumed_due(legal, paused, calendar),
         }
     )
     record_event(
@@ -308,31 +396,43 @@ def _supplement(d, decision, params, actor, now, calendar):
 
 
 def _extend(d, decision, params, actor, now, calendar):
+    """An apology and new date (form 04): the citizen's appointment moves, the legal one does
+    not, so a dossier finished after it still counts late, with the apology on record."""
     new_due = params.get("new_due_at")
     if not isinstance(new_due, datetime) or not params.get("reason"):
         raise InvalidInput(
             "extension_needs_date_and_reason", "an apology (form 04) needs a reason and new_due_at"
         )
+    new_due = calendar.session_close(new_due)
     if new_due <= d["appointment_at"]:
         raise InvalidInput(
             "extension_not_later", "the new date must be after the current appointment"
         )
-    route = [dict(step) for step in d["route"]]
-    route[d["step_index"]]["due_at"] = max(route[d["step_index"]]["due_at"], new_due)
-    route[-1]["due_at"] = max(route[-1]["due_at"], new_due)
+    apology = {
+        "at": now,
+        "by": actor["name"],
+        "office_id": actor["office_id"],
+        "reason": params["reason"],
+        "original_appointment_at": d["appointment_at"],
+        "new_appointment_at": new_due,
+    }
     decision.changes.update(
-        {
-            "appointment_at": new_due,
-            "route": route,
-            "current_due_at": route[d["step_index"]]["due_at"],
-        }
+        {"appointment_at": new_due, "apologies": [*d.get("apologies", []), apology]}
     )
     record_event(
-        d, "dossier_extended", now, decision, actor, reason=params["reason"], appointment_at=new_due
+        d,
+        "dossier_extended",
+        now,
+        decision,
+        actor,
+        reason=params["reason"],
+        appointment_at=new_due,
+        original_appointment_at=d["appointment_at"],
     )
 
 
 _ACTIONS = {
+    "accept": _accept,
     "resolve": _resolve_or_refuse,
     "refuse": _resolve_or_refuse,
     "request_supplement": _request_supplement,
@@ -340,7 +440,6 @@ _ACTIONS = {
     "extend": _extend,
 }
 _EVENT_OF = {
-    "accept": "dossier_accepted",
     "stop": "dossier_stopped",
     "withdraw": "dossier_withdrawn",
     "hand_over": "result_handed_over",
@@ -357,14 +456,14 @@ def on_shipment(d: dict, type_: str, shipment: dict, now: datetime) -> Decision:
     if type_ == "shipment_picked_up" and shipment.get("handover"):
         handover = shipment["handover"]
         decision.handovers.append(
-            {
-                "from_office_id": d["receiving_office_id"],
-                "to_office_id": POST,
-                "at": handover["at"],
-                "by": handover["officer"] or d["receiving_office_id"],
-                "received_by": handover["postal_worker"],
-                "timing": None,
-            }
+            _row(
+                d["receiving_office_id"],
+                POST,
+                handover["at"],
+                handover["officer"] or SYSTEM,
+                received_by=handover["postal_worker"],
+                received_at=handover["at"],
+            )
         )
     elif type_ in _POST_OUTCOME:
         action, event = _POST_OUTCOME[type_]

@@ -5,9 +5,11 @@ FerretDB 1.24 (SQLite) only reads by `_id` from an index; the local build's id-r
 returned in `_id` order. So every view below is a collection whose `_id` is built to make each
 query one range, written by Aggregates whenever a dossier's projection is written:
 
-- worklist: `<office_id>|<due>|<code>` for each open dossier at its office; an office's worklist,
-  soonest due first, is the range of its prefix; a page is the first rows of the range that
-  starts past the last row of the page before.
+- worklist: `<office_id>|<part>|<due>|<code>` for each open dossier at its office, `part` being
+  `i` (incoming: transferred here, not yet received by an officer) or `h` (in hand); a part of
+  an office's worklist, soonest due first, is the range of its prefix; a page is the first rows
+  of the range that starts past the last row of the page before; both parts together are the
+  two ranges merged.
 - in_route: `<office_id>|<code>` for each office in the dossier's route, with the fields the
   office's statistics need (services/routing/stats.py).
 - due: `<due>|<code>` for active, unpaused dossiers that may still raise an alert for their
@@ -23,29 +25,39 @@ from contracts import lifecycle as lc
 from services.common.keys import prefix_range, sort_key
 
 WORKLIST, IN_ROUTE, DUE = "worklist", "in_route", "due"
+PARTS = {"incoming": "i", "in_hand": "h"}  # the worklist's parts and their key letters
 OPEN_STATES = frozenset(s for s in lc.STATES if s not in lc.FINAL_STATES)
 ACTIVE_STATES = frozenset((lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED))
 STATS_FIELDS = (
     "state",
     "channel",
+    "receiving_office_id",
+    "office_id",
     "received_at",
-    "appointment_at",
+    "current_due_at",
     "finished_at",
     "returned_at",
     "paused_at",
     "outcome",
     "timing",
 )
+STEP_FIELDS = ("index", "office_id", "due_at", "arrived_at", "done_at", "timing", "outcome")
 ALERT_FIELDS = ("step_index", "current_due_at", "paused_at", "due_soon_steps", "overdue_steps")
 HIDDEN = ("_id", "applied", "history", "handovers", "version")
 
 
-def worklist_range(office_id: str, after: str | None = None) -> dict:
-    """The worklist keys of an office, or those that follow `<office_id>|<after>`: every key
-    past it starts with it plus a character from '#' on, or is greater still."""
+def part_of(d: dict) -> str:
+    """The worklist part a dossier at its office is in."""
+    return "incoming" if d["state"] == lc.AWAITING_ACCEPTANCE else "in_hand"
+
+
+def worklist_range(office_id: str, part: str, after: str | None = None) -> dict:
+    """The keys of one part of an office's worklist, or those that follow `<after>` there:
+    every key past it starts with it plus a character from '#' on, or is greater still."""
+    prefix = f"{office_id}|{PARTS[part]}"
     if after is None:
-        return prefix_range(office_id)
-    return {"$gte": f"{office_id}|{after}#", "$lt": f"{office_id}}}"}
+        return prefix_range(prefix)
+    return {"$gte": f"{prefix}|{after}#", "$lt": f"{prefix}}}"}
 
 
 def due_range(horizon: datetime) -> dict:
@@ -58,9 +70,11 @@ def entries(d: dict) -> dict[str, dict[str, dict]]:
     code = d["_id"]
     views = {WORKLIST: {}, IN_ROUTE: {}, DUE: {}}
     if d["at_office"] and d["state"] in OPEN_STATES:
-        key = f"{d['office_id']}|{sort_key(d['current_due_at'])}|{code}"
+        part = PARTS[part_of(d)]
+        key = f"{d['office_id']}|{part}|{sort_key(d['current_due_at'])}|{code}"
         views[WORKLIST][key] = {"code": code, **{k: v for k, v in d.items() if k not in HIDDEN}}
     stats_doc = {"code": code, **{k: d.get(k) for k in STATS_FIELDS}}
+    stats_doc["route"] = [{k: step.get(k) for k in STEP_FIELDS} for step in d["route"]]
     for office_id in d["route_office_ids"]:
         views[IN_ROUTE][f"{office_id}|{code}"] = stats_doc
     if (

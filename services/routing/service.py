@@ -9,7 +9,7 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from contracts.api import ActionRequestSchema, OfficerSchema
-from contracts.calendar import WorkingCalendar
+from contracts.calendar import WorkingCalendar, period
 from contracts.envelope import load_message, make_envelope
 from contracts.errors import InvalidInput, NotFoundError
 from contracts.events import (
@@ -210,15 +210,26 @@ class RoutingService(observability.Observed):
             d = self.store.dossiers.get(code)
         except NotFound:
             raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
-        full = views.full(d, self.clock.now(), WorkingCalendar())
-        full["actions"] = domain.actions_for(d, officer) if officer else []
+        now = self.clock.now()
+        full = views.full(d, now, WorkingCalendar())
+        full["actions"] = domain.actions_for(d, officer, now) if officer else []
         return full
 
     @rpc
-    def worklist(self, office_id: str, limit: int, after: str | None = None) -> dict:
-        """A page of an office's worklist: {dossiers, next} (`next` is None on the last page)."""
+    def summaries(self, codes: list[str]) -> dict[str, dict]:
+        """The summaries of several dossiers by code (unknown codes left out), for reports."""
         now, calendar = self.clock.now(), WorkingCalendar()
-        rows, following = self.store.worklist(office_id, limit, after)
+        found = self.store.dossiers.get_many(codes)
+        return {code: views.summary(d, now, calendar) for code, d in found.items()}
+
+    @rpc
+    def worklist(
+        self, office_id: str, limit: int, after: str | None = None, part: str | None = None
+    ) -> dict:
+        """A page of an office's worklist (one part, `incoming` or `in_hand`, or both):
+        {dossiers, next} (`next` is None on the last page)."""
+        now, calendar = self.clock.now(), WorkingCalendar()
+        rows, following = self.store.worklist(office_id, limit, after, part)
         return {"dossiers": [views.summary(d, now, calendar) for d in rows], "next": following}
 
     @rpc
@@ -226,7 +237,7 @@ class RoutingService(observability.Observed):
         """The statistics of an office for the local days from_date..to_date (YYYY-MM-DD)."""
         calendar = WorkingCalendar()
         try:
-            start, end = stats.period(
+            start, end = period(
                 date.fromisoformat(from_date), date.fromisoformat(to_date), calendar.tz
             )
         except (TypeError, ValueError) as exc:

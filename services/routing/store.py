@@ -11,14 +11,18 @@ class RoutingRecords(Database):
         super().__init__(db)
         self.dossiers = Aggregates(db, "dossiers", views=indexes.entries)
 
-    def worklist(self, office_id: str, limit: int, after: str | None = None):
-        """A page of the open dossiers at an office, soonest due first, after the row `after`
-        (`<due>|<code>`): (dossiers, `after` of the next page or None). One index range."""
-        keys = indexes.worklist_range(office_id, after)
-        rows = list(self.db[indexes.WORKLIST].find({"_id": keys}, limit=limit + 1))
+    def worklist(self, office_id: str, limit: int, after: str | None = None, part=None):
+        """A page of the open dossiers at an office (one part of its worklist, or both), soonest
+        due first, after the row `after` (`<due>|<code>`): (dossiers, `after` of the next page
+        or None). One index range per part; both parts are merged in due order."""
+        rows = []
+        for name in [part] if part else list(indexes.PARTS):
+            keys = indexes.worklist_range(office_id, name, after)
+            rows += self.db[indexes.WORKLIST].find({"_id": keys}, limit=limit + 1)
+        rows.sort(key=lambda e: e["_id"].split("|", 2)[2])
         more = len(rows) > limit
         rows = rows[:limit]
-        following = rows[-1]["_id"].partition("|")[2] if more else None
+        following = rows[-1]["_id"].split("|", 2)[2] if more else None
         return [indexes.as_dossier(e) for e in rows], following
 
     def in_route_of(self, office_id: str):

@@ -5,8 +5,12 @@ from services.routing.domain import allowed_actions, is_due_soon
 
 
 def due_status(d: dict, now, calendar) -> str:
+    """early / on_time / late once finished; paused while a supplement is awaited (the clock
+    stands still: no due counting); else on_time, due_soon or overdue for the current step."""
     if d["state"] in lc.FINAL_STATES or d.get("finished_at"):
         return d.get("timing") or "finished"
+    if d.get("paused_at"):
+        return "paused"
     due = d["current_due_at"]
     if now > due:
         return "overdue"
@@ -23,6 +27,7 @@ def summary(d: dict, now, calendar) -> dict:
         "state": d["state"],
         "status_label": lc.STATE_LABELS_VI[d["state"]],
         "national_status": lc.national_status(d["state"]),
+        "national_channel": lc.national_channel(d["channel"]),
         "office_id": d["office_id"],
         "at_office": d["at_office"],
         "receiving_office_id": d["receiving_office_id"],
@@ -30,6 +35,7 @@ def summary(d: dict, now, calendar) -> dict:
         "return_method": d["return_method"],
         "received_at": d["received_at"],
         "appointment_at": d["appointment_at"],
+        "legal_due_at": d.get("legal_due_at", d["appointment_at"]),
         "current_due_at": d["current_due_at"],
         "due_status": due_status(d, now, calendar),
         "timing": d.get("timing"),
@@ -38,7 +44,7 @@ def summary(d: dict, now, calendar) -> dict:
         "finished_at": d.get("finished_at"),
         "supplement_requests": d["supplement_requests"],
         "allowed_actions": {
-            role: allowed_actions(d, role) for role in (lc.RECEIVER, lc.HANDLER, lc.LEADER)
+            role: allowed_actions(d, role, now) for role in (lc.RECEIVER, lc.HANDLER, lc.LEADER)
         },
     }
 
@@ -50,4 +56,5 @@ def full(d: dict, now, calendar) -> dict:
         "step_index": d["step_index"],
         "history": d.get("history", []),
         "control_sheet": d.get("handovers", []),
+        "apologies": d.get("apologies", []),
     }
