@@ -58,9 +58,14 @@ def _dossier(rng: random.Random, commune: str, tree: dict, serial: int, now: dat
     appointment = received + timedelta(days=15)
     route = [
         {
+            "index": i,
             "level": lc_level(i, len(chain)),
             "office_id": office,
             "due_at": received + timedelta(days=5 * (i + 1)),
+            "arrived_at": received,
+            "done_at": None,
+            "timing": None,
+            "outcome": None,
         }
         for i, office in enumerate(chain)
     ]
@@ -74,6 +79,9 @@ def _dossier(rng: random.Random, commune: str, tree: dict, serial: int, now: dat
         "return_method": "counter",
         "received_at": received,
         "appointment_at": appointment,
+        "legal_due_at": appointment,
+        "received_by": "Bench",
+        "apologies": [],
         "route": route,
         "step_index": len(chain) - 1,
         "office_id": commune,
@@ -146,7 +154,8 @@ def _insert(collection, docs: list[dict]) -> None:
 def load(office_count: int, dossier_count: int, seed: int = 9) -> dict:
     """Load (or find loaded) `dossier_count` dossiers over `office_count` offices."""
     db = MongoClient(stack.mongo_uri(), tz_aware=True)[stack.database("routing")]
-    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed}
+    # `shape` changes with the dossier's document and view keys: an older load is not reused
+    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed, "shape": 2}
     marker = db[MARKER].find_one({"_id": "loaded"}) or {}
     tree = offices(office_count)
     if all(marker.get(k) == v for k, v in wanted.items()):

@@ -1,4 +1,4 @@
-"""The envelope every message carries (DESIGN.md "Messaging"), and loading a message through it."""
+"""The envelope every message carries (README "Architecture": message ids, sequence, correlation), and loading a message through it."""
 
 import uuid
 from datetime import UTC, datetime

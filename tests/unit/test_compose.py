@@ -1,4 +1,4 @@
-"""The operator's docker-compose.yml keeps the rules of DESIGN.md ("Running it").
+"""The operator's docker-compose.yml keeps the rules of the deployment (README "Running it").
 
 No Docker engine here, so these read the file itself: healthchecks everywhere, start order by
 health, host ports only for the gateway and the broker UI on 127.0.0.1, secrets only from .env.
