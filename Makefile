@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e test-chaos chaos test-browser test-api lint format up down officer officers revoke-officer dlq redrive bench
+        test-e2e test-chaos chaos test-browser test-api lint format up down officer officers revoke-officer dlq redrive bench \
+        contracts
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +37,9 @@ lint: deps ## ruff lint and format check
 
 format: deps ## apply ruff's formatting
 	@$(VENV)/bin/ruff format contracts services tests deploy bench
+
+contracts: deps ## export every event, command and HTTP body as JSON Schema into contracts/schemas/
+	@$(PY) -m contracts.export
 
 test: lint test-unit test-integration test-e2e test-browser test-api test-chaos ## lint, then every test level against the real servers
 
