@@ -8,13 +8,16 @@ ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
         test-e2e test-chaos chaos test-browser test-api lint format up down officer officers revoke-officer dlq redrive bench \
-        contracts
+        contracts venv
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 deps: ## install what is missing: Debian packages, FerretDB (if no mongod), the Python venv
 	@$(STACK) install
+
+venv: ## the Python venv alone: all that lint, format, test-unit and contracts need
+	@$(STACK) venv
 
 stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc and the five services
 	@$(STACK) up
@@ -31,19 +34,19 @@ logs: ## the last lines of every log of the local stack (LINES=40)
 demo: stack-up ## run one whole journey on the local stack and print it, SMS included
 	@$(ENV) $(PY) deploy/local/demo.py
 
-lint: deps ## ruff lint and format check
+lint: venv ## ruff lint and format check
 	@$(VENV)/bin/ruff check contracts services tests deploy bench
 	@$(VENV)/bin/ruff format --check contracts services tests deploy bench
 
-format: deps ## apply ruff's formatting
+format: venv ## apply ruff's formatting
 	@$(VENV)/bin/ruff format contracts services tests deploy bench
 
-contracts: deps ## export every event, command and HTTP body as JSON Schema into contracts/schemas/
+contracts: venv ## export every event, command and HTTP body as JSON Schema into contracts/schemas/
 	@$(PY) -m contracts.export
 
-test: lint test-unit test-integration test-e2e test-browser test-api test-chaos ## lint, then every test level against the real servers
+test: deps lint test-unit test-integration test-e2e test-browser test-api test-chaos ## lint, then every test level against the real servers
 
-test-unit: deps ## unit tests: pure logic, no I/O
+test-unit: venv ## unit tests: pure logic, no I/O
 	@$(VENV)/bin/pytest -q tests/unit
 
 test-integration: deps ## integration tests: services in nameko containers on the real broker and database

@@ -5,6 +5,7 @@
 # under $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up` wrote.
 #
 #   stack.sh install                 install what is missing (Debian packages, FerretDB, venv)
+#   stack.sh venv                    the Python venv alone (what lint and unit tests need)
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
 #   stack.sh services-up             the five services (and anything extra named: routing:2 …)
@@ -341,6 +342,7 @@ cmd_status() {
 
 case ${1:-} in
   install) cmd_install ;;
+  venv) install_venv ;;
   infra-up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier ;;
   up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; cmd_services_up ;;
   services-up) shift; cmd_services_up "$@" ;;

@@ -47,7 +47,8 @@ def kustomize() -> str:
     ):
         if candidate and Path(candidate).is_file():
             return candidate
-    pytest.fail("kustomize is not installed: run make deps")
+    # `make test-unit` needs only the venv; `make deps` (and so `make test`) builds kustomize
+    pytest.skip("kustomize is not installed: run make deps")
 
 
 def build(path: str) -> list[dict]:
