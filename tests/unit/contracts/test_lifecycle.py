@@ -134,3 +134,47 @@ def test_classify_is_consistent(minutes, supplements):
         assert result == "late"
     else:
         assert result in ("early", "on_time")
+
+
+# ---- the national portal's codes: one table ----
+
+
+@pytest.mark.parametrize("state", lc.STATES)
+def test_every_state_has_a_named_national_status(state):
+    code = lc.national_status(state)
+    assert code in range(1, 11)
+    assert code in lc.NATIONAL_STATUS_NAMES
+
+
+def test_the_national_status_names_are_exactly_one_to_ten():
+    assert sorted(lc.NATIONAL_STATUS_NAMES) == list(range(1, 11))
+    assert all(name.strip() for name in lc.NATIONAL_STATUS_NAMES.values())
+    assert lc.NATIONAL_STATUS_NAMES[9] == "resolved"
+    assert lc.NATIONAL_STATUS_NAMES[10] == "result returned"
+    # 1 (registered online, not yet checked) and 6 (financial obligation) have no state yet
+    assert set(lc.NATIONAL_STATUS.values()) == set(range(1, 11)) - {1, 6}
+
+
+@pytest.mark.parametrize("channel, code", [("counter", 1), ("online", 2), ("post", 3)])
+def test_national_channel_codes(channel, code):
+    assert lc.national_channel(channel) == code
+    assert lc.NATIONAL_CHANNEL[channel] == code
+
+
+def test_the_channels_are_the_national_tables_keys():
+    assert lc.CHANNELS == ("counter", "online", "post")
+    assert lc.NATIONAL_CHANNEL == {"counter": 1, "online": 2, "post": 3}
+
+
+@pytest.mark.parametrize("channel", ["", "Counter", "email", "phone", "1"])
+def test_an_unknown_channel_is_refused(channel):
+    with pytest.raises(ValueError, match="unknown channel"):
+        lc.national_channel(channel)
+
+
+@pytest.mark.parametrize("state", ["", "lost", "Received", "done"])
+def test_an_unknown_state_has_no_national_status(state):
+    with pytest.raises(ValueError, match="unknown state"):
+        lc.national_status(state)
+    with pytest.raises(ValueError):
+        lc.is_final(state)

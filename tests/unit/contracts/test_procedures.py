@@ -4,7 +4,14 @@ import pytest
 
 from contracts.catalog_loader import CatalogError, read_data
 from contracts.procedure_loader import build_catalog
-from contracts.procedures import HOURS, UnknownProcedure, load_procedures, missing_documents
+from contracts.procedures import (
+    DAYS,
+    HOURS,
+    Duration,
+    UnknownProcedure,
+    load_procedures,
+    missing_documents,
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +46,34 @@ def test_every_route_shape_is_present(catalog):
     } <= shapes
 
 
-def test_hour_based_and_same_day_procedures_exist(catalog):
-    assert any(s.duration.unit == HOURS for p in catalog.all() for s in p.route)
+def test_every_catalog_procedure_counts_in_days_as_its_legal_text_does(catalog):
+    # HKD-01 (Decree 01/2021 art. 88: 3 working days) and CT-03 (Decree 23/2015 art. 7: 2
+    # working days) were once encoded in hours; no procedure of the catalog is hour-based now
+    assert all(s.duration.unit == DAYS for p in catalog.all() for s in p.route)
+    assert [(s.level, s.duration) for s in catalog.get("HKD-01").route] == [
+        ("commune", Duration(0, DAYS)),
+        ("district", Duration(3, DAYS)),
+    ]
+    assert [(s.level, s.duration) for s in catalog.get("CT-03").route] == [
+        ("any", Duration(2, DAYS))
+    ]
     assert any(p.same_day for p in catalog.all())
+
+
+def test_the_loader_still_reads_an_hour_based_procedure():
+    from contracts.catalog_loader import validate
+    from contracts.procedure_loader import _ProceduresFile
+
+    data = _data()
+    _first(data, "HKD-01")["route"] = [
+        {"level": "commune", "hours": 0},
+        {"level": "district", "hours": 24},
+    ]
+    built = build_catalog(validate(_ProceduresFile(), data, "procedures.yaml"))
+    assert [s.duration for s in built.get("HKD-01").route] == [
+        Duration(0, HOURS),
+        Duration(24, HOURS),
+    ]
 
 
 def test_get_and_unknown(catalog):

@@ -1,5 +1,7 @@
 """Who reads which dossier and office, and which actions an officer is offered."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from contracts import lifecycle as lc
@@ -9,6 +11,8 @@ from services.gateway import access
 from services.routing import domain
 
 OFFICES = load_offices()
+NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # Thursday 10:00 in Vietnam
+APPOINTMENT = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)  # Thursday 17:00 a week later
 
 
 def officer(office_id, role=lc.HANDLER):
@@ -23,6 +27,7 @@ def dossier(state=lc.IN_PROCESS, office_id="H824", at_office=True):
         "receiving_office_id": "X28720",
         "office_id": office_id,
         "at_office": at_office,
+        "appointment_at": APPOINTMENT,
         "route": [{"office_id": "X28720"}, {"office_id": "H824"}],
     }
 
@@ -62,11 +67,32 @@ def test_who_reads_an_office():
 
 def test_actions_offered_are_the_states_and_the_offices():
     d = dossier()
-    assert domain.actions_for(d, officer("H824")) == domain.allowed_actions(d, lc.HANDLER)
-    assert "stop" in domain.actions_for(d, officer("H824", lc.LEADER))
-    assert domain.actions_for(d, officer("X28702")) == []  # another office
-    assert domain.actions_for(d, officer("X28720", lc.RECEIVER)) == [lc.WITHDRAW]  # counter
-    assert domain.actions_for(d, officer("X28702", lc.RECEIVER)) == []
+    handler = domain.actions_for(d, officer("H824"), NOW)
+    assert handler == domain.allowed_actions(d, lc.HANDLER, NOW)
+    assert handler == [lc.REQUEST_SUPPLEMENT, lc.RESOLVE, lc.REFUSE, lc.EXTEND]
+    assert "stop" in domain.actions_for(d, officer("H824", lc.LEADER), NOW)
+    assert domain.actions_for(d, officer("X28702"), NOW) == []  # another office
+    assert domain.actions_for(d, officer("X28720", lc.RECEIVER), NOW) == [lc.WITHDRAW]  # counter
+    assert domain.actions_for(d, officer("X28702", lc.RECEIVER), NOW) == []
     ready = dossier(lc.READY_AT_COUNTER, office_id="X28720")
-    assert domain.actions_for(ready, officer("X28720", lc.RECEIVER)) == [lc.HAND_OVER]
-    assert domain.actions_for(ready, officer("H824")) == []
+    assert domain.actions_for(ready, officer("X28720", lc.RECEIVER), NOW) == [lc.HAND_OVER]
+    assert domain.actions_for(ready, officer("H824"), NOW) == []
+
+
+def test_in_transit_the_holding_office_is_offered_nothing_the_counter_still_withdraws():
+    d = dossier(lc.AWAITING_ACCEPTANCE, at_office=False)
+    assert domain.actions_for(d, officer("H824"), NOW) == []
+    assert domain.actions_for(d, officer("X28720", lc.RECEIVER), NOW) == [lc.WITHDRAW]
+
+
+@pytest.mark.parametrize(
+    "now, offered",
+    [
+        (APPOINTMENT - timedelta(seconds=1), True),
+        (APPOINTMENT, False),  # at the appointment it has passed
+        (APPOINTMENT + timedelta(days=1), False),
+    ],
+)
+def test_an_apology_is_offered_only_before_the_appointment(now, offered):
+    for role in (lc.HANDLER, lc.LEADER):
+        assert (lc.EXTEND in domain.actions_for(dossier(), officer("H824", role), now)) is offered

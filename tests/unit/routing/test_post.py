@@ -32,9 +32,9 @@ def shipment(**extra):
 
 
 def test_only_a_citizen_who_chose_post_gets_the_result_by_post():
-    assert lc.RETURN_RESULT in domain.allowed_actions(dossier(), lc.RECEIVER)
+    assert lc.RETURN_RESULT in domain.allowed_actions(dossier(), lc.RECEIVER, NOW)
     counter = dossier(return_method="counter")
-    assert domain.allowed_actions(counter, lc.RECEIVER) == [lc.HAND_OVER]
+    assert domain.allowed_actions(counter, lc.RECEIVER, NOW) == [lc.HAND_OVER]
     with pytest.raises(IllegalAction) as exc:
         domain.act(counter, lc.RETURN_RESULT, {}, RECEIVER, NOW, None)
     assert exc.value.details["allowed_actions"] == [lc.HAND_OVER]
@@ -70,10 +70,32 @@ def test_the_pick_up_is_a_control_sheet_row_signed_by_both():
             "to_office_id": domain.POST,
             "at": NOW,
             "by": "Lê Văn Tâm",
+            "by_system": False,
             "received_by": "Trần Thị Bình",
+            "received_at": NOW,
+            "received_by_system": False,
+            "step_due_at": None,
             "timing": None,
         }
     ]
+
+
+def test_a_pick_up_without_the_officer_is_given_by_the_system():
+    handover = {"postal_worker": "Trần Thị Bình", "officer": None, "at": NOW}
+    decision = domain.on_shipment(
+        dossier(lc.RETURNING_BY_POST), "shipment_picked_up", shipment(handover=handover), NOW
+    )
+    [row] = decision.handovers
+    assert row["by"] == domain.SYSTEM and row["by_system"] is True
+    assert row["received_by"] == "Trần Thị Bình" and row["received_by_system"] is False
+
+
+def test_sending_by_post_is_a_counter_action_recorded_in_history():
+    decision = domain.act(dossier(), lc.RETURN_RESULT, {}, RECEIVER, NOW, None)
+    assert decision.changes == {"state": lc.RETURNING_BY_POST}
+    assert [e[0] for e in decision.events] == ["result_sent_by_post"]
+    assert decision.history[0]["by"] == "Lê Văn Tâm"
+    assert decision.history[0]["national_status"] == 9
 
 
 @pytest.mark.parametrize("state", [lc.RETURNED, lc.READY_AT_COUNTER])
