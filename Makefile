@@ -8,7 +8,7 @@ ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
         test-e2e test-chaos chaos test-browser test-api lint format up down officer officers revoke-officer dlq redrive bench \
-        contracts venv
+        contracts venv lock
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -16,8 +16,11 @@ help: ## list the targets
 deps: ## install what is missing: Debian packages, FerretDB (if no mongod), the Python venv
 	@$(STACK) install
 
-venv: ## the Python venv alone: all that lint, format, test-unit and contracts need
+venv: ## the Python venv alone, from requirements.lock: all that lint, format, test-unit and contracts need
 	@$(STACK) venv
+
+lock: ## resolve pyproject.toml's dependencies anew (fresh venv) and pin them all in requirements.lock
+	@$(STACK) lock
 
 stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc and the five services
 	@$(STACK) up
@@ -58,7 +61,6 @@ test-e2e: stack-up ## end-to-end tests: all services as processes, driven over H
 	@$(ENV) $(VENV)/bin/pytest -q tests/e2e
 
 bench: stack-up ## ceilings, then the system's figures against them; SCALE=small for a quick run (not in make test)
-	@$(VENV)/bin/python -c "import psutil, tqdm" 2>/dev/null || $(VENV)/bin/pip install -q -e ".[bench]"
 	@$(ENV) $(PY) -W ignore -m bench --scale $(or $(SCALE),full) $(if $(PROFILE),--profile) $(if $(NOTE),--note "$(NOTE)")
 
 test-browser: stack-up ## the console and citizen page in headless Chromium; screenshots in tests/artifacts/browser/

@@ -6,6 +6,7 @@
 #
 #   stack.sh install                 install what is missing (Debian packages, FerretDB, venv)
 #   stack.sh venv                    the Python venv alone (what lint and unit tests need)
+#   stack.sh lock                    resolve the Python dependencies anew into requirements.lock
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
 #   stack.sh services-up             the five services (and anything extra named: routing:2 …)
@@ -95,14 +96,38 @@ install_kustomize() { # builds the manifests of deploy/k8s in tests/unit/test_k8
     >/dev/null 2>&1 || die "go install kustomize $KUSTOMIZE_VERSION failed"
 }
 
-install_venv() {
+# Every Python dependency, pinned (dev and bench extras included): `make lock` writes it.
+LOCK=$ROOT/requirements.lock
+
+install_venv() { # the locked dependencies, then the project itself (editable, nothing resolved)
   local stamp=$LT_VENV/.installed
-  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/pyproject.toml" ]; then return 0; fi
-  say "installing Python dependencies into $LT_VENV"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/pyproject.toml" ] && [ "$stamp" -nt "$LOCK" ]; then
+    return 0
+  fi
+  say "installing Python dependencies into $LT_VENV (from $(basename "$LOCK"))"
   [ -x "$LT_VENV/bin/python" ] || python3 -m venv "$LT_VENV"
   "$LT_VENV/bin/pip" install -q --upgrade pip >/dev/null
-  "$LT_VENV/bin/pip" install -q -e "$ROOT[dev]" >/dev/null
+  "$LT_VENV/bin/pip" install -q -r "$LOCK" >/dev/null
+  "$LT_VENV/bin/pip" install -q --no-deps -e "$ROOT" >/dev/null
   touch "$stamp"
+}
+
+cmd_lock() { # resolve pyproject.toml's dependencies anew in a fresh venv and pin them all
+  local work; work=$(mktemp -d)
+  say "resolving pyproject.toml's dependencies (dev and bench extras) in a fresh venv"
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install -q --upgrade pip >/dev/null
+  "$work/venv/bin/pip" install -q -e "$ROOT[dev,bench]" >/dev/null ||
+    { rm -rf "$work"; die "pip could not install $ROOT[dev,bench]"; }
+  {
+    echo "# Every Python dependency of lienthong (pyproject.toml, dev and bench extras included), pinned."
+    echo "# make venv / make deps install this file, then the project itself with --no-deps."
+    echo "# Update: make lock (resolves pyproject.toml anew in a fresh venv); do not edit by hand."
+    "$work/venv/bin/pip" freeze --exclude-editable
+  } >"$LOCK.tmp"
+  mv "$LOCK.tmp" "$LOCK"
+  rm -rf "$work"
+  say "wrote $LOCK: review its diff; make venv installs it"
 }
 
 cmd_install() {
@@ -343,6 +368,7 @@ cmd_status() {
 case ${1:-} in
   install) cmd_install ;;
   venv) install_venv ;;
+  lock) cmd_lock ;;
   infra-up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier ;;
   up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; cmd_services_up ;;
   services-up) shift; cmd_services_up "$@" ;;
