@@ -37,9 +37,10 @@ logs: ## the last lines of every log of the local stack (LINES=40)
 demo: stack-up ## run one whole journey on the local stack and print it, SMS included
 	@$(ENV) $(PY) deploy/local/demo.py
 
-lint: venv ## ruff lint and format check
+lint: venv ## ruff lint and format check, mypy (strict on contracts/ and the domain modules)
 	@$(VENV)/bin/ruff check contracts services tests deploy bench
 	@$(VENV)/bin/ruff format --check contracts services tests deploy bench
+	@$(VENV)/bin/mypy
 
 format: venv ## apply ruff's formatting
 	@$(VENV)/bin/ruff format contracts services tests deploy bench

@@ -1,6 +1,7 @@
 """Working-time calendar: due instants from durations, office time between instants."""
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from contracts.calendar_days import CalendarOverrides, WorkingDays, load_calendar_overrides
@@ -24,7 +25,7 @@ class WorkingCalendar:
 
     def __init__(
         self,
-        hours=DEFAULT_HOURS,
+        hours: Iterable[tuple[time, time]] = DEFAULT_HOURS,
         tz: str = "Asia/Ho_Chi_Minh",
         overrides: CalendarOverrides | None = None,
         cutoff: time = time(15, 0),
@@ -156,7 +157,7 @@ class WorkingCalendar:
         return datetime.combine(day, moment, tzinfo=self.tz)
 
 
-def period(from_date: date, to_date: date, tz) -> tuple[datetime, datetime]:
+def period(from_date: date, to_date: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """Inclusive local dates -> [start, end): midnight of from_date to midnight after to_date.
     ValueError for a period that ends before it starts or is longer than MAX_PERIOD_DAYS."""
     if to_date < from_date:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
 import holidays
 from marshmallow import Schema, fields, validate
@@ -18,7 +19,7 @@ class CalendarOverrides:
     days_off: frozenset[date] = field(default_factory=frozenset)
     working_days: frozenset[date] = field(default_factory=frozenset)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if both := sorted(self.days_off & self.working_days):
             raise CatalogError(f"calendar overrides: {both} both off and worked")
 
@@ -68,9 +69,12 @@ class _OverridesFile(Schema):
     years = fields.Dict(keys=fields.Integer(), values=fields.Nested(_Year), required=True)
 
 
-def parse_overrides(data: dict, filename: str = "calendar_overrides.yaml") -> CalendarOverrides:
+def parse_overrides(
+    data: dict[str, Any], filename: str = "calendar_overrides.yaml"
+) -> CalendarOverrides:
     loaded = load_with(_OverridesFile(), data, filename)
-    off, worked = set(), set()
+    off: set[date] = set()
+    worked: set[date] = set()
     for year, entries in loaded["years"].items():
         for kind, target in (("days_off", off), ("working_days", worked)):
             for entry in entries[kind]:

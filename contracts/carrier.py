@@ -23,6 +23,8 @@ callback or a polled event it has already applied. The receiver answers 2xx (app
 dropped, so the receiver must also poll ``GET``.
 """
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from contracts.events import office_field
@@ -41,7 +43,7 @@ TRACKING_PATTERN = r"^EL[0-9]{9}VN$"
 SIGNATURE_HEADER = "X-Carrier-Signature"
 
 
-def tracking_field(**kwargs) -> fields.String:
+def tracking_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(TRACKING_PATTERN), **kwargs)
 
 

@@ -1,7 +1,9 @@
 """The envelope every message carries (README "Architecture": message ids, sequence, correlation), and loading a message through it."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
@@ -37,10 +39,10 @@ def make_envelope(
     type_: str,
     dossier_code: str,
     sequence: int,
-    payload: dict,
+    payload: dict[str, Any],
     occurred_at: datetime,
     correlation_id: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """A message body ready to publish: payload already dumped to JSON-safe values."""
     message_id = str(uuid.uuid4())
     return {
@@ -55,7 +57,9 @@ def make_envelope(
     }
 
 
-def load_message(body, payload_schemas: dict[str, Schema]) -> tuple[dict, dict]:
+def load_message(
+    body: object, payload_schemas: Mapping[str, Schema]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate an incoming body; return (envelope, loaded payload) or raise InvalidMessage."""
     if not isinstance(body, dict):
         raise InvalidMessage(f"body is {type(body).__name__}, not an object")

@@ -3,11 +3,13 @@
 They cross RPC intact: services.common.rpc registers them with nameko, so the gateway receives the
 same exception and renders {"error": {"code", "message", ...details}}."""
 
+from typing import Any
+
 
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, code: str, message: str, details: dict | None = None):
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None):
         super().__init__(code, message, details or {})
         self.code, self.message, self.details = code, message, details or {}
 

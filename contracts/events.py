@@ -1,15 +1,17 @@
 """Payload schemas of every domain event and liaison transfer, keyed by message type."""
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from contracts.codes import OFFICE_ID_PATTERN
-from contracts.lifecycle import CHANNELS
+from contracts.lifecycle import CHANNELS as CHANNELS  # re-exported for contracts.api
 from contracts.offices import LEVELS
 
 RETURN_METHODS = ("counter", "post")
 
 
-def office_field(**kwargs) -> fields.String:
+def office_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(f"^{OFFICE_ID_PATTERN}$"), **kwargs)
 
 

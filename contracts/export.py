@@ -17,9 +17,9 @@ import inspect
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -34,7 +34,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASELINE_DIR = re.compile(r"^v[0-9]+$")
 
 # exchange -> {message type: payload schema}
-EVENTS: dict[str, dict[str, Schema]] = {
+EVENTS: dict[str, Mapping[str, Schema]] = {
     "intake.events": INTAKE_EVENTS,
     "routing.events": ROUTING_EVENTS,
     "postal.events": POSTAL_EVENTS,
@@ -77,8 +77,10 @@ def body_name(schema: type[Schema]) -> str:
 
 
 def _converter() -> Any:
-    # A resolver answering None inlines nested schemas: each file stands alone.
-    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
+    # A resolver answering None inlines nested schemas, each file stands alone (apispec
+    # documents None as an answer, its annotation does not).
+    inline = cast(Callable[[type[Schema]], str], lambda schema: None)
+    plugin = MarshmallowPlugin(schema_name_resolver=inline)
     APISpec(title="lienthong contracts", version="1", openapi_version="3.1.0", plugins=[plugin])
     return plugin.converter
 

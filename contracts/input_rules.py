@@ -8,6 +8,8 @@ follow the same text rules and have plain lower-case names. Pure functions, no I
 """
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 MAX_QUERY_VALUE = 200
 _QUERY_NAME = re.compile(r"^[a-z][a-z_]{0,31}$")
@@ -36,7 +38,7 @@ def check_text(text: str, where: str) -> None:
         )
 
 
-def check_key(key, where: str) -> None:
+def check_key(key: object, where: str) -> None:
     if not isinstance(key, str):  # json.loads gives str keys; other callers might not
         raise UnsafeInput("invalid_key", "keys must be text", where)
     if key.startswith("$") or "." in key:
@@ -44,9 +46,9 @@ def check_key(key, where: str) -> None:
     check_text(key, where)
 
 
-def check_document(value, where: str = "$") -> None:
+def check_document(value: Any, where: str = "$") -> None:
     """Walk a decoded JSON value; UnsafeInput at the first key or text that breaks a rule."""
-    stack = [(value, where)]
+    stack: list[tuple[Any, str]] = [(value, where)]
     while stack:
         item, path = stack.pop()
         if isinstance(item, dict):
@@ -59,7 +61,7 @@ def check_document(value, where: str = "$") -> None:
             check_text(item, path)
 
 
-def check_query(params) -> None:
+def check_query(params: Mapping[str, Iterable[str]]) -> None:
     """Query parameters (name → list of values): plain names, bounded text values."""
     for name, values in params.items():
         if not _QUERY_NAME.match(name):

@@ -1,6 +1,10 @@
 """Dossier lifecycle: states, who may move which state to which, national status codes."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contracts.calendar import WorkingCalendar
 
 RECEIVED = "received"
 NOT_ACCEPTED = "not_accepted"
@@ -172,7 +176,9 @@ def is_final(state: str) -> bool:
     return state in FINAL_STATES
 
 
-def classify(finished_at: datetime, due_at: datetime, supplement_requests: int, calendar) -> str:
+def classify(
+    finished_at: datetime, due_at: datetime, supplement_requests: int, calendar: "WorkingCalendar"
+) -> str:
     """Decision 766: "late" if finished after the due instant or after more than one supplement
     request; "early" if finished on a day before the due day (in the calendar's timezone);
     else "on_time". `due_at` must already include any supplement pause."""

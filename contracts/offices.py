@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
@@ -96,9 +97,9 @@ class OfficeCatalog:
         return ".".join(part or "_" for part in parts)
 
 
-def build_catalog(records: list[dict]) -> OfficeCatalog:
+def build_catalog(records: list[dict[str, Any]]) -> OfficeCatalog:
     """Check the hierarchy (ids, parents, levels per regime) and resolve each office's chain."""
-    by_id: dict[str, dict] = {}
+    by_id: dict[str, dict[str, Any]] = {}
     for record in records:
         if record["id"] in by_id:
             raise CatalogError(f"offices: duplicate office id {record['id']}")
@@ -107,7 +108,7 @@ def build_catalog(records: list[dict]) -> OfficeCatalog:
     return OfficeCatalog(offices)
 
 
-def _resolve(record: dict, by_id: dict[str, dict]) -> Office:
+def _resolve(record: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> Office:
     chain, seen = [record], {record["id"]}
     while chain[-1]["parent"] is not None:
         parent_id = chain[-1]["parent"]

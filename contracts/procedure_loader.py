@@ -1,5 +1,7 @@
 """Validate procedures.yaml and turn it into a ProcedureCatalog (weights, route rules)."""
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from contracts.catalog_loader import CatalogError, read_data
@@ -53,7 +55,7 @@ class _ProceduresFile(Schema):
     procedures = fields.List(fields.Nested(_ProcedureRecord), required=True)
 
 
-def build_catalog(data: dict) -> ProcedureCatalog:
+def build_catalog(data: dict[str, Any]) -> ProcedureCatalog:
     records = data["procedures"]
     codes = [r["code"] for r in records]
     if dupes := sorted({c for c in codes if codes.count(c) > 1}):
@@ -70,7 +72,7 @@ def build_catalog(data: dict) -> ProcedureCatalog:
     return ProcedureCatalog(procedures)
 
 
-def _procedure(r: dict, weight: float) -> Procedure:
+def _procedure(r: dict[str, Any], weight: float) -> Procedure:
     route = tuple(_step(r["code"], s) for s in r["route"])
     _check_route(r, route)
     docs = tuple(RequiredDocument(**d) for d in r["documents"])
@@ -80,14 +82,14 @@ def _procedure(r: dict, weight: float) -> Procedure:
     return Procedure(**{k: r[k] for k in keep}, route=route, documents=docs, weight=weight)
 
 
-def _step(code: str, record: dict) -> Step:
+def _step(code: str, record: dict[str, Any]) -> Step:
     units = [u for u in (DAYS, HOURS) if u in record]
     if len(units) != 1:
         raise CatalogError(f"procedures: {code} step needs exactly one of days/hours")
     return Step(record["level"], Duration(record[units[0]], units[0]))
 
 
-def _check_route(r: dict, route: tuple[Step, ...]) -> None:
+def _check_route(r: dict[str, Any], route: tuple[Step, ...]) -> None:
     code, scope, levels = r["code"], r["scope"], [s.level for s in route]
     if not route:
         raise CatalogError(f"procedures: {code} has an empty route")

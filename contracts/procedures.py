@@ -20,7 +20,7 @@ class Duration:
     amount: int
     unit: str  # "days" (working days) or "hours" (working hours)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.unit not in (DAYS, HOURS) or self.amount < 0:
             raise ValueError(f"bad duration {self.amount} {self.unit}")
 

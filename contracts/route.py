@@ -16,11 +16,16 @@ and nowhere else:
   to the step before it (district competences went to the communes).
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from contracts.offices import Level, Office, OfficeCatalog
 from contracts.procedures import ANY_LEVEL, Duration, Procedure
+
+if TYPE_CHECKING:
+    from contracts.calendar import WorkingCalendar
 
 MAX_NAMED_OFFICES = 30  # offices named in a refusal: enough to direct a citizen, never a dump
 
@@ -29,7 +34,9 @@ class RouteError(ValueError):
     """The receiving office cannot receive this procedure (or the deciding office is wrong);
     `offices` names offices of the same province that may receive it."""
 
-    def __init__(self, message: str, code: str = "office_cannot_receive", offices=()):
+    def __init__(
+        self, message: str, code: str = "office_cannot_receive", offices: Iterable[str] = ()
+    ):
         super().__init__(message)
         self.code, self.offices = code, list(offices)
 
@@ -58,7 +65,9 @@ def _levels(procedure: Procedure, office: Office) -> list[tuple[str, Duration]]:
     return steps
 
 
-def _from_counter(steps, level: str) -> list[tuple[str, Duration]] | None:
+def _from_counter(
+    steps: list[tuple[str, Duration]], level: str
+) -> list[tuple[str, Duration]] | None:
     """The steps from `level` up, the time of those below added to the first; None if the route
     does not pass through `level`."""
     levels = [lv for lv, _ in steps]
@@ -101,7 +110,16 @@ def _sends_down(office: Office) -> bool:
     return office.regime == "2025" and office.level == Level.PROVINCE
 
 
-def _plan(procedure, office, offices, deciding_office_id):
+# (level, office id, duration) of each step, from the receiving counter on
+Holders = list[tuple[str, str, Duration]]
+
+
+def _plan(
+    procedure: Procedure,
+    office: Office,
+    offices: OfficeCatalog,
+    deciding_office_id: str | None,
+) -> Holders | None:
     """[(level, office id, duration)] from the counter on; None if this counter does not
     receive the procedure."""
     steps = _levels(procedure, office)
@@ -114,7 +132,7 @@ def _plan(procedure, office, offices, deciding_office_id):
             "deciding_office_id is only for a procedure sent down to a commune",
             "deciding_office_unexpected",
         )
-    holders = []
+    holders: Holders = []
     for level, duration in planned:
         holder = offices.ancestor_at_level(office.id, level)
         if holder is None:
@@ -123,7 +141,13 @@ def _plan(procedure, office, offices, deciding_office_id):
     return holders
 
 
-def _sent_down(procedure, office, offices, steps, deciding_office_id):
+def _sent_down(
+    procedure: Procedure,
+    office: Office,
+    offices: OfficeCatalog,
+    steps: list[tuple[str, Duration]],
+    deciding_office_id: str | None,
+) -> Holders | None:
     """A two-level province centre receiving what a commune decides: the centre's counter
     receives and sends it down at once, the commune decides, the result comes back up."""
     if not _sends_down(office):
@@ -160,15 +184,20 @@ def _refusal(procedure: Procedure, office: Office, offices: OfficeCatalog) -> Ro
     )
 
 
-def schedule(steps, start: datetime, calendar) -> list[datetime]:
+def schedule(
+    steps: Sequence[PlannedStep], start: datetime, calendar: "WorkingCalendar"
+) -> list[datetime]:
     """Due instant of each step, one after the other: a step starts when the one before it is
     due. The last one is the dossier's appointment."""
-    dues, at = [], start
+    dues: list[datetime] = []
+    at = start
     for step in steps:
         at = calendar.due_at(at, step.duration, same_day=step.same_day)
         dues.append(at)
     return dues
 
 
-def appointment(steps, start: datetime, calendar) -> datetime:
+def appointment(
+    steps: Sequence[PlannedStep], start: datetime, calendar: "WorkingCalendar"
+) -> datetime:
     return schedule(steps, start, calendar)[-1]

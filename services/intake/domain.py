@@ -1,23 +1,31 @@
 """What happens at the counter when a dossier is received: checks, route plan, receipt."""
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from marshmallow import ValidationError
 
 from contracts.api import ReceiveRequestSchema
+from contracts.calendar import WorkingCalendar
 from contracts.codes import format_code
 from contracts.envelope import make_envelope
 from contracts.errors import Forbidden, InvalidInput
 from contracts.events import DossierReceivedSchema
 from contracts.lifecycle import national_channel, national_status
-from contracts.offices import UnknownOffice
-from contracts.procedures import UnknownProcedure, missing_documents
-from contracts.route import RouteError, plan_route, schedule
+from contracts.offices import Office, OfficeCatalog, UnknownOffice
+from contracts.procedures import Procedure, ProcedureCatalog, UnknownProcedure, missing_documents
+from contracts.route import PlannedStep, RouteError, plan_route, schedule
 
 RECEIVING_ROLES = ("receiver", "leader")
 
 
-def check_request(body: dict, officer: dict, offices, procedures):
+def check_request(
+    body: dict[str, Any],
+    officer: dict[str, Any],
+    offices: OfficeCatalog,
+    procedures: ProcedureCatalog,
+) -> tuple[dict[str, Any], Procedure, Office, tuple[PlannedStep, ...]]:
     """Validate a receive request; return (request, procedure, office, planned steps)."""
     if officer["role"] not in RECEIVING_ROLES:
         raise Forbidden("role_cannot_receive", f"role {officer['role']} cannot receive dossiers")
@@ -80,14 +88,25 @@ def check_request(body: dict, officer: dict, offices, procedures):
     return request, procedure, office, steps
 
 
-def _postal_handover(handover: dict | None, officer: dict, now: datetime) -> dict | None:
+def _postal_handover(
+    handover: dict[str, Any] | None, officer: dict[str, Any], now: datetime
+) -> dict[str, Any] | None:
     """The hand-over record of a dossier that came by post, signed by the receiving officer."""
     if not handover:
         return None
     return {**handover, "officer": officer["name"], "at": handover["at"] or now}
 
 
-def build_receipt(request, procedure, office, steps, number: int, now: datetime, calendar, officer):
+def build_receipt(
+    request: dict[str, Any],
+    procedure: Procedure,
+    office: Office,
+    steps: Sequence[PlannedStep],
+    number: int,
+    now: datetime,
+    calendar: WorkingCalendar,
+    officer: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stored dossier (form 01 data) and its dossier_received message."""
     local_now = now.astimezone(calendar.tz)
     code = format_code(office.id, local_now.date(), number)

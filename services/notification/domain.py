@@ -2,10 +2,12 @@
 
 import hashlib
 from datetime import datetime, time, timedelta
+from typing import Any
 
-from contracts.offices import UnknownOffice
+from contracts.calendar import WorkingCalendar
+from contracts.offices import OfficeCatalog, UnknownOffice
 from services.notification.phones import InvalidNumber, normalise_msisdn
-from services.notification.templates import format_datetime, render
+from services.notification.templates import RenderedSms, format_datetime, render
 
 # Event (intake, routing or postal) -> template id. Events not listed send no SMS.
 TEMPLATE_OF = {
@@ -23,7 +25,7 @@ SENDING_TIMEOUT = timedelta(minutes=10)  # a claim older than this lost its send
 QUIET_HOURS = (time(21, 0), time(7, 0))  # local time: SMS created then wait for the end
 
 
-def quiet_hours(setting) -> tuple[time, time] | None:
+def quiet_hours(setting: object) -> tuple[time, time] | None:
     """SMS_QUIET_HOURS as (start, end): "21:00-07:00"; "off", empty or false turns them off.
     Raises ValueError for anything else, so a mistyped setting stops the service at start."""
     if setting in (None, False, "", "off"):
@@ -34,7 +36,7 @@ def quiet_hours(setting) -> tuple[time, time] | None:
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-def recipient_from(received: dict) -> dict:
+def recipient_from(received: dict[str, Any]) -> dict[str, Any]:
     """Notification's own copy of what it needs from dossier_received."""
     return {
         "_id": received["code"],
@@ -45,7 +47,7 @@ def recipient_from(received: dict) -> dict:
     }
 
 
-def _office_name(offices, office_id: str) -> str:
+def _office_name(offices: OfficeCatalog, office_id: str) -> str:
     try:
         return offices.get(office_id).name
     except UnknownOffice:
@@ -67,13 +69,13 @@ def template_choices(setting: str | None) -> dict[str, str]:
 def compose(
     event_type: str,
     code: str,
-    payload: dict,
-    recipient: dict,
-    offices,
-    calendar,
-    public_url,
+    payload: dict[str, Any],
+    recipient: dict[str, Any],
+    offices: OfficeCatalog,
+    calendar: WorkingCalendar,
+    public_url: str,
     choices: dict[str, str] = TEMPLATE_OF,
-):
+) -> RenderedSms | None:
     """The rendered SMS for this event, or None if the event sends none."""
     template_id = choices.get(event_type)
     if template_id is None or payload.get("status") == "not_accepted":
@@ -81,7 +83,7 @@ def compose(
     if event_type == "result_returned" and payload.get("return_method") == "post":
         return None  # not "collect it at the counter": the "sent by post" SMS follows
     office_name = _office_name(offices, recipient["office_id"])
-    context = {
+    context: dict[str, Any] = {
         "office_name": office_name.removeprefix("Xã ")
         .removeprefix("Thị trấn ")
         .removeprefix("Phường "),
@@ -110,7 +112,7 @@ def message_id(event_id: str, msisdn: str | None) -> str:
     return f"{event_id}:{hashlib.sha256(msisdn.encode()).hexdigest()[:16]}"
 
 
-def number_of(recipient: dict) -> tuple[str | None, str | None]:
+def number_of(recipient: dict[str, Any]) -> tuple[str | None, str | None]:
     """(msisdn, None) or (None, rejection reason)."""
     try:
         return normalise_msisdn(recipient["phone"]), None
@@ -125,7 +127,7 @@ def next_attempt(attempts: int, now: datetime) -> datetime | None:
 
 
 def outside_quiet_hours(
-    instant: datetime, calendar, quiet: tuple[time, time] | None = QUIET_HOURS
+    instant: datetime, calendar: WorkingCalendar, quiet: tuple[time, time] | None = QUIET_HOURS
 ) -> datetime:
     """The instant itself, or the end of the quiet hours (local time) when it falls inside them.
     The hours may run past midnight (21:00-07:00) or not (12:00-13:30); None means none."""

@@ -2,6 +2,7 @@
 built from it, and what each carrier status event changes. No I/O here."""
 
 from datetime import datetime
+from typing import Any
 
 from contracts.events import SHIPMENT_EVENT_OF
 
@@ -21,7 +22,7 @@ RANK = {
 DECLARED_WEIGHT_GRAMS = 200  # an envelope of decisions and certificates
 
 
-def recipient_from(received: dict) -> dict | None:
+def recipient_from(received: dict[str, Any]) -> dict[str, Any] | None:
     """Postal's own copy of where a result goes (None: the citizen collects at the counter)."""
     if received["return_method"] != "post" or not received.get("postal_address"):
         return None
@@ -43,7 +44,13 @@ def shipment_id(code: str, sequence: int) -> str:
     return f"{code}-P{sequence}"
 
 
-def new_shipment(envelope: dict, sent: dict, recipient: dict, config: dict, now) -> dict:
+def new_shipment(
+    envelope: dict[str, Any],
+    sent: dict[str, Any],
+    recipient: dict[str, Any],
+    config: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
     code = envelope["dossier_code"]
     return {
         "_id": shipment_id(code, envelope["sequence"]),
@@ -65,7 +72,7 @@ def new_shipment(envelope: dict, sent: dict, recipient: dict, config: dict, now)
     }
 
 
-def carrier_request(shipment: dict, recipient: dict) -> dict:
+def carrier_request(shipment: dict[str, Any], recipient: dict[str, Any]) -> dict[str, Any]:
     """The carrier's POST /shipments body (contracts/carrier.py ShipmentRequestSchema)."""
     return {
         "reference": shipment["_id"],
@@ -81,7 +88,7 @@ def carrier_request(shipment: dict, recipient: dict) -> dict:
     }
 
 
-def carrier_events(shipment: dict) -> list[dict]:
+def carrier_events(shipment: dict[str, Any]) -> list[dict[str, Any]]:
     """The events of a carrier shipment (GET or POST answer), shaped like status callbacks."""
     return [
         {"tracking_number": shipment["tracking_number"], "reference": shipment["reference"], **e}
@@ -89,7 +96,9 @@ def carrier_events(shipment: dict) -> list[dict]:
     ]
 
 
-def apply_event(shipment: dict, event: dict, now: datetime) -> tuple[dict, dict, list]:
+def apply_event(
+    shipment: dict[str, Any], event: dict[str, Any], now: datetime
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """(changes, the event as recorded, [(postal event type, payload)]) for one carrier event.
 
     Every event is recorded; the status moves only forward and never leaves a final status, so
@@ -102,8 +111,8 @@ def apply_event(shipment: dict, event: dict, now: datetime) -> tuple[dict, dict,
         "detail": event.get("detail", ""),
         "by": event.get("by"),
     }
-    changes: dict = {"last_heard_at": now}
-    announce = []
+    changes: dict[str, Any] = {"last_heard_at": now}
+    announce: list[str] = []
     current = shipment["status"]
     if current == TO_REQUEST:
         changes["tracking_number"] = event["tracking_number"]
@@ -133,7 +142,7 @@ def apply_event(shipment: dict, event: dict, now: datetime) -> tuple[dict, dict,
     return changes, record, events
 
 
-def payload(shipment: dict, record: dict, status: str) -> dict:
+def payload(shipment: dict[str, Any], record: dict[str, Any], status: str) -> dict[str, Any]:
     """A postal event's payload (contracts/events.py ShipmentEventSchema): no personal data."""
     requested = status == "requested" and record["status"] != "requested"
     return {

@@ -42,6 +42,7 @@ and no dossier; T82 one step decided late and one dossier resolved late.
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from contracts import lifecycle as lc
 from contracts.lifecycle import CHANNELS
@@ -51,28 +52,34 @@ TIMINGS = ("early", "on_time", "late")
 DECIDED = frozenset({lc.RESOLVED, lc.REFUSED})
 
 
-def finishing_office(d: dict) -> str:
+def finishing_office(d: dict[str, Any]) -> str:
     """The office that finished the dossier (decided, refused or stopped it at its step); the
     receiving counter for a withdrawal before any step ended that way."""
     for step in d.get("route") or []:
         if step.get("outcome") not in (None, HANDED_ON):
-            return step["office_id"]
-    return d["receiving_office_id"]
+            office: str = step["office_id"]
+            return office
+    receiving: str = d["receiving_office_id"]
+    return receiving
 
 
-def _timings() -> dict:
+def _timings() -> dict[str, int]:
     return dict.fromkeys((*TIMINGS, "total"), 0)
 
 
-def _rate(counts: list[dict]) -> float | None:
+def _rate(counts: list[dict[str, int]]) -> float | None:
     total = sum(c["total"] for c in counts)
     good = sum(c["early"] + c["on_time"] for c in counts)
     return round(good / total, 4) if total else None
 
 
 def office_stats(
-    dossiers: Iterable[dict], office_id: str, start: datetime, end: datetime, now: datetime
-) -> dict:
+    dossiers: Iterable[dict[str, Any]],
+    office_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> dict[str, Any]:
     """Statistics of `office_id` for [start, end), open workload as of min(end, now)."""
     as_of = min(end, now)
     received = dict.fromkeys((*CHANNELS, "carried_over", "total"), 0)

@@ -1,14 +1,19 @@
 """How routing shows a dossier: due status, national status, the actions each role may take."""
 
+from datetime import datetime
+from typing import Any
+
 from contracts import lifecycle as lc
+from contracts.calendar import WorkingCalendar
 from services.routing.domain import allowed_actions, is_due_soon
 
 
-def due_status(d: dict, now, calendar) -> str:
+def due_status(d: dict[str, Any], now: datetime, calendar: WorkingCalendar) -> str:
     """early / on_time / late once finished; paused while a supplement is awaited (the clock
     stands still: no due counting); else on_time, due_soon or overdue for the current step."""
     if d["state"] in lc.FINAL_STATES or d.get("finished_at"):
-        return d.get("timing") or "finished"
+        timing: str = d.get("timing") or "finished"
+        return timing
     if d.get("paused_at"):
         return "paused"
     due = d["current_due_at"]
@@ -19,7 +24,7 @@ def due_status(d: dict, now, calendar) -> str:
     return "on_time"
 
 
-def summary(d: dict, now, calendar) -> dict:
+def summary(d: dict[str, Any], now: datetime, calendar: WorkingCalendar) -> dict[str, Any]:
     return {
         "code": d["_id"],
         "procedure_code": d["procedure_code"],
@@ -49,7 +54,7 @@ def summary(d: dict, now, calendar) -> dict:
     }
 
 
-def full(d: dict, now, calendar) -> dict:
+def full(d: dict[str, Any], now: datetime, calendar: WorkingCalendar) -> dict[str, Any]:
     return {
         **summary(d, now, calendar),
         "route": d["route"],
