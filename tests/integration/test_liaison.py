@@ -4,6 +4,7 @@ import threading
 import time
 import uuid
 from datetime import datetime
+from functools import partial
 
 import pytest
 from kombu import Connection, Exchange, Producer, Queue
@@ -28,6 +29,10 @@ BODY = {
         {"id": "ban_ve_thiet_ke", "count": 2},
     ],
 }
+
+
+def nothing_pending(outbox, code: str) -> bool:
+    return outbox.count_documents({"aggregate": code}) == 0
 
 
 def eventually(check, timeout=20.0):
@@ -71,9 +76,14 @@ def test_received_dossier_reaches_the_district_worklist(runner_factory, service_
         "dossier_arrived",
     ]
     assert dossier["handovers"][0]["from_office_id"] == "X28720"
-    published = {"_id": code, "outbox.0": {"$exists": False}}
-    assert eventually(lambda: db("intake").receipts.find_one(published))
-    assert eventually(lambda: db("routing").dossiers.find_one(published))
+    # Each change with messages to publish put them in `<aggregate>_outbox` (entries, journal_id,
+    # aggregate) before its journal claim, which names them (outbox_id); once the broker has
+    # confirmed them all they are deleted (services/common/store.py _commit, flush_outbox).
+    for service, aggregate in (("intake", "receipts"), ("routing", "dossiers")):
+        journal, outbox = db(service)[f"{aggregate}_journal"], db(service)[f"{aggregate}_outbox"]
+        claims = {"aggregate": code, "outbox_id": {"$exists": True}}
+        assert journal.count_documents(claims) >= 1, f"{service} published nothing for {code}"
+        assert eventually(partial(nothing_pending, outbox, code)), f"{service}: outbox not empty"
 
 
 def test_the_same_event_twice_is_applied_once(runner_factory, service_config, db, servers):
