@@ -20,29 +20,36 @@ def docker_engine_answers() -> bool:
 
 @pytest.fixture(scope="session")
 def docker_compose_file():
-    return str(ROOT / "docker-compose.yml")
+    # docker-compose.yml publishes neither the broker nor the database: the tests' override does
+    return [str(ROOT / "docker-compose.yml"), str(ROOT / "tests" / "docker-compose.ports.yml")]
+
+
+def compose_settings() -> dict[str, str]:
+    """The variables docker compose substitutes: .env (which it reads), the environment over it."""
+    settings = {}
+    env_file = ROOT / ".env"
+    if env_file.is_file():
+        for line in env_file.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and not name.lstrip().startswith("#"):
+                settings[name.strip()] = value.strip()
+    return {**settings, **os.environ}
 
 
 @pytest.fixture(scope="session")
 def servers(request):
     """AMQP and MongoDB URIs of real servers."""
     if docker_engine_answers():
+        # pytest-docker runs `up --build --wait`: every healthcheck passed when this returns
         docker_services = request.getfixturevalue("docker_services")
-        docker_services.wait_until_responsive(
-            timeout=120,
-            pause=1,
-            check=lambda: (
-                subprocess.run(
-                    ["docker", "compose", "ps", "--status", "running"], capture_output=True
-                ).returncode
-                == 0
-            ),
-        )
-        user = os.environ.get("RABBITMQ_USER", "lienthong")
-        password = os.environ.get("RABBITMQ_PASSWORD", "")
+        amqp_port = docker_services.port_for("rabbitmq", 5672)
+        mongo_port = docker_services.port_for("mongo", 27017)
+        env = compose_settings()
         return {
-            "amqp": f"amqp://{user}:{password}@127.0.0.1:5672/",
-            "mongo": os.environ.get("LT_MONGO_URI", "mongodb://127.0.0.1:27017/"),
+            "amqp": f"amqp://{env['RABBITMQ_USER']}:{env['RABBITMQ_PASSWORD']}"
+            f"@127.0.0.1:{amqp_port}/",
+            "mongo": f"mongodb://{env['MONGO_USER']}:{env['MONGO_PASSWORD']}"
+            f"@127.0.0.1:{mongo_port}/?authSource=admin",
         }
     return {
         "amqp": os.environ.get("LT_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),

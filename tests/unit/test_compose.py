@@ -168,3 +168,14 @@ def test_kannel_template_takes_credentials_from_env():
 def test_volumes_are_named(compose, services):
     assert {"rabbitmq-data", "mongo-data", "kannel-logs"} <= set(compose["volumes"])
     assert "kannel-logs:/var/log/kannel" in services["kannel"]["volumes"]
+
+
+def test_the_tests_override_publishes_broker_and_database_on_loopback_only(services):
+    """tests/conftest.py adds tests/docker-compose.ports.yml when a Docker engine answers: the
+    in-process services of the integration tests need AMQP and MongoDB from the host."""
+    override = yaml.safe_load((ROOT / "tests/docker-compose.ports.yml").read_text())["services"]
+    assert {name: svc["ports"] for name, svc in override.items()} == {
+        "rabbitmq": ["127.0.0.1::5672"],
+        "mongo": ["127.0.0.1::27017"],
+    }
+    assert set(override) <= set(services)
