@@ -1,4 +1,5 @@
-"""The envelope every message carries (README "Architecture": message ids, sequence, correlation), and loading a message through it."""
+"""The envelope every message carries (message id, type, schema version, dossier code, sequence,
+correlation id), and loading a message through it."""
 
 import uuid
 from collections.abc import Mapping

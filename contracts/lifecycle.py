@@ -93,37 +93,61 @@ FORWARD, RESULT_ARRIVED = "forward", "result_arrived"
 POST_DELIVERED, POST_RETURNED = "post_delivered", "post_returned"
 SYSTEM_ACTIONS = (FORWARD, RESULT_ARRIVED, POST_DELIVERED, POST_RETURNED)
 
-_OFFICE = frozenset({HANDLER, LEADER})  # at the office holding the dossier
-_COUNTER = frozenset({RECEIVER})  # at the receiving counter
-_SYSTEM = frozenset({SYSTEM})
-
-# (state, action) -> (new state, roles allowed). Where an officer must be (holding office or
-# receiving counter) is checked by the service; this table knows roles only.
-TRANSITIONS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {
-    (AWAITING_ACCEPTANCE, ACCEPT): (IN_PROCESS, _OFFICE),
-    (IN_PROCESS, REQUEST_SUPPLEMENT): (SUPPLEMENT_REQUESTED, _OFFICE),
-    # At a step that is not the last, "resolve" means "my step is done": the service then
-    # forwards (IN_PROCESS -> AWAITING_ACCEPTANCE at the next office) instead of resolving.
-    (IN_PROCESS, RESOLVE): (RESOLVED, _OFFICE),
-    (IN_PROCESS, REFUSE): (REFUSED, _OFFICE),
-    (IN_PROCESS, EXTEND): (IN_PROCESS, _OFFICE),
-    (AWAITING_ACCEPTANCE, EXTEND): (AWAITING_ACCEPTANCE, _OFFICE),
-    (IN_PROCESS, STOP): (STOPPED, frozenset({LEADER})),
-    (SUPPLEMENT_REQUESTED, SUPPLEMENT): (IN_PROCESS, _COUNTER),
-    (RECEIVED, WITHDRAW): (WITHDRAWN, _COUNTER),
-    (AWAITING_ACCEPTANCE, WITHDRAW): (WITHDRAWN, _COUNTER),
-    (IN_PROCESS, WITHDRAW): (WITHDRAWN, _COUNTER),
-    (SUPPLEMENT_REQUESTED, WITHDRAW): (WITHDRAWN, _COUNTER),
-    (READY_AT_COUNTER, HAND_OVER): (RETURNED, _COUNTER),
-    (READY_AT_COUNTER, RETURN_RESULT): (RETURNING_BY_POST, _COUNTER),
-    (RECEIVED, FORWARD): (AWAITING_ACCEPTANCE, _SYSTEM),
-    (AWAITING_ACCEPTANCE, FORWARD): (AWAITING_ACCEPTANCE, _SYSTEM),
-    (IN_PROCESS, FORWARD): (AWAITING_ACCEPTANCE, _SYSTEM),
-    (RESOLVED, RESULT_ARRIVED): (READY_AT_COUNTER, _SYSTEM),
-    (REFUSED, RESULT_ARRIVED): (READY_AT_COUNTER, _SYSTEM),
-    (RETURNING_BY_POST, POST_DELIVERED): (RETURNED, _SYSTEM),
-    (RETURNING_BY_POST, POST_RETURNED): (READY_AT_COUNTER, _SYSTEM),
+# Who may do what, and where: the one table of permissions. `where` is the receiving counter
+# (the office that received the dossier; "receive" is at the officer's own counter) or the office
+# holding the dossier (it must have arrived there). Reading is in contracts/access.py.
+RECEIVE = "receive"
+RECEIVING_COUNTER, HOLDING_OFFICE = "receiving_counter", "holding_office"
+_OFFICERS, _COUNTER = frozenset({HANDLER, LEADER}), frozenset({RECEIVER})
+PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
+    RECEIVE: (frozenset({RECEIVER, LEADER}), RECEIVING_COUNTER),
+    ACCEPT: (_OFFICERS, HOLDING_OFFICE),  # receiving a transfer signs the control sheet
+    REQUEST_SUPPLEMENT: (_OFFICERS, HOLDING_OFFICE),
+    RESOLVE: (_OFFICERS, HOLDING_OFFICE),
+    REFUSE: (_OFFICERS, HOLDING_OFFICE),
+    EXTEND: (_OFFICERS, HOLDING_OFFICE),  # the apology (form 04)
+    STOP: (frozenset({LEADER}), HOLDING_OFFICE),
+    SUPPLEMENT: (_COUNTER, RECEIVING_COUNTER),  # the citizen brings the papers to the counter
+    WITHDRAW: (_COUNTER, RECEIVING_COUNTER),
+    HAND_OVER: (_COUNTER, RECEIVING_COUNTER),
+    RETURN_RESULT: (_COUNTER, RECEIVING_COUNTER),
+    **{action: (frozenset({SYSTEM}), HOLDING_OFFICE) for action in SYSTEM_ACTIONS},
 }
+COUNTER_ACTIONS = frozenset(
+    a for a, (_, where) in PERMISSIONS.items() if where == RECEIVING_COUNTER
+)
+
+# The state machine: (state, action) -> new state. Who may take an action is PERMISSIONS.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (AWAITING_ACCEPTANCE, ACCEPT): IN_PROCESS,
+    (IN_PROCESS, REQUEST_SUPPLEMENT): SUPPLEMENT_REQUESTED,
+    (IN_PROCESS, RESOLVE): RESOLVED,
+    (IN_PROCESS, REFUSE): REFUSED,
+    (IN_PROCESS, EXTEND): IN_PROCESS,
+    (AWAITING_ACCEPTANCE, EXTEND): AWAITING_ACCEPTANCE,
+    (IN_PROCESS, STOP): STOPPED,
+    (SUPPLEMENT_REQUESTED, SUPPLEMENT): IN_PROCESS,
+    (RECEIVED, WITHDRAW): WITHDRAWN,
+    (AWAITING_ACCEPTANCE, WITHDRAW): WITHDRAWN,
+    (IN_PROCESS, WITHDRAW): WITHDRAWN,
+    (SUPPLEMENT_REQUESTED, WITHDRAW): WITHDRAWN,
+    (READY_AT_COUNTER, HAND_OVER): RETURNED,
+    (READY_AT_COUNTER, RETURN_RESULT): RETURNING_BY_POST,
+    (RECEIVED, FORWARD): AWAITING_ACCEPTANCE,
+    (AWAITING_ACCEPTANCE, FORWARD): AWAITING_ACCEPTANCE,
+    (IN_PROCESS, FORWARD): AWAITING_ACCEPTANCE,
+    (RESOLVED, RESULT_ARRIVED): READY_AT_COUNTER,
+    (REFUSED, RESULT_ARRIVED): READY_AT_COUNTER,
+    (RETURNING_BY_POST, POST_DELIVERED): RETURNED,
+    (RETURNING_BY_POST, POST_RETURNED): READY_AT_COUNTER,
+}
+# At a step that is not the last, an officer's "resolve" means "my step is done": the dossier is
+# handed on to the next office (the system's forward), not resolved.
+AT_A_MIDDLE_STEP = {RESOLVE: FORWARD}
+
+
+def roles_of(action: str) -> frozenset[str]:
+    return PERMISSIONS[action][0]
 
 
 class IllegalTransition(ValueError):
@@ -145,16 +169,18 @@ def _check(state: str, role: str) -> None:
 
 def allowed_actions(state: str, role: str) -> list[str]:
     _check(state, role)
-    return [a for (s, a), (_, roles) in TRANSITIONS.items() if s == state and role in roles]
+    return [a for (s, a) in TRANSITIONS if s == state and role in roles_of(a)]
 
 
-def transition(state: str, action: str, role: str) -> str:
-    """The state after `role` applies `action` to a dossier in `state`, or IllegalTransition."""
+def transition(state: str, action: str, role: str, middle_step: bool = False) -> str:
+    """The state after `role` applies `action` to a dossier in `state` (at a step that is not
+    the last: `middle_step`), or IllegalTransition."""
     _check(state, role)
-    new_state, roles = TRANSITIONS.get((state, action), (None, frozenset()))
-    if new_state is None or role not in roles:
+    if (state, action) not in TRANSITIONS or role not in roles_of(action):
         raise IllegalTransition(state, action, allowed_actions(state, role), role)
-    return new_state
+    if middle_step:
+        action = AT_A_MIDDLE_STEP.get(action, action)
+    return TRANSITIONS[(state, action)]
 
 
 def national_status(state: str) -> int:

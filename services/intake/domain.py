@@ -12,12 +12,10 @@ from contracts.codes import format_code
 from contracts.envelope import make_envelope
 from contracts.errors import Forbidden, InvalidInput
 from contracts.events import DossierReceivedSchema
-from contracts.lifecycle import national_channel, national_status
+from contracts.lifecycle import RECEIVE, national_channel, national_status, roles_of
 from contracts.offices import Office, OfficeCatalog, UnknownOffice
 from contracts.procedures import Procedure, ProcedureCatalog, UnknownProcedure, missing_documents
 from contracts.route import PlannedStep, RouteError, plan_route, schedule
-
-RECEIVING_ROLES = ("receiver", "leader")
 
 
 def check_request(
@@ -27,7 +25,7 @@ def check_request(
     procedures: ProcedureCatalog,
 ) -> tuple[dict[str, Any], Procedure, Office, tuple[PlannedStep, ...]]:
     """Validate a receive request; return (request, procedure, office, planned steps)."""
-    if officer["role"] not in RECEIVING_ROLES:
+    if officer["role"] not in roles_of(RECEIVE):
         raise Forbidden("role_cannot_receive", f"role {officer['role']} cannot receive dossiers")
     try:
         request = ReceiveRequestSchema().load(body)

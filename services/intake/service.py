@@ -13,14 +13,15 @@ from contracts.procedures import load_procedures
 from services.common import observability
 from services.common.clock import Clock
 from services.common.messaging import OutboxPublisher, event_entry
+from services.common.repository import NotFound
 from services.common.rpc import rpc
-from services.common.store import NotFound, flush_outbox, sweep_outbox
 from services.intake import domain
 from services.intake.store import IntakeStore
 
 
 def _public(receipt: dict) -> dict:
-    return {k: v for k, v in receipt.items() if k not in ("_id", "applied", "version")}
+    """A receipt as the API gives it: its code is `code`."""
+    return {k: v for k, v in receipt.items() if k != "_id"}
 
 
 class IntakeService(observability.Observed):
@@ -70,10 +71,10 @@ class IntakeService(observability.Observed):
         return self._store_receipt(receipt, envelope)
 
     def _store_receipt(self, receipt: dict, envelope: dict) -> dict:
-        saved = self.store.receipts.create(receipt, [event_entry(self.name, envelope)])
+        entry = event_entry(self.name, envelope)
+        saved = self.store.receipts.create(receipt, [entry], publisher=self.outbox)
         if saved is None:  # a concurrent attempt of the same request stored it first
             return _public(self.store.receipts.get(receipt["_id"]))
-        flush_outbox(self.store.receipts, self.outbox, saved.outbox)
         return _public(receipt)
 
     @rpc
@@ -82,7 +83,6 @@ class IntakeService(observability.Observed):
             doc = self.store.receipts.get(code)
         except NotFound:
             raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
-        doc.pop("applied", None)
         doc["code"] = doc.pop("_id")
         return doc
 
@@ -97,4 +97,4 @@ class IntakeService(observability.Observed):
 
     @timer(interval=5)
     def sweep(self):
-        sweep_outbox(self.store.receipts, self.outbox)
+        self.store.receipts.sweep(self.outbox)

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from pymongo.errors import DuplicateKeyError
 
 from services.common.keys import sort_key
-from services.common.store import Aggregates, Database, MongoStore, Sequences
+from services.common.repository import Views
+from services.common.store import Database, MongoStore, Sequences
 
 BOOK = "book"  # the tracking book (form 07): `<office>|<received_at>|<code>`, one range a period
 BOOK_FIELDS = (
@@ -20,7 +21,7 @@ BOOK_FIELDS = (
 
 
 def book_views(receipt: dict) -> dict[str, dict]:
-    """A receipt's row of its counter's tracking book (Aggregates views)."""
+    """A receipt's row of its counter's tracking book (a read view of the receipts repository)."""
     received_at = datetime.fromisoformat(receipt["received_at"])  # receipts keep the JSON form
     key = f"{receipt['office_id']}|{sort_key(received_at)}|{receipt['_id']}"
     row = {k: receipt.get(k) for k in BOOK_FIELDS}
@@ -28,10 +29,13 @@ def book_views(receipt: dict) -> dict[str, dict]:
     return {BOOK: {key: row}}
 
 
+VIEWS = Views((BOOK,), book_views)
+
+
 class IntakeRecords(Database):
-    def __init__(self, db, sequences: Sequences):
+    def __init__(self, db, receipts, sequences: Sequences):
         super().__init__(db)
-        self.receipts = Aggregates(db, "receipts", views=book_views)
+        self.receipts = receipts
         self.sequences = sequences
         self.requests = db.requests
 
@@ -40,9 +44,10 @@ class IntakeRecords(Database):
         found = self.requests.find_one({"_id": request_id}, {"code": 1})
         return found["code"] if found else None
 
-    def claim_request(self, request_id: str, code: str) -> str:
+    def claim_request(self, request_id: str, code: str) -> str | None:
         """Give this request id `code` unless another attempt got a code first; return the code
-        it has. A unique-key insert, the one atomic step FerretDB has."""
+        it has (None if that claim vanished meanwhile). A unique-key insert, the one atomic step
+        FerretDB has."""
         try:
             self.requests.insert_one({"_id": request_id, "code": code, "at": datetime.now(UTC)})
             return code
@@ -55,11 +60,13 @@ class IntakeRecords(Database):
         One index range."""
         low = f"{office_id}|{after}#" if after else f"{office_id}|{sort_key(start)}"
         keys = {"$gte": low, "$lt": f"{office_id}|{sort_key(end)}"}
-        rows = list(self.db[BOOK].find({"_id": keys}, limit=limit + 1))
+        rows = self.receipts.find_view(BOOK, keys, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        following = rows[-1]["_id"].split("|", 1)[1] if more else None
-        return [{k: v for k, v in row.items() if k != "_id"} for row in rows], following
+        following = rows[-1]["_key"].split("|", 1)[1] if more else None
+        return [
+            {k: v for k, v in row.items() if k not in ("_id", "_key")} for row in rows
+        ], following
 
     def next_number(self, office_id: str, day: str) -> int:
         """The next dossier number of an office for a day (yyMMdd), unique across processes."""
@@ -68,10 +75,11 @@ class IntakeRecords(Database):
 
 class IntakeStore(MongoStore):
     database = "intake"
+    repositories = {"receipts": VIEWS}
 
     def setup(self):
         super().setup()
         self.sequences = Sequences(self.db.counters)  # one per process: it remembers numbers
 
     def get_dependency(self, worker_ctx):
-        return IntakeRecords(self.db, self.sequences)
+        return IntakeRecords(self.db, self.repository("receipts"), self.sequences)

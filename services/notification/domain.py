@@ -6,19 +6,35 @@ from typing import Any
 
 from contracts.calendar import WorkingCalendar
 from contracts.offices import OfficeCatalog, UnknownOffice
+from services.common.repository import Change
 from services.notification.phones import InvalidNumber, normalise_msisdn
 from services.notification.templates import RenderedSms, format_datetime, render
 
-# Event (intake, routing or postal) -> template id. Events not listed send no SMS.
-TEMPLATE_OF = {
-    "dossier_received": "received",
-    "supplement_requested": "supplement_requested",
-    "dossier_supplemented": "supplemented",  # the clock resumes: the new appointment
-    "result_returned": "result_ready",
-    "dossier_extended": "late",
-    "shipment_requested": "sent_by_post",  # postal's: it carries the tracking number
-    "result_delivered_by_post": "delivered",
-    "result_returned_from_post": "returned_from_post",
+# Which events send a citizen an SMS, and with which template: the one place it is written. The
+# service subscribes to exactly these (services/notification/service.py); events not listed
+# send none. (source service, event) -> template id.
+SMS_OF = {
+    ("intake", "dossier_received"): "received",
+    ("routing", "supplement_requested"): "supplement_requested",
+    ("routing", "dossier_supplemented"): "supplemented",  # the clock resumes: the new date
+    ("routing", "result_returned"): "result_ready",
+    ("routing", "dossier_extended"): "late",  # the apology (form 04) with the new date
+    ("postal", "shipment_requested"): "sent_by_post",  # it carries the tracking number
+    ("routing", "result_delivered_by_post"): "delivered",
+    ("routing", "result_returned_from_post"): "returned_from_post",
+}
+TEMPLATE_OF = {event: template for (_, event), template in SMS_OF.items()}
+# The SMS status machine, the one place it is written: each status and the statuses a message
+# may enter it from. A delivery report may overtake the gateway's own answer, so "delivered"
+# and the failures are taken from "sending" and "queued" too, and nothing leaves a final status.
+STATUS_FROM = {
+    "sending": ("queued",),  # claimed by one sender
+    "queued": ("sending",),  # an attempt failed: retried after its delay
+    "sent": ("sending", "sent"),  # the gateway took it (a "sent" report may repeat it)
+    "delivered": ("sending", "sent", "queued"),
+    "failed": ("sending", "sent", "queued"),
+    "expired": ("sending", "sent", "queued"),
+    "rejected": ("sending", "sent", "queued"),
 }
 RETRY_DELAYS = (5, 15, 60, 300, 900)  # seconds after each failed attempt; then failed for good
 SENDING_TIMEOUT = timedelta(minutes=10)  # a claim older than this lost its sender
@@ -152,3 +168,23 @@ def status_of_parts(receipts: dict[str, str], refs: list[str]) -> str:
     if refs and all(receipts.get(ref) == "delivered" for ref in refs):
         return "delivered"
     return "sent"
+
+
+def moved(
+    m: dict[str, Any],
+    now: datetime,
+    status: str,
+    detail: str = "",
+    fields: dict[str, Any] | None = None,
+) -> Change | None:
+    """The change that moves message `m` to `status`, with `fields` recorded; None when the
+    status machine (STATUS_FROM) does not allow it from where `m` is, or when `m` has that
+    status already and there is nothing more to record. The history entry is never dated before
+    the one ahead of it (a delivery report and the gateway's answer may race), so the history
+    reads in the order it happened."""
+    fields = fields or {}
+    if m["status"] not in STATUS_FROM[status] or (m["status"] == status and not fields):
+        return None
+    at = max([now, *(h["at"] for h in m.get("history", [])[-1:])])
+    history = [{"at": at, "status": status, "detail": detail}]
+    return Change({"status": status, "updated_at": now, **fields}, {"history": history})

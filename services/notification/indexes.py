@@ -1,15 +1,16 @@
-"""Notification's read views (see services/common/keys.py), written by Aggregates with each
-message: its dossier's messages, a gateway reference's message, the messages due for sending and
-those left in "sending". No I/O here."""
+"""Notification's read views (see services/common/keys.py), kept by the messages repository with
+each message: its dossier's messages, a gateway reference's message, the messages due for
+sending and those left in "sending". No I/O here."""
 
 from services.common.keys import sort_key
+from services.common.repository import Views
 
 BY_DOSSIER, BY_REF, PENDING = "messages_by_dossier", "messages_by_ref", "messages_pending"
 
 
 def entries(m: dict) -> dict[str, dict[str, dict]]:
     """{collection: {_id: document}} of one message."""
-    views = {BY_DOSSIER: {}, BY_REF: {}, PENDING: {}}
+    views: dict[str, dict[str, dict]] = {BY_DOSSIER: {}, BY_REF: {}, PENDING: {}}
     if m.get("dossier_code"):
         views[BY_DOSSIER][f"{m['dossier_code']}|{sort_key(m['created_at'])}|{m['_id']}"] = {}
     for ref in m.get("gateway_refs") or []:
@@ -19,3 +20,6 @@ def entries(m: dict) -> dict[str, dict[str, dict]]:
     elif m["status"] == "sending" and m.get("claimed_at"):
         views[PENDING][f"sending|{sort_key(m['claimed_at'])}|{m['_id']}"] = {}
     return views
+
+
+VIEWS = Views((BY_DOSSIER, BY_REF, PENDING), entries)

@@ -16,8 +16,8 @@ from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import event_handler
+from services.common.repository import NotFound
 from services.common.rpc import rpc
-from services.common.store import NotFound
 from services.notification import domain
 from services.notification.gateways import make_gateway
 from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
@@ -103,11 +103,11 @@ class NotificationService(observability.Observed):
         }
         stored = self.store.add_message(message)
         if stored and not rejection:
-            self._send(message["_id"], stored)
+            self._send(message["_id"])
 
-    def _send(self, message_id: str, current: dict | None = None) -> None:
+    def _send(self, message_id: str) -> None:
         now = self.clock.now()
-        message = self.store.claim(message_id, now, current)
+        message = self.store.claim(message_id, now)
         if message is None:
             return
         url = dlr_url(self.config["PUBLIC_URL"], message_id)
@@ -119,9 +119,7 @@ class NotificationService(observability.Observed):
             attempts = message["attempts"] + 1
             retry_at = domain.next_attempt(attempts, now)
             if retry_at is None:
-                self.store.update(
-                    message_id, now, "failed", str(exc), current=message, attempts=attempts
-                )
+                self.store.update(message_id, now, "failed", str(exc), attempts=attempts)
                 log.error(
                     "sms %s to %s failed for good: %s", message_id, mask_msisdn(message["to"]), exc
                 )
@@ -131,15 +129,12 @@ class NotificationService(observability.Observed):
                     now,
                     "queued",
                     str(exc),
-                    current=message,
                     attempts=attempts,
                     next_attempt_at=retry_at,
                 )
             return
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
-            self.store.update(
-                message_id, now, "rejected", str(exc), current=message, reason=str(exc)
-            )
+            self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
             return
         # a delivery report may have come first: never take "delivered" or "failed" back
         self.store.update(
@@ -147,44 +142,10 @@ class NotificationService(observability.Observed):
             now,
             "sent",
             ref,
-            only_from=("sending", "sent"),
-            current=message,
             attempts=message["attempts"] + 1,
             sent_at=now,
             gateway_refs=ref.split(","),
         )
-
-    @event_handler("intake", "dossier_received")
-    def on_dossier_received(self, body):
-        self._notify(body, INTAKE_EVENTS)
-
-    @event_handler("routing", "supplement_requested")
-    def on_supplement_requested(self, body):
-        self._notify(body, ROUTING_EVENTS)
-
-    @event_handler("routing", "dossier_supplemented")
-    def on_dossier_supplemented(self, body):
-        self._notify(body, ROUTING_EVENTS)
-
-    @event_handler("routing", "result_returned")
-    def on_result_returned(self, body):
-        self._notify(body, ROUTING_EVENTS)
-
-    @event_handler("routing", "dossier_extended")
-    def on_dossier_extended(self, body):
-        self._notify(body, ROUTING_EVENTS)
-
-    @event_handler("postal", "shipment_requested")
-    def on_shipment_requested(self, body):
-        self._notify(body, POSTAL_EVENTS)
-
-    @event_handler("routing", "result_delivered_by_post")
-    def on_result_delivered_by_post(self, body):
-        self._notify(body, ROUTING_EVENTS)
-
-    @event_handler("routing", "result_returned_from_post")
-    def on_result_returned_from_post(self, body):
-        self._notify(body, ROUTING_EVENTS)
 
     @timer(interval=2)
     def send_due(self):
@@ -200,7 +161,6 @@ class NotificationService(observability.Observed):
                 now,
                 "failed",
                 "the sender stopped while sending: not sent again (at most one SMS)",
-                only_from=("sending",),
             )
 
     @timer(interval=2)
@@ -220,13 +180,11 @@ class NotificationService(observability.Observed):
                 message = self.store.get(message_id)
                 parts = {**message.get("part_receipts", {}), ref: status}
                 status = domain.status_of_parts(parts, message["gateway_refs"])
-                earlier = ("sending", "sent") if status == "sent" else ("sending", "sent", "queued")
                 self.store.update(
                     message_id,
                     now,
                     status,
                     f"smpp receipt {ref}",
-                    only_from=earlier,
                     part_receipts=parts,
                 )
 
@@ -236,14 +194,12 @@ class NotificationService(observability.Observed):
         status = DLR_STATUS.get(int(dlr_type))
         if status is None:
             return False
-        earlier = ("sending", "sent") if status == "sent" else ("sending", "sent", "queued")
         try:
             return self.store.update(
                 message_id,
                 self.clock.now(),
                 status,
                 f"kannel dlr type {dlr_type}",
-                only_from=earlier,
             )
         except NotFound:
             raise NotFoundError("unknown_message", f"no SMS {message_id}") from None
@@ -255,6 +211,25 @@ class NotificationService(observability.Observed):
         for m in self.store.for_dossier(code):
             m["to"] = mask_msisdn(m["to"]) if m.get("to") else None
             m["id"] = m.pop("_id")
-            m.pop("version", None)
             out.append(m)
         return out
+
+
+SCHEMAS = {"intake": INTAKE_EVENTS, "routing": ROUTING_EVENTS, "postal": POSTAL_EVENTS}
+
+
+def _sms_handler(source: str, event: str):
+    """The entrypoint for one event of domain.SMS_OF: it renders and sends that event's SMS."""
+
+    @event_handler(source, event)
+    def handle(self, body):
+        self._notify(body, SCHEMAS[source])
+
+    handle.__name__ = handle.__qualname__ = f"on_{event}"
+    return handle
+
+
+# One handler per event that sends an SMS, from the table (their queues keep the names the
+# handlers written one by one had: evt-<source>-<event>--notification.on_<event>).
+for _source, _event in domain.SMS_OF:
+    setattr(NotificationService, f"on_{_event}", _sms_handler(_source, _event))

@@ -47,29 +47,13 @@ import smpplib.smpp
 
 from services.notification.kannel import GatewayError, GatewayRejected
 from services.notification.sender import validate_brandname
+from services.notification.sms_text import GSM7_ALPHABET, GSM7_EXTENSION_CODES
 
 log = logging.getLogger(__name__)
 
-# 3GPP TS 23.038 default alphabet in code order; 0x1B is the escape to the extension table.
-GSM7_ALPHABET = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = {
-    "\f": 0x0A,
-    "^": 0x14,
-    "{": 0x28,
-    "}": 0x29,
-    "\\": 0x2F,
-    "[": 0x3C,
-    "~": 0x3D,
-    "]": 0x3E,
-    "|": 0x40,
-    "€": 0x65,
-}
 _GSM7_BYTES = {
     **{ch: bytes([i]) for i, ch in enumerate(GSM7_ALPHABET) if ch != "\x1b"},
-    **{ch: bytes([0x1B, code]) for ch, code in GSM7_EXTENSION.items()},
+    **{ch: bytes([0x1B, code]) for ch, code in GSM7_EXTENSION_CODES.items()},
 }
 
 # (data_coding, whole message limit, limit per part) in octets of short_message. GSM-7 goes

@@ -15,13 +15,27 @@ ENCODINGS: tuple[Encoding, ...] = ("GSM7", "UCS2")
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 
-# 3GPP TS 23.038 default alphabet, code points 0x00-0x7F; 0x1B (escape) is not a character.
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+# The GSM-7 alphabet, the one place it is written: 3GPP TS 23.038's default alphabet in code
+# order (0x1B is the escape to the extension table, not a character), and the extension table,
+# each character sent as escape + its code, so it costs 2 septets.
+GSM7_ALPHABET = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-# Extension table: each is sent as escape + code, so it costs 2 septets.
-GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7_EXTENSION_CODES = {
+    "\f": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
+}
+GSM7_BASIC = frozenset(GSM7_ALPHABET) - {"\x1b"}
+GSM7_EXTENSION = frozenset(GSM7_EXTENSION_CODES)
 _GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 # Characters that have no decomposition but an obvious GSM-7 stand-in.

@@ -19,8 +19,8 @@ from contracts.events import INTAKE_EVENTS, ROUTING_EVENTS, ShipmentEventSchema
 from services.common import observability
 from services.common.clock import Clock
 from services.common.messaging import OutboxPublisher, event_entry, event_handler
+from services.common.repository import Change, NotFound
 from services.common.rpc import rpc
-from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
 from services.postal import domain
 from services.postal.carrier import CarrierClient, CarrierError
 from services.postal.store import PostalStore
@@ -80,38 +80,31 @@ class PostalService(observability.Observed):
 
     def _apply(self, shipment_id: str, event: dict) -> str:
         """Apply one carrier event once: "applied", or "duplicate" if its id was seen before."""
-        for _ in range(20):
-            shipment = self.store.shipments.get(shipment_id)
-            if event["event_id"] in shipment.get("applied", []):
-                return "duplicate"
+
+        def change(shipment: dict) -> Change:
             now = self.clock.now()
             changes, record, events = domain.apply_event(shipment, event, now)
-            sequence = shipment["version"] + 1
-            entries = [
-                event_entry(
-                    "postal",
-                    make_envelope(
-                        type_,
-                        shipment["dossier_code"],
-                        sequence,
-                        ShipmentEventSchema().dump(payload),
-                        now,
-                        shipment.get("correlation_id"),
-                    ),
-                )
-                for type_, payload in events
-            ]
-            try:
-                saved = self.store.shipments.save(
-                    shipment, changes, entries, event["event_id"], push={"events": [record]}
-                )
-            except Conflict:
-                continue
-            if saved is None:
-                return "duplicate"
-            flush_outbox(self.store.shipments, self.outbox, saved.outbox)
-            return "applied"
-        raise Conflict(shipment_id)
+
+            def messages(sequence: int) -> list[dict]:
+                return [
+                    event_entry(
+                        "postal",
+                        make_envelope(
+                            type_,
+                            shipment["dossier_code"],
+                            sequence,
+                            ShipmentEventSchema().dump(payload),
+                            now,
+                            shipment.get("correlation_id"),
+                        ),
+                    )
+                    for type_, payload in events
+                ]
+
+            return Change(changes, {"events": [record]}, messages)
+
+        committed = self.store.shipments.change(shipment_id, change, event["event_id"], self.outbox)
+        return "duplicate" if committed.duplicate else "applied"
 
     @rpc
     def carrier_callback(self, body: dict) -> str:
@@ -134,7 +127,7 @@ class PostalService(observability.Observed):
     def shipments(self, code: str) -> list[dict]:
         """The shipments of a dossier with their carrier events (for the officers' timeline)."""
         return [
-            {k: v for k, v in s.items() if k not in ("correlation_id", "version")}
+            {k: v for k, v in s.items() if k != "correlation_id"}
             for s in self.store.for_dossier(code)
         ]
 
@@ -166,4 +159,4 @@ class PostalService(observability.Observed):
 
     @timer(interval=5)
     def sweep(self):
-        sweep_outbox(self.store.shipments, self.outbox)
+        self.store.shipments.sweep(self.outbox)

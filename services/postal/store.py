@@ -3,16 +3,17 @@ aggregate whose applied message ids are the carrier's event ids."""
 
 from datetime import datetime
 
-from services.common.keys import last_part, prefix_range, until
-from services.common.store import Aggregates, Database, MongoStore, NotFound
+from services.common.keys import prefix_range, until
+from services.common.repository import NotFound
+from services.common.store import Database, MongoStore
 from services.postal import indexes
 
 
 class PostalRecords(Database):
-    def __init__(self, db):
+    def __init__(self, db, shipments):
         super().__init__(db)
         self.recipients = db.recipients
-        self.shipments = Aggregates(db, "shipments", views=indexes.entries)
+        self.shipments = shipments
 
     def save_recipient(self, recipient: dict) -> None:
         self.recipients.replace_one({"_id": recipient["_id"]}, recipient, upsert=True)
@@ -24,28 +25,24 @@ class PostalRecords(Database):
         return doc
 
     def for_dossier(self, code: str) -> list[dict]:
-        cursor = self.db[indexes.BY_DOSSIER].find({"_id": prefix_range(code)})
-        ids = [last_part(v["_id"]) for v in cursor]
-        if not ids:
-            return []
-        found = self.shipments.collection.find({"_id": {"$in": ids}}, {"applied": 0})
-        return sorted(found, key=lambda s: s["created_at"])
+        ids = [v["_id"] for v in self.shipments.find_view(indexes.BY_DOSSIER, prefix_range(code))]
+        found = self.shipments.get_many(ids) if ids else {}
+        return sorted(found.values(), key=lambda s: s["created_at"])
 
     def to_request(self, limit: int = 100) -> list[str]:
         """Shipments the carrier has not confirmed yet (it was down, or we stopped midway)."""
-        cursor = self.db[indexes.OPEN].find({"_id": prefix_range("to_request")}, limit=limit)
-        return [last_part(v["_id"]) for v in cursor]
+        bounds = prefix_range("to_request")
+        return [v["_id"] for v in self.shipments.find_view(indexes.OPEN, bounds, limit)]
 
     def unheard_since(self, before: datetime, limit: int = 100) -> list[dict]:
         """Shipments on their way with no news from the carrier since `before`."""
-        cursor = self.db[indexes.OPEN].find({"_id": until("waiting", before)}, limit=limit)
-        return [
-            {"_id": last_part(v["_id"]), "tracking_number": v["tracking_number"]} for v in cursor
-        ]
+        found = self.shipments.find_view(indexes.OPEN, until("waiting", before), limit)
+        return [{"_id": v["_id"], "tracking_number": v["tracking_number"]} for v in found]
 
 
 class PostalStore(MongoStore):
     database = "postal"
+    repositories = {"shipments": indexes.VIEWS}
 
     def get_dependency(self, worker_ctx):
-        return PostalRecords(self.db)
+        return PostalRecords(self.db, self.repository("shipments"))

@@ -13,8 +13,8 @@ from datetime import datetime
 from contracts import lifecycle as lc
 from contracts.errors import Forbidden, IllegalAction, InvalidInput
 
-COUNTER_ACTIONS = ("supplement", "withdraw", "hand_over", "return_result")
 FINISHING = {lc.RESOLVED, lc.REFUSED, lc.STOPPED, lc.WITHDRAWN}
+ALERTING = frozenset({lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS})  # states whose step may run late
 POST = "post"  # the public postal service, on control-sheet rows
 SYSTEM = "system"  # the giver or receiver of an automatic step (docs/domain.md#hand-overs)
 HANDED_ON = "handed_on"  # a step's outcome when it passed the dossier to the next office
@@ -27,6 +27,9 @@ class Decision:
     handovers: list = field(default_factory=list)  # new control-sheet rows
     events: list = field(default_factory=list)  # (type, payload)
     transfers: list = field(default_factory=list)  # (to_office_id, direction, step_index, handover)
+
+    def is_empty(self) -> bool:
+        return not (self.changes or self.history or self.handovers or self.events or self.transfers)
 
 
 def new_dossier(received: dict) -> dict:
@@ -188,11 +191,14 @@ def on_received(d: dict, now: datetime, calendar) -> Decision:
     first = d["route"][0]
     decision.changes["state"] = lc.transition(d["state"], lc.FORWARD, lc.SYSTEM)
     if first["duration_amount"] == 0 and len(d["route"]) > 1:
-        _send(d, decision, now, calendar, 1, "forward", by=d["received_by"])
+        # handed on at the receipt itself, however long routing takes to read it: the counter's
+        # step is judged at that instant (its due is the receipt's office instant)
+        at = d["received_at"]
+        _send(d, decision, at, calendar, 1, "forward", by=d["received_by"])
         record_event(
             d,
             "dossier_forwarded",
-            now,
+            at,
             decision,
             from_office_id=first["office_id"],
             to_office_id=d["route"][1]["office_id"],
@@ -235,8 +241,9 @@ def on_arrived(d: dict, transfer: dict, now: datetime) -> Decision:
 
 def authorise(d: dict, action: str, officer: dict) -> None:
     """403 unless the officer works where this action is done."""
-    where = d["receiving_office_id"] if action in COUNTER_ACTIONS else d["office_id"]
-    if officer["office_id"] != where or (action not in COUNTER_ACTIONS and not d["at_office"]):
+    counter = action in lc.COUNTER_ACTIONS
+    where = d["receiving_office_id"] if counter else d["office_id"]
+    if officer["office_id"] != where or (not counter and not d["at_office"]):
         raise Forbidden(
             "not_your_office", f"dossier {d['_id']} is not at office {officer['office_id']}"
         )
@@ -281,7 +288,8 @@ def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calend
             f"cannot {action} a dossier in state {d['state']}",
             {"state": d["state"], "allowed_actions": allowed},
         )
-    new_state = lc.transition(d["state"], action, officer["role"])
+    middle = d["step_index"] < len(d["route"]) - 1
+    new_state = lc.transition(d["state"], action, officer["role"], middle_step=middle)
     actor = {"name": officer["name"], "role": officer["role"], "office_id": officer["office_id"]}
     decision = Decision(changes={"state": new_state})
     handler = _ACTIONS.get(action)
@@ -289,8 +297,7 @@ def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calend
         handler(d, decision, params, actor, now, calendar)
     else:
         record_event(d, _EVENT_OF[action], now, decision, actor, reason=params.get("reason"))
-    forwarded = decision.changes["state"] == lc.AWAITING_ACCEPTANCE  # a step done, not the dossier
-    if new_state in FINISHING and not forwarded and not d.get("finished_at"):
+    if new_state in FINISHING and not d.get("finished_at"):
         if action != lc.WITHDRAW or d["at_office"]:
             _end_step(d, decision, now, calendar, new_state)
         decision.changes["finished_at"] = now
@@ -314,10 +321,7 @@ def _accept(d, decision, params, actor, now, calendar):
 
 
 def _resolve_or_refuse(d, decision, params, actor, now, calendar):
-    last = d["step_index"] == len(d["route"]) - 1
-    action = "resolve" if decision.changes["state"] == lc.RESOLVED else "refuse"
-    if action == "resolve" and not last:
-        decision.changes["state"] = lc.transition(lc.IN_PROCESS, lc.FORWARD, lc.SYSTEM)
+    if decision.changes["state"] == lc.AWAITING_ACCEPTANCE:  # a middle step done: hand it on
         _send(d, decision, now, calendar, d["step_index"] + 1, "forward", by=actor["name"])
         record_event(
             d,
@@ -329,9 +333,10 @@ def _resolve_or_refuse(d, decision, params, actor, now, calendar):
             to_office_id=d["route"][d["step_index"] + 1]["office_id"],
         )
         return
+    resolved = decision.changes["state"] == lc.RESOLVED
     record_event(
         d,
-        "dossier_resolved" if action == "resolve" else "dossier_refused",
+        "dossier_resolved" if resolved else "dossier_refused",
         now,
         decision,
         actor,
@@ -507,11 +512,13 @@ def is_due_soon(now: datetime, due: datetime, calendar) -> bool:
 def due_alerts(d: dict, now: datetime, calendar) -> list[str]:
     """dossier_due_soon and/or dossier_overdue, if the current step calls for one not yet raised."""
     step, due = d["step_index"], d["current_due_at"]
-    alerts = []
-    if d.get("paused_at"):
+    alerts: list[str] = []
+    # (a due-view entry written before it carried the state lists alerting dossiers only)
+    state = d.get("state", lc.IN_PROCESS)
+    if d.get("paused_at") or state not in ALERTING or d.get("finished_at"):
         return alerts
-    if now >= due and step not in d["overdue_steps"]:
+    if now > due and step not in d["overdue_steps"]:  # at the due instant it is still on time
         alerts.append("dossier_overdue")
-    elif now < due and step not in d["due_soon_steps"] and is_due_soon(now, due, calendar):
+    elif now <= due and step not in d["due_soon_steps"] and is_due_soon(now, due, calendar):
         alerts.append("dossier_due_soon")
     return alerts

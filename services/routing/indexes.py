@@ -3,7 +3,8 @@
 FerretDB 1.24 (SQLite) only reads by `_id` from an index; the local build's id-range patch
 (deploy/ferretdb/id-range.patch) makes `{"_id": {"$gte": a, "$lt": b}}` an index range too,
 returned in `_id` order. So every view below is a collection whose `_id` is built to make each
-query one range, written by Aggregates whenever a dossier's projection is written:
+query one range, kept by the dossiers' repository (services/common/repository.py) with every
+change: a collection per view on FerretDB, a secondary index on MongoDB:
 
 - worklist: `<office_id>|<part>|<due>|<code>` for each open dossier at its office, `part` being
   `i` (incoming: transferred here, not yet received by an officer) or `h` (in hand); a part of
@@ -23,11 +24,12 @@ from datetime import datetime
 
 from contracts import lifecycle as lc
 from services.common.keys import prefix_range, sort_key
+from services.common.repository import Views
+from services.routing.domain import ALERTING
 
 WORKLIST, IN_ROUTE, DUE = "worklist", "in_route", "due"
 PARTS = {"incoming": "i", "in_hand": "h"}  # the worklist's parts and their key letters
 OPEN_STATES = frozenset(s for s in lc.STATES if s not in lc.FINAL_STATES)
-ACTIVE_STATES = frozenset((lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED))
 STATS_FIELDS = (
     "state",
     "channel",
@@ -42,8 +44,16 @@ STATS_FIELDS = (
     "timing",
 )
 STEP_FIELDS = ("index", "office_id", "due_at", "arrived_at", "done_at", "timing", "outcome")
-ALERT_FIELDS = ("step_index", "current_due_at", "paused_at", "due_soon_steps", "overdue_steps")
-HIDDEN = ("_id", "applied", "history", "handovers", "version")
+ALERT_FIELDS = (
+    "state",
+    "step_index",
+    "current_due_at",
+    "paused_at",
+    "finished_at",
+    "due_soon_steps",
+    "overdue_steps",
+)
+HIDDEN = ("_id", "history", "handovers")
 
 
 def part_of(d: dict) -> str:
@@ -68,25 +78,23 @@ def due_range(horizon: datetime) -> dict:
 def entries(d: dict) -> dict[str, dict[str, dict]]:
     """The view documents of one dossier: {collection: {_id: document}}."""
     code = d["_id"]
-    views = {WORKLIST: {}, IN_ROUTE: {}, DUE: {}}
+    views: dict[str, dict[str, dict]] = {WORKLIST: {}, IN_ROUTE: {}, DUE: {}}
     if d["at_office"] and d["state"] in OPEN_STATES:
         part = PARTS[part_of(d)]
         key = f"{d['office_id']}|{part}|{sort_key(d['current_due_at'])}|{code}"
-        views[WORKLIST][key] = {"code": code, **{k: v for k, v in d.items() if k not in HIDDEN}}
-    stats_doc = {"code": code, **{k: d.get(k) for k in STATS_FIELDS}}
+        views[WORKLIST][key] = {k: v for k, v in d.items() if k not in HIDDEN}
+    stats_doc = {k: d.get(k) for k in STATS_FIELDS}
     stats_doc["route"] = [{k: step.get(k) for k in STEP_FIELDS} for step in d["route"]]
     for office_id in d["route_office_ids"]:
         views[IN_ROUTE][f"{office_id}|{code}"] = stats_doc
     if (
-        d["state"] in ACTIVE_STATES
+        d["state"] in ALERTING
         and not d.get("paused_at")
         and d["step_index"] not in d["overdue_steps"]
     ):
         key = f"{sort_key(d['current_due_at'])}|{code}"
-        views[DUE][key] = {"code": code, **{k: d.get(k) for k in ALERT_FIELDS}}
+        views[DUE][key] = {k: d.get(k) for k in ALERT_FIELDS}
     return views
 
 
-def as_dossier(entry: dict) -> dict:
-    """A view document read back in the dossier's own shape (`_id` is the code)."""
-    return {**{k: v for k, v in entry.items() if k != "code"}, "_id": entry["code"]}
+VIEWS = Views((WORKLIST, IN_ROUTE, DUE), entries)

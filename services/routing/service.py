@@ -30,8 +30,8 @@ from services.common.messaging import (
     event_handler,
     transfer_entry,
 )
+from services.common.repository import Change, NotFound
 from services.common.rpc import rpc
-from services.common.store import Conflict, NotFound, flush_outbox, sweep_outbox
 from services.routing import domain, stats, views
 from services.routing.store import RoutingStore
 
@@ -65,9 +65,11 @@ class LiaisonConsumer(ReliableConsumer):
 consume_liaison = LiaisonConsumer.decorator
 
 
-def outbox_entries(d: dict, decision: domain.Decision, now, correlation_id=None) -> list[dict]:
-    """The messages a decision causes, as outbox entries (events, then transfers)."""
-    sequence = d.get("version", 0) + 1
+def outbox_entries(
+    d: dict, decision: domain.Decision, now, sequence: int, correlation_id=None
+) -> list[dict]:
+    """The messages a decision causes, as outbox entries (events, then transfers), numbered with
+    the dossier's version after the change (`sequence`)."""
     entries = []
     for type_, payload in decision.events:
         body = WorkflowEventSchema().dump(payload)
@@ -102,30 +104,25 @@ class RoutingService(observability.Observed):
     clock = Clock()
     config = Config()
 
-    def _decide(self, code: str, decide, message_id=None, correlation_id=None):
-        """Load, decide, claim the next version; publish what the decision caused."""
-        for _ in range(20):
-            try:
-                d = self.store.dossiers.get(code)
-            except NotFound:
-                raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
-            if message_id and message_id in d.get("applied", []):
-                return d
+    def _decide(self, code: str, decide, message_id=None, correlation_id=None) -> dict:
+        """Load, decide, commit and publish what the decision caused (the repository retries a
+        decision that lost a race and ignores a message applied before)."""
+
+        def change(d: dict) -> Change | None:
             now = self.clock.now()
             decision = decide(d, now)
-            entries = outbox_entries(d, decision, now, correlation_id)
-            if not (decision.changes or entries or decision.history or decision.handovers):
-                return d
-            push = {"history": decision.history, "handovers": decision.handovers}
-            try:
-                saved = self.store.dossiers.save(d, decision.changes, entries, message_id, push)
-            except Conflict:
-                continue
-            if saved:
-                flush_outbox(self.store.dossiers, self.outbox, saved.outbox)
-                return saved.doc
-            return d
-        raise Conflict(code)
+            if decision.is_empty():
+                return None
+            return Change(
+                set=decision.changes,
+                push={"history": decision.history, "handovers": decision.handovers},
+                messages=lambda seq: outbox_entries(d, decision, now, seq, correlation_id),
+            )
+
+        try:
+            return self.store.dossiers.change(code, change, message_id, self.outbox).doc
+        except NotFound:
+            raise NotFoundError("unknown_dossier", f"no dossier {code}") from None
 
     @event_handler("intake", "dossier_received")
     def on_dossier_received(self, body):
@@ -133,13 +130,11 @@ class RoutingService(observability.Observed):
         now = self.clock.now()
         d = domain.new_dossier(payload)
         decision = domain.on_received(d, now, WorkingCalendar())
-        entries = outbox_entries(d, decision, now, envelope["correlation_id"])
+        entries = outbox_entries(d, decision, now, 1, envelope["correlation_id"])
         d.update(decision.changes)
         d["history"] += decision.history
         d["handovers"] += decision.handovers
-        saved = self.store.dossiers.create(d, entries, envelope["message_id"])
-        if saved:
-            flush_outbox(self.store.dossiers, self.outbox, saved.outbox)
+        self.store.dossiers.create(d, entries, envelope["message_id"], self.outbox)
 
     def _arrive(self, body):
         envelope, transfer = load_message(body, TRANSFERS)
@@ -258,4 +253,4 @@ class RoutingService(observability.Observed):
 
     @timer(interval=5)
     def sweep(self):
-        sweep_outbox(self.store.dossiers, self.outbox)
+        self.store.dossiers.sweep(self.outbox)

@@ -48,7 +48,10 @@ def test_commune_to_district_and_back_with_sms(receiver, handler):
         lambda: any(
             d["code"] == code
             for d in requests.get(
-                f"{BASE}/api/offices/H824/worklist", headers=handler, timeout=10
+                f"{BASE}/api/offices/H824/worklist",
+                headers=handler,
+                params={"part": "incoming", "limit": 200},  # transferred, not yet received
+                timeout=10,
             ).json()["dossiers"]
         )
     )

@@ -1,5 +1,8 @@
-// Officer console: sign in with a token, worklist with due colouring, dossier page with its
-// timeline and exactly the actions its state allows, the receive form, forms 01 and 06.
+// Officer console: sign in with a token, worklist (transferred in, waiting to be taken; in hand)
+// with due colouring, dossier page with its timeline and exactly the actions its state allows,
+// the receive form, and the printable forms of Circular 03/2025: 01 receipt, 02 supplement
+// request, 03 refusal at the counter, 04 apology and new date, 05 notice of stopping,
+// 06 control sheet, 07 tracking book.
 // No framework; the DOM is built with textContent only (no HTML from data).
 "use strict";
 
@@ -9,14 +12,17 @@ const LEVELS = { commune: "Cấp xã", district: "Cấp huyện", province: "C�
 const DUE = {
   on_time: "Trong hạn", due_soon: "Sắp đến hạn", overdue: "Quá hạn",
   early: "Xong trước hạn", late: "Xong quá hạn", finished: "Đã kết thúc",
+  paused: "Tạm dừng (chờ bổ sung)",
 };
+// a step's or a dossier's result against its due (forms 06 and 07)
+const TIMING = { early: "Trước hạn", on_time: "Đúng hạn", late: "Quá hạn" };
 const ACTIONS = {
-  accept: "Nhận hồ sơ để xử lý",
+  accept: "Tiếp nhận hồ sơ chuyển đến",
   request_supplement: "Yêu cầu bổ sung hồ sơ",
   supplement: "Công dân đã bổ sung hồ sơ",
   resolve: "Hoàn thành giải quyết",
   refuse: "Từ chối giải quyết",
-  extend: "Gia hạn giải quyết",
+  extend: "Xin lỗi và hẹn lại ngày trả (mẫu 04)",
   stop: "Dừng giải quyết",
   withdraw: "Công dân rút hồ sơ",
   return_result: "Gửi kết quả qua bưu chính",
@@ -33,21 +39,29 @@ const ACTION_FIELDS = {
 const FIELD_LABELS = {
   missing_documents: "Giấy tờ cần bổ sung (mỗi dòng một loại)",
   reason: "Lý do",
-  new_due_at: "Hạn giải quyết mới",
+  new_due_at: "Ngày, giờ hẹn trả kết quả mới",
   note: "Ghi chú",
+};
+// labels that differ by action
+const ACTION_FIELD_LABELS = {
+  "request_supplement.reason": "Lý do yêu cầu bổ sung",
+  "extend.reason": "Lý do chậm trễ (ghi trên phiếu xin lỗi)",
+  "stop.reason": "Lý do dừng giải quyết",
+  "refuse.reason": "Lý do từ chối giải quyết",
+  "withdraw.reason": "Lý do rút hồ sơ",
 };
 const EVENTS = {
   dossier_received: "Tiếp nhận hồ sơ",
   dossier_forwarded: "Chuyển hồ sơ",
   dossier_arrived: "Hồ sơ đến cơ quan giải quyết",
-  dossier_accepted: "Nhận hồ sơ để xử lý",
+  dossier_accepted: "Tiếp nhận hồ sơ chuyển đến",
   supplement_requested: "Yêu cầu bổ sung",
   dossier_supplemented: "Đã bổ sung hồ sơ",
   dossier_resolved: "Hoàn thành giải quyết",
   dossier_refused: "Từ chối giải quyết",
   dossier_stopped: "Dừng giải quyết",
   dossier_withdrawn: "Rút hồ sơ",
-  dossier_extended: "Gia hạn",
+  dossier_extended: "Xin lỗi và hẹn lại ngày trả kết quả",
   result_returned: "Kết quả về Bộ phận Một cửa",
   result_sent_by_post: "Gửi kết quả qua bưu chính",
   result_delivered_by_post: "Bưu chính đã phát kết quả",
@@ -66,8 +80,17 @@ const POST = {
   cancelled: "đã huỷ",
 };
 const KINDS = { workflow: "Xử lý", sms: "SMS", postal: "Bưu chính" };
+// the citizen SMS templates (services/notification/templates.yaml) by what they say
+const SMS_TEMPLATES = {
+  received: "báo tiếp nhận", supplement_requested: "yêu cầu bổ sung", supplemented: "đã nhận bổ sung",
+  forwarded: "chuyển hồ sơ", result_ready: "có kết quả", sent_by_post: "gửi kết quả qua bưu chính",
+  result_ready_ascii: "có kết quả", delivered: "đã phát kết quả", late: "xin lỗi, hẹn lại",
+  returned_from_post: "bưu chính hoàn kết quả",
+};
 const CHANNELS = { counter: "Trực tiếp", online: "Trực tuyến", post: "Qua bưu chính" };
 const METHODS = { counter: "Tại Bộ phận Một cửa", post: "Qua dịch vụ bưu chính" };
+const METHODS_SHORT = { counter: "Trực tiếp", post: "Bưu chính" };
+const SYSTEM_NAME = "Hệ thống (tự động)";
 const FORMS = { original: "Bản chính", certified_copy: "Bản sao chứng thực", copy: "Bản sao" };
 
 let me = null;
@@ -90,12 +113,54 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function when(iso) {
+// Times as Vietnam reads them (UTC+7 all year, no summer time): the parts are computed here,
+// not left to the browser's locale, so screen, print and tests agree.
+function ict(iso) {
+  const t = new Date(Date.parse(iso) + 7 * 3600 * 1000);
+  const two = (n) => String(n).padStart(2, "0");
+  return {
+    year: String(t.getUTCFullYear()), month: two(t.getUTCMonth() + 1), day: two(t.getUTCDate()),
+    hour: two(t.getUTCHours()), minute: two(t.getUTCMinutes()),
+  };
+}
+
+function when(iso) { // 09:30 12/03/2025
   if (!iso) return "";
-  return new Date(iso).toLocaleString("vi-VN", {
-    timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit",
-    day: "2-digit", month: "2-digit", year: "numeric",
-  });
+  const t = ict(iso);
+  return `${t.hour}:${t.minute} ${t.day}/${t.month}/${t.year}`;
+}
+
+function day(iso) { // 12/03/2025
+  if (!iso) return "";
+  const t = ict(iso);
+  return `${t.day}/${t.month}/${t.year}`;
+}
+
+function longDay(iso) { // ngày 12 tháng 03 năm 2025
+  if (!iso) return "";
+  const t = ict(iso);
+  return `ngày ${t.day} tháng ${t.month} năm ${t.year}`;
+}
+
+function longWhen(iso) { // 09 giờ 30 phút, ngày 12 tháng 03 năm 2025
+  if (!iso) return "";
+  const t = ict(iso);
+  return `${t.hour} giờ ${t.minute} phút, ${longDay(iso)}`;
+}
+
+function localInput(iso) { // the value of a datetime-local input, in Vietnam's time
+  const t = ict(iso);
+  return `${t.year}-${t.month}-${t.day}T${t.hour}:${t.minute}`;
+}
+
+function today() { // YYYY-MM-DD in Vietnam
+  const t = ict(new Date().toISOString());
+  return `${t.year}-${t.month}-${t.day}`;
+}
+
+function dayText(ymd) { // 2025-03-12 -> 12/03/2025
+  const [y, m, d] = ymd.split("-");
+  return `${d}/${m}/${y}`;
 }
 
 function say(text, ok = false) {
@@ -127,6 +192,9 @@ function explain(error) {
   if (error.status === 401) return "Mã truy cập không hợp lệ hoặc đã bị thu hồi.";
   if (error.status === 403) return "Hồ sơ này không thuộc cơ quan của bạn.";
   if (error.status === 404) return "Không tìm thấy hồ sơ.";
+  if (error.code === "appointment_passed") {
+    return "Đã quá hạn hẹn trả: không thể xin lỗi và hẹn lại sau thời điểm này.";
+  }
   if (error.status === 409) return "Trạng thái hồ sơ không cho phép thao tác này.";
   if (error.status === 422) return `Thông tin chưa hợp lệ: ${error.message}`;
   return `Đã có lỗi: ${error.message}`;
@@ -145,6 +213,23 @@ async function loadCatalog() {
 function officeName(id) {
   if (id === "post") return "Bưu chính";
   return (catalog.offices && catalog.offices[id] && catalog.offices[id].name) || id;
+}
+
+// "Thị trấn Vàm Láng" -> "Vàm Láng": the place written before the date of a form
+function placeName(id) {
+  return officeName(id).replace(/^(Thị trấn|Thị xã|Thành phố|Xã|Phường|Huyện|Quận|Tỉnh)\s+/u, "");
+}
+
+// The office as it acts in a form's sentences: its people's committee
+function agencyName(id) {
+  if (id === "post") return "Bưu chính";
+  return `UBND ${officeName(id)}`;
+}
+
+// The heading line of a form: the people's committee the office is
+function committeeName(id) {
+  if (id === "post") return "BƯU CHÍNH";
+  return `UBND ${officeName(id).toUpperCase()}`;
 }
 
 function dueBadge(status) {
@@ -204,13 +289,20 @@ async function start() {
 
 async function route() {
   if (!me) return;
-  const [, view, code] = (location.hash || "#/").split("/");
+  const [, view, ...rest] = (location.hash || "#/").split("/");
+  const arg = rest.map((part) => decodeURIComponent(part));
+  const code = arg[0];
   say("");
   try {
-    if (view === "dossier" && code) await dossierView(decodeURIComponent(code));
+    if (view === "dossier" && code) await dossierView(code);
     else if (view === "receive") receiveView();
-    else if (view === "receipt" && code) await receiptView(decodeURIComponent(code));
-    else if (view === "control" && code) await controlView(decodeURIComponent(code));
+    else if (view === "receipt" && code) await receiptView(code);
+    else if (view === "control" && code) await controlView(code);
+    else if (view === "supplement" && code) await supplementView(code);
+    else if (view === "apology" && code) await apologyView(code);
+    else if (view === "stop" && code) await stopView(code);
+    else if (view === "book" && arg.length === 3) await bookView(arg[0], arg[1], arg[2]);
+    else if (view === "book") bookFormView();
     else await worklistView();
   } catch (error) {
     if (error.status === 401) { signOut(); say(explain(error)); return; }
@@ -221,7 +313,7 @@ async function route() {
 
 function worklistRow(d) {
   return el("tr", { class: `due-row-${d.due_status}`, "data-code": d.code },
-    el("td", {}, el("a", { href: `#/dossier/${encodeURIComponent(d.code)}` }, d.code)),
+    el("td", { class: "nowrap" }, el("a", { href: `#/dossier/${encodeURIComponent(d.code)}` }, d.code)),
     el("td", {}, d.procedure_name),
     el("td", {}, d.status_label),
     el("td", {}, when(d.current_due_at)),
@@ -229,22 +321,26 @@ function worklistRow(d) {
     el("td", {}, dueBadge(d.due_status)));
 }
 
-// The worklist a page at a time, soonest due first; "Xem thêm" appends the next page.
-async function worklistView() {
-  const path = `/api/offices/${encodeURIComponent(me.office_id)}/worklist`;
+// One part of the worklist a page at a time, soonest due first; "Xem thêm" appends the next.
+async function worklistPart(part, id, heading, empty) {
+  const path = `/api/offices/${encodeURIComponent(me.office_id)}/worklist?part=${part}`;
   const data = await api(path);
   const title = el("h2", {});
   const body = el("tbody", {}, data.dossiers.map(worklistRow));
-  const more = el("button", { type: "button", class: "secondary", id: "worklist-more" }, "Xem thêm");
+  const more = el("button", { type: "button", class: "secondary", id: `${id}-more` }, "Xem thêm");
+  const table = el("table", { class: "worklist-table" },
+    el("thead", {}, el("tr", {}, ["Mã hồ sơ", "Thủ tục", "Trạng thái", "Hạn xử lý",
+      "Hẹn trả", "Tiến độ"].map((h) => el("th", {}, h)))),
+    body);
   let next = data.next;
   const count = () => {
-    title.textContent = `Hồ sơ tại ${me.office_name} (${body.children.length}${next ? "+" : ""})`;
+    title.textContent = `${heading} (${body.children.length}${next ? "+" : ""})`;
     more.classList.toggle("hidden", !next);
   };
   more.onclick = async () => {
     more.disabled = true;
     try {
-      const page = await api(`${path}?after=${encodeURIComponent(next)}`);
+      const page = await api(`${path}&after=${encodeURIComponent(next)}`);
       page.dossiers.forEach((d) => body.append(worklistRow(d)));
       next = page.next;
       count();
@@ -255,18 +351,25 @@ async function worklistView() {
     }
   };
   count();
-  show(el("section", { class: "card", id: "worklist" }, title,
-    data.dossiers.length === 0 ? el("p", { class: "muted" }, "Không có hồ sơ nào.") :
-      el("table", {},
-        el("thead", {}, el("tr", {}, ["Mã hồ sơ", "Thủ tục", "Trạng thái", "Hạn xử lý",
-          "Hẹn trả", "Tiến độ"].map((h) => el("th", {}, h)))),
-        body),
-    el("p", {}, more)));
+  return el("section", { class: "card worklist", id, "data-part": part }, title,
+    data.dossiers.length === 0 ? el("p", { class: "muted" }, empty) : table,
+    el("p", {}, more));
+}
+
+async function worklistView() {
+  const [incoming, inHand] = await Promise.all([
+    worklistPart("incoming", "incoming", "Hồ sơ chuyển đến chờ tiếp nhận",
+      "Không có hồ sơ nào chuyển đến đang chờ tiếp nhận."),
+    worklistPart("in_hand", "worklist", "Hồ sơ đang giải quyết",
+      "Không có hồ sơ nào đang giải quyết."),
+  ]);
+  show(incoming, inHand);
 }
 
 function timelineText(entry) {
   if (entry.kind === "sms") {
-    return `Tin nhắn ${entry.template_id} đến ${entry.to}: ${SMS[entry.status] || entry.status}`;
+    const template = SMS_TEMPLATES[entry.template_id] || entry.template_id;
+    return `Tin nhắn “${template}” đến ${entry.to}: ${SMS[entry.status] || entry.status}`;
   }
   if (entry.kind === "postal") {
     const by = entry.by ? ` (${entry.by})` : "";
@@ -276,6 +379,12 @@ function timelineText(entry) {
   if (entry.office_id) text += ` — ${officeName(entry.office_id)}`;
   if (entry.by) text += ` — ${entry.by}`;
   if (entry.reason) text += `: ${entry.reason}`;
+  if (entry.missing_documents && entry.missing_documents.length) {
+    text += ` (cần bổ sung: ${entry.missing_documents.join("; ")})`;
+  }
+  if (entry.type === "dossier_extended" && (entry.new_appointment_at || entry.appointment_at)) {
+    text += ` — hẹn trả mới: ${when(entry.new_appointment_at || entry.appointment_at)}`;
+  }
   return text;
 }
 
@@ -283,14 +392,23 @@ function actionForm(dossier, action) {
   const fields = ACTION_FIELDS[action] || ["note"];
   const inputs = {};
   const form = el("form", { class: "action-form hidden", id: `form-${action}` });
+  if (action === "extend") {
+    form.append(el("p", { class: "muted" },
+      `Hẹn trả hiện tại: ${when(dossier.appointment_at)}. Cơ quan xin lỗi công dân và hẹn lại ngày trả kết quả; `,
+      "chỉ lập được trước thời điểm hẹn trả."));
+  }
   for (const field of fields) {
     const id = `${action}-${field}`;
     let input;
     if (field === "missing_documents") input = el("textarea", { id, rows: 3, required: true });
-    else if (field === "new_due_at") input = el("input", { id, type: "datetime-local", required: true });
-    else input = el("input", { id, required: field === "reason" });
+    else if (field === "new_due_at") {
+      input = el("input", {
+        id, type: "datetime-local", required: true,
+        min: dossier.appointment_at ? localInput(dossier.appointment_at) : null,
+      });
+    } else input = el("input", { id, required: field === "reason", maxlength: 1000 });
     inputs[field] = input;
-    form.append(el("label", { for: id }, FIELD_LABELS[field]), input);
+    form.append(el("label", { for: id }, ACTION_FIELD_LABELS[`${action}.${field}`] || FIELD_LABELS[field]), input);
   }
   form.append(el("p", {}, el("button", { type: "submit", id: `confirm-${action}` }, `Xác nhận: ${ACTIONS[action]}`)));
   form.addEventListener("submit", async (event) => {
@@ -301,7 +419,7 @@ function actionForm(dossier, action) {
       const value = input.value.trim();
       if (!value) continue;
       if (field === "missing_documents") body[field] = value.split("\n").map((s) => s.trim()).filter(Boolean);
-      else if (field === "new_due_at") body[field] = `${value}:00+07:00`;
+      else if (field === "new_due_at") body[field] = `${value.slice(0, 16)}:00+07:00`;
       else body[field] = value;
     }
     try {
@@ -313,6 +431,28 @@ function actionForm(dossier, action) {
     }
   });
   return form;
+}
+
+function lastOf(list, predicate = () => true) {
+  const found = (list || []).filter(predicate);
+  return found.length ? found[found.length - 1] : null;
+}
+
+// The printable forms that apply to a dossier, as links
+function formLinks(d) {
+  const link = (id, view, label) => el("a", {
+    class: "button secondary", id, href: `#/${view}/${encodeURIComponent(d.code)}`,
+  }, label);
+  const refused = d.state === "not_accepted";
+  return el("p", { class: "no-print", id: "form-links" },
+    refused ? link("print-receipt", "receipt", "Phiếu từ chối tiếp nhận (mẫu 03)")
+      : link("print-receipt", "receipt", "Giấy tiếp nhận (mẫu 01)"),
+    lastOf(d.history, (h) => h.type === "supplement_requested")
+      ? link("print-supplement", "supplement", "Phiếu yêu cầu bổ sung (mẫu 02)") : null,
+    d.apologies && d.apologies.length
+      ? link("print-apology", "apology", "Phiếu xin lỗi, hẹn lại (mẫu 04)") : null,
+    d.state === "stopped" ? link("print-stop", "stop", "Thông báo dừng giải quyết (mẫu 05)") : null,
+    refused ? null : link("print-control", "control", "Phiếu kiểm soát (mẫu 06)"));
 }
 
 async function dossierView(code) {
@@ -327,26 +467,28 @@ async function dossierView(code) {
   const steps = d.route.map((step, i) => el("li", {
     class: i < d.step_index || ["resolved", "refused", "ready_at_counter", "returning_by_post", "returned"].includes(d.state)
       ? "done" : i === d.step_index ? "current" : "",
-  }, `${LEVELS[step.level] || step.level} ${officeName(step.office_id)} — hạn ${when(step.due_at)}`));
+  }, `${LEVELS[step.level] || step.level} ${officeName(step.office_id)} — hạn ${when(step.due_at)}`,
+    step.done_at ? ` — xong ${when(step.done_at)}${step.timing ? ` (${TIMING[step.timing] || step.timing})` : ""}` : ""));
   const timeline = d.timeline.map((entry) => el("tr", { class: `timeline-${entry.kind}` },
-    el("td", {}, when(entry.at)),
-    el("td", {}, el("span", { class: `kind kind-${entry.kind}` }, KINDS[entry.kind] || entry.kind)),
+    el("td", { class: "nowrap" }, when(entry.at)),
+    el("td", { class: "nowrap" }, el("span", { class: `kind kind-${entry.kind}` }, KINDS[entry.kind] || entry.kind)),
     el("td", {}, timelineText(entry))));
+  const row = (label, ...value) => el("tr", {}, el("th", {}, label), el("td", {}, ...value));
   show(
     el("section", { class: "card", id: "dossier", "data-state": d.state },
       el("h2", {}, `Hồ sơ ${d.code}`),
-      el("table", {},
-        el("tr", {}, el("th", {}, "Thủ tục"), el("td", {}, d.procedure_name)),
-        el("tr", {}, el("th", {}, "Trạng thái"), el("td", { id: "status" }, d.status_label, " ", dueBadge(d.due_status))),
-        el("tr", {}, el("th", {}, "Nơi tiếp nhận"), el("td", {}, officeName(d.receiving_office_id), ` (${CHANNELS[d.channel] || d.channel})`)),
-        el("tr", {}, el("th", {}, "Đang ở"), el("td", {}, officeName(d.office_id), d.at_office ? "" : " (đang chuyển)")),
-        el("tr", {}, el("th", {}, "Hạn xử lý bước này"), el("td", {}, when(d.current_due_at))),
-        el("tr", {}, el("th", {}, "Hẹn trả kết quả"), el("td", {}, when(d.appointment_at))),
-        el("tr", {}, el("th", {}, "Trả kết quả"), el("td", {}, METHODS[d.return_method] || d.return_method))),
+      el("table", { class: "facts" },
+        row("Thủ tục", d.procedure_name),
+        el("tr", {}, el("th", {}, "Trạng thái"), el("td", { id: "status" }, d.status_label, " ", dueBadge(d.due_status),
+          el("div", { class: "muted small", id: "national-status" }, `Mã trạng thái (Cổng DVC quốc gia): ${d.national_status}`))),
+        row("Nơi tiếp nhận", officeName(d.receiving_office_id), ` (${CHANNELS[d.channel] || d.channel})`),
+        row("Đang ở", officeName(d.office_id), d.at_office ? "" : " (đang chuyển)"),
+        row("Hạn xử lý bước này", when(d.current_due_at)),
+        row("Hẹn trả kết quả", el("span", { id: "appointment" }, when(d.appointment_at))),
+        row("Hạn giải quyết theo quy định", el("span", { id: "legal-due" }, d.legal_due_at ? when(d.legal_due_at) : "—")),
+        row("Trả kết quả", METHODS[d.return_method] || d.return_method)),
       el("h2", {}, "Các bước"), el("ul", { class: "steps" }, steps),
-      el("p", { class: "no-print" },
-        el("a", { class: "button secondary", id: "print-receipt", href: `#/receipt/${encodeURIComponent(d.code)}` }, "Giấy tiếp nhận (mẫu 01)"),
-        el("a", { class: "button secondary", id: "print-control", href: `#/control/${encodeURIComponent(d.code)}` }, "Phiếu kiểm soát (mẫu 06)"))),
+      formLinks(d)),
     el("section", { class: "card", id: "actions" },
       el("h2", {}, "Thao tác"),
       buttons.length ? buttons : el("p", { class: "muted" }, "Không có thao tác nào bạn được thực hiện ở trạng thái này."),
@@ -422,19 +564,47 @@ function receiveView() {
   show(el("section", { class: "card" }, el("h2", {}, "Tiếp nhận hồ sơ"), form));
 }
 
-function formHeading(officeId, number) {
+// ---- printable forms --------------------------------------------------------------------
+
+function formHeading(officeId, number, at = null) {
   return [
     el("p", { class: "form-no" }, `Mẫu số ${number}`),
     el("div", { class: "heading" },
-      el("div", {}, el("div", {}, officeName(officeId).toUpperCase()), el("strong", {}, "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ")),
-      el("div", {}, el("strong", {}, "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"), el("div", {}, "Độc lập - Tự do - Hạnh phúc"))),
+      el("div", {}, el("div", {}, committeeName(officeId)),
+        el("strong", {}, "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"), el("div", { class: "rule" }, "")),
+      el("div", {}, el("strong", {}, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        el("div", { class: "motto" }, "Độc lập - Tự do - Hạnh phúc"), el("div", { class: "rule" }, ""),
+        at ? el("div", { class: "place-date" }, `${placeName(officeId)}, ${longDay(at)}`) : null)),
   ];
 }
 
-function printBar(code) {
-  return el("p", { class: "no-print" },
+function printBar(back = null, label = "Về hồ sơ") {
+  const href = back || "#/";
+  return el("p", { class: "no-print print-bar" },
     el("button", { type: "button", id: "print", onclick: () => window.print() }, "In"),
-    el("a", { class: "button secondary", href: `#/dossier/${encodeURIComponent(code)}` }, "Về hồ sơ"));
+    el("a", { class: "button secondary", id: "back", href }, label));
+}
+
+function dossierLink(code) { return `#/dossier/${encodeURIComponent(code)}`; }
+
+function signature(title, hint, name = null) {
+  return el("div", {}, el("strong", {}, title), el("div", { class: "hint" }, hint),
+    el("p", { class: "signer" }, name || ""));
+}
+
+// The receipt holds the applicant's name and phone; routing keeps no personal data.
+async function applicantOf(code) {
+  try {
+    return await api(`/api/dossiers/${encodeURIComponent(code)}/receipt`);
+  } catch (error) {
+    return null;
+  }
+}
+
+function trackLine(code) {
+  return el("p", { "data-track": `${location.origin}/track?code=${code}` }, "Tra cứu tình trạng hồ sơ tại ",
+    el("span", { class: "url" }, `${location.origin}/track`),
+    ` bằng mã hồ sơ ${code} và 4 số cuối số điện thoại.`);
 }
 
 async function receiptView(code) {
@@ -442,45 +612,224 @@ async function receiptView(code) {
   const procedure = catalog.procedures[r.procedure_code];
   const docName = (id) => (procedure && (procedure.documents.find((d) => d.id === id) || {}).name) || id;
   const refused = r.status === "not_accepted";
-  show(printBar(code), el("section", { class: "form-doc", id: "receipt" },
-    formHeading(r.office_id, refused ? "03" : "01"),
+  show(printBar(dossierLink(code)), el("section", { class: "form-doc", id: "receipt", "data-form": refused ? "03" : "01" },
+    formHeading(r.office_id, refused ? "03" : "01", r.received_at),
     el("h3", {}, refused ? "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" : "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"),
-    el("p", {}, "Mã hồ sơ: ", el("strong", { id: "receipt-code" }, r.code)),
-    el("p", {}, `Bộ phận tiếp nhận và trả kết quả ${officeName(r.office_id)} tiếp nhận hồ sơ của: ${r.applicant.name}`),
+    el("p", { class: "center" }, "Mã hồ sơ: ", el("strong", { id: "receipt-code" }, r.code)),
+    el("p", {}, `Bộ phận tiếp nhận và trả kết quả ${officeName(r.office_id)} tiếp nhận hồ sơ của: `, el("strong", {}, r.applicant.name)),
     el("p", {}, `Số điện thoại: ${r.applicant.phone}`, r.applicant.id_number ? ` — Số CCCD: ${r.applicant.id_number}` : ""),
     r.applicant.address ? el("p", {}, `Địa chỉ: ${r.applicant.address}`) : null,
     el("p", {}, `Nội dung yêu cầu giải quyết: ${r.procedure_name}`),
+    el("p", {}, refused ? "Hồ sơ gồm:" : "Thành phần hồ sơ nộp gồm:"),
     el("table", {}, el("thead", {}, el("tr", {}, ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"].map((h) => el("th", {}, h)))),
       el("tbody", {}, r.documents.map((doc, i) => el("tr", {},
-        el("td", {}, i + 1), el("td", {}, docName(doc.id)), el("td", {}, FORMS[doc.form] || doc.form), el("td", {}, doc.count))))),
-    refused ? el("p", {}, `Lý do không tiếp nhận: ${r.not_accepted_reason}`) : [
-      el("p", {}, `Thời gian tiếp nhận: ${when(r.received_at)}`),
-      el("p", {}, "Thời gian trả kết quả: ", el("strong", { id: "receipt-appointment" }, when(r.appointment_at))),
+        el("td", { class: "num" }, i + 1), el("td", {}, docName(doc.id)), el("td", {}, FORMS[doc.form] || doc.form), el("td", { class: "num" }, doc.count))))),
+    refused ? [
+      el("p", {}, `Thời gian nộp hồ sơ: ${longWhen(r.received_at)}.`),
+      el("p", {}, `Qua xem xét, Bộ phận tiếp nhận và trả kết quả ${officeName(r.office_id)} từ chối tiếp nhận, giải quyết hồ sơ này vì lý do sau:`),
+      el("p", { id: "refusal-reason", class: "reason" }, r.not_accepted_reason),
+      el("p", {}, "Xin thông báo cho Ông/Bà được biết và thực hiện./."),
+    ] : [
+      el("p", {}, `Thời gian tiếp nhận: ${longWhen(r.received_at)}`),
+      el("p", {}, "Thời gian trả kết quả: ", el("strong", { id: "receipt-appointment" }, longWhen(r.appointment_at))),
       el("p", {}, `Lệ phí: ${Number(r.fee_vnd || 0).toLocaleString("vi-VN")} đồng`),
       el("p", {}, `Nhận kết quả: ${METHODS[r.return_method] || r.return_method}`),
-      el("p", {}, "Tra cứu tình trạng hồ sơ tại trang /track với mã hồ sơ và 4 số cuối số điện thoại."),
+      trackLine(r.code),
     ],
     el("div", { class: "signatures" },
-      el("div", {}, el("strong", {}, "NGƯỜI NỘP HỒ SƠ"), el("div", {}, "(Ký và ghi rõ họ tên)")),
-      el("div", {}, el("strong", {}, "NGƯỜI TIẾP NHẬN HỒ SƠ"), el("div", {}, "(Ký và ghi rõ họ tên)"), el("p", {}, r.received_by)))));
+      refused ? el("div", {}) : signature("NGƯỜI NỘP HỒ SƠ", "(Ký và ghi rõ họ tên)", r.applicant.name),
+      signature("NGƯỜI TIẾP NHẬN HỒ SƠ", "(Ký và ghi rõ họ tên)", r.received_by))));
 }
 
+// Form 02: what the office asked the citizen to bring (the last supplement request).
+async function supplementView(code) {
+  const [d, r] = await Promise.all([api(`/api/dossiers/${encodeURIComponent(code)}`), applicantOf(code)]);
+  const s = lastOf(d.history, (h) => h.type === "supplement_requested");
+  if (!s) { show(printBar(dossierLink(code))); say("Hồ sơ này chưa có yêu cầu bổ sung."); return; }
+  const office = s.office_id || d.office_id;
+  show(printBar(dossierLink(code)), el("section", { class: "form-doc", id: "supplement", "data-form": "02" },
+    formHeading(office, "02", s.at),
+    el("h3", {}, "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
+    el("p", { class: "center" }, "Mã hồ sơ: ", el("strong", { id: "form-code" }, d.code)),
+    el("p", {}, "Hồ sơ của: ", el("strong", {}, r ? r.applicant.name : "……………………………………")),
+    el("p", {}, `Nội dung yêu cầu giải quyết: ${d.procedure_name}`),
+    el("p", {}, `Ngày tiếp nhận: ${longWhen(d.received_at)}, tại Bộ phận tiếp nhận và trả kết quả ${officeName(d.receiving_office_id)}.`),
+    el("p", {}, `Sau khi nghiên cứu, xem xét thành phần hồ sơ, ${agencyName(office)} đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:`),
+    el("ol", { id: "missing-documents" }, (s.missing_documents || []).map((m) => el("li", {}, m))),
+    el("p", {}, "Lý do: ", el("span", { id: "form-reason" }, s.reason || "")),
+    el("p", {}, "Ông/Bà vui lòng mang giấy tờ bổ sung đến nộp tại ",
+      el("strong", {}, `Bộ phận tiếp nhận và trả kết quả ${officeName(d.receiving_office_id)}`), "."),
+    el("p", {}, `Thời gian giải quyết hồ sơ được tạm dừng kể từ ${longWhen(s.at)} cho đến khi Ông/Bà nộp đủ giấy tờ bổ sung; ngày hẹn trả kết quả sẽ được tính lại từ ngày nộp bổ sung.`),
+    trackLine(d.code),
+    el("p", {}, "Trong quá trình hoàn thiện hồ sơ nếu có vướng mắc, Ông/Bà liên hệ với người hướng dẫn dưới đây để được hướng dẫn."),
+    el("div", { class: "signatures" },
+      el("div", {}),
+      signature("NGƯỜI HƯỚNG DẪN", "(Ký và ghi rõ họ tên)", s.by))));
+}
+
+// Form 04: the office apologises for the delay and gives a new date (the last apology).
+async function apologyView(code) {
+  const [d, r] = await Promise.all([api(`/api/dossiers/${encodeURIComponent(code)}`), applicantOf(code)]);
+  const a = lastOf(d.apologies);
+  if (!a) { show(printBar(dossierLink(code))); say("Hồ sơ này chưa có phiếu xin lỗi và hẹn lại ngày trả."); return; }
+  const office = a.office_id || d.office_id;
+  const name = agencyName(office);
+  show(printBar(dossierLink(code)), el("section", { class: "form-doc", id: "apology", "data-form": "04" },
+    formHeading(office, "04", a.at),
+    el("h3", {}, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"),
+    el("p", { class: "center" }, "Mã hồ sơ: ", el("strong", { id: "form-code" }, d.code)),
+    el("p", {}, `Ngày ${longDay(d.received_at).slice(5)}, Bộ phận tiếp nhận và trả kết quả ${officeName(d.receiving_office_id)} tiếp nhận hồ sơ của Ông/Bà `,
+      el("strong", {}, r ? r.applicant.name : "……………………………………"), "."),
+    el("p", {}, `Nội dung yêu cầu giải quyết: ${d.procedure_name}`),
+    el("p", {}, "Thời gian hẹn trả kết quả giải quyết hồ sơ: ",
+      el("span", { id: "original-appointment" }, longWhen(a.original_appointment_at)), "."),
+    el("p", {}, `Tuy nhiên đến nay, ${name} chưa trả kết quả giải quyết hồ sơ của Ông/Bà.`),
+    el("p", {}, "Lý do: ", el("span", { id: "form-reason" }, a.reason || "")),
+    el("p", {}, `Sự chậm trễ này đã gây phiền hà cho Ông/Bà. ${name} xin lỗi Ông/Bà và hẹn lại thời gian trả kết quả vào: `,
+      el("strong", { id: "new-appointment" }, longWhen(a.new_appointment_at)), "."),
+    el("p", {}, "Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./."),
+    el("div", { class: "signatures" },
+      signature("NGƯỜI LẬP PHIẾU", "(Ký và ghi rõ họ tên)", a.by),
+      signature("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ", "(Ký, ghi rõ họ tên và đóng dấu)"))));
+}
+
+// Form 05: the notice that the office stopped handling the dossier.
+async function stopView(code) {
+  const [d, r] = await Promise.all([api(`/api/dossiers/${encodeURIComponent(code)}`), applicantOf(code)]);
+  const s = lastOf(d.history, (h) => h.type === "dossier_stopped");
+  if (d.state !== "stopped" || !s) { show(printBar(dossierLink(code))); say("Hồ sơ này không bị dừng giải quyết."); return; }
+  const office = s.office_id || d.office_id;
+  const name = agencyName(office);
+  const applicant = r ? r.applicant.name : "……………………………………";
+  show(printBar(dossierLink(code)), el("section", { class: "form-doc", id: "stop-notice", "data-form": "05" },
+    formHeading(office, "05", s.at),
+    el("h3", {}, "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"),
+    el("p", { class: "center" }, "Mã hồ sơ: ", el("strong", { id: "form-code" }, d.code)),
+    el("p", {}, "Kính gửi: Ông/Bà ", el("strong", {}, applicant), "."),
+    el("p", {}, `Ngày ${longDay(d.received_at).slice(5)}, Bộ phận tiếp nhận và trả kết quả ${officeName(d.receiving_office_id)} tiếp nhận hồ sơ của Ông/Bà; nội dung yêu cầu giải quyết: ${d.procedure_name}.`),
+    el("p", {}, `${name} thông báo dừng giải quyết hồ sơ nêu trên kể từ ${longWhen(s.at)}.`),
+    el("p", {}, "Lý do: ", el("span", { id: "form-reason" }, s.reason || "")),
+    el("p", {}, "Xin thông báo để Ông/Bà được biết./."),
+    el("div", { class: "signatures" },
+      el("div", { class: "recipients" }, el("em", {}, el("strong", {}, "Nơi nhận:")),
+        el("div", {}, `- Ông/Bà ${applicant};`), el("div", {}, `- Bộ phận tiếp nhận và trả kết quả ${officeName(d.receiving_office_id)};`),
+        el("div", {}, "- Lưu: VT.")),
+      signature("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ", "(Ký, ghi rõ họ tên và đóng dấu)", s.by))));
+}
+
+function person(name, bySystem) {
+  if (bySystem) return el("span", { class: "system" }, SYSTEM_NAME);
+  return name || "";
+}
+
+// Form 06: each hand-over of the dossier, signed by who gave it and who received it.
 async function controlView(code) {
   const d = await api(`/api/dossiers/${encodeURIComponent(code)}`);
-  const rows = d.control_sheet.map((h) => el("tr", {},
-    el("td", {}, `Giao: ${officeName(h.from_office_id)}`, el("br"), `Nhận: ${officeName(h.to_office_id)}`),
-    el("td", {}, when(h.at)),
-    el("td", {}, h.by ? officeName(h.by) : ""),
-    el("td", {}, h.timing ? DUE[h.timing] || h.timing : ""),
-    el("td", {}, "")));
-  show(printBar(code), el("section", { class: "form-doc", id: "control-sheet" },
+  const rows = d.control_sheet.map((h, i) => {
+    const pending = !h.received_at && !h.received_by && !h.received_by_system;
+    return el("tr", { class: pending ? "handover pending" : "handover" },
+      el("td", { class: "office" }, `${i + 1}. Giao: ${officeName(h.from_office_id)}`, el("br"), `Nhận: ${officeName(h.to_office_id)}`),
+      el("td", { class: "time" },
+        el("div", {}, `Giao: ${when(h.at)}`),
+        el("div", {}, "Nhận: ", pending ? el("em", { class: "pending" }, "Chờ tiếp nhận") : when(h.received_at))),
+      el("td", { class: "giver" }, person(h.by, h.by_system)),
+      el("td", { class: "receiver" }, pending ? "" : person(h.received_by, h.received_by_system)),
+      el("td", { class: "result" }, h.timing ? TIMING[h.timing] || h.timing : "",
+        h.step_due_at ? el("div", { class: "hint" }, `(hạn ${when(h.step_due_at)})`) : null),
+      el("td", { class: "note" }, h.to_office_id === "post" || h.from_office_id === "post" ? "Qua dịch vụ bưu chính công ích" : ""));
+  });
+  const deciding = d.route.length ? d.route[d.route.length - 1].office_id : d.office_id;
+  // offices with a step of their own before the deciding one (a counter that only receives is none)
+  const helping = d.route.slice(0, -1).filter((s) => s.duration_amount !== 0 && s.office_id !== deciding)
+    .map((s) => officeName(s.office_id));
+  show(printBar(dossierLink(code)), el("section", { class: "form-doc", id: "control-sheet", "data-form": "06" },
     formHeading(d.receiving_office_id, "06"),
     el("h3", {}, "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"),
-    el("p", {}, "Mã hồ sơ: ", el("strong", {}, d.code)),
+    el("p", { class: "center" }, "Mã hồ sơ: ", el("strong", { id: "form-code" }, d.code)),
+    el("p", { class: "center hint" }, "(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)"),
     el("p", {}, `Thủ tục: ${d.procedure_name}`),
-    el("p", {}, `Ngày nhận: ${when(d.received_at)} — Ngày hẹn trả: ${when(d.appointment_at)}`),
-    el("table", {}, el("thead", {}, el("tr", {}, ["Tên cơ quan", "Thời gian giao, nhận hồ sơ", "Người giao/nhận", "Kết quả giải quyết (trước/đúng/quá hạn)", "Ghi chú"].map((h) => el("th", {}, h)))),
+    el("p", {}, `Cơ quan giải quyết hồ sơ: ${officeName(deciding)}`),
+    helping.length ? el("p", {}, `Cơ quan phối hợp giải quyết hồ sơ: ${[...new Set(helping)].join(", ")}`) : null,
+    el("p", {}, `Thời gian tiếp nhận hồ sơ: ${longWhen(d.received_at)}`),
+    el("p", {}, `Thời gian hẹn trả kết quả: ${longWhen(d.appointment_at)}`),
+    d.legal_due_at && d.legal_due_at !== d.appointment_at
+      ? el("p", {}, `Hạn giải quyết theo quy định: ${longWhen(d.legal_due_at)}`) : null,
+    el("table", { class: "control" },
+      el("thead", {}, el("tr", {},
+        ["Tên cơ quan", "Thời gian giao, nhận hồ sơ", "Người giao", "Người nhận"].map((h) => el("th", {}, h)),
+        el("th", {}, "Kết quả giải quyết hồ sơ", el("div", { class: "hint" }, "(Trước hạn/ Đúng hạn/ Quá hạn)")),
+        el("th", {}, "Ghi chú"))),
       el("tbody", {}, rows))));
+}
+
+// Form 07: the period to print the tracking book for.
+function bookFormView() {
+  const first = `${today().slice(0, 8)}01`;
+  const from = el("input", { id: "book-from", type: "date", required: true, value: first, max: today() });
+  const to = el("input", { id: "book-to", type: "date", required: true, value: today() });
+  const form = el("form", { id: "book-form" },
+    el("div", { class: "row" },
+      el("div", {}, el("label", { for: "book-from" }, "Từ ngày"), from),
+      el("div", {}, el("label", { for: "book-to" }, "Đến ngày"), to)),
+    el("p", {}, el("button", { type: "submit", id: "book-show" }, "Xem và in sổ")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!from.value || !to.value || from.value > to.value) {
+      say("Vui lòng chọn khoảng thời gian hợp lệ (từ ngày không sau đến ngày).");
+      return;
+    }
+    location.hash = `#/book/${encodeURIComponent(me.office_id)}/${from.value}/${to.value}`;
+  });
+  show(el("section", { class: "card", id: "book-period" },
+    el("h2", {}, `Sổ theo dõi hồ sơ (mẫu 07) — ${me.office_name}`), form));
+}
+
+function bookRow(e, i) {
+  return el("tr", { "data-code": e.code, class: `book-${e.status}` },
+    el("td", { class: "num" }, i + 1),
+    el("td", { class: "code" }, e.code),
+    el("td", {}, e.procedure_name),
+    el("td", {}, e.applicant_name || ""),
+    el("td", {}, when(e.received_at)),
+    el("td", {}, when(e.appointment_at)),
+    el("td", {}, e.status_label || (e.status === "not_accepted" ? "Không tiếp nhận" : "Đã tiếp nhận")),
+    el("td", {}, when(e.finished_at), e.timing ? el("div", { class: `timing timing-${e.timing}` }, TIMING[e.timing] || e.timing) : null),
+    el("td", {}, when(e.returned_at)),
+    el("td", {}, METHODS_SHORT[e.return_method] || e.return_method || ""));
+}
+
+// Form 07 for an office and period: every page of the book, then one table to print.
+async function bookView(office, from, to) {
+  const body = el("tbody", {});
+  const status = el("p", { class: "no-print muted", id: "book-status" }, "Đang tải sổ theo dõi…");
+  const total = el("p", { id: "book-total" });
+  const section = el("section", { class: "form-doc landscape", id: "book", "data-form": "07", "data-loaded": "false" },
+    formHeading(office, "07"),
+    el("h3", {}, "SỔ THEO DÕI HỒ SƠ"),
+    el("p", { class: "center" }, `Từ ngày ${dayText(from)} đến ngày ${dayText(to)}`),
+    el("table", { class: "book" },
+      el("thead", {},
+        el("tr", {}, ["STT", "Mã hồ sơ", "Tên thủ tục", "Người nộp", "Ngày tiếp nhận", "Hẹn trả",
+          "Tình trạng", "Ngày có kết quả (trước/đúng/quá hạn)", "Ngày trả", "Hình thức trả"].map((h) => el("th", {}, h)))),
+      body),
+    total,
+    el("div", { class: "signatures" },
+      el("div", {}),
+      signature("NGƯỜI LẬP SỔ", "(Ký và ghi rõ họ tên)", me.office_id === office ? me.name : null)));
+  show(printBar("#/book", "Chọn kỳ khác"), status, section);
+  const path = `/api/offices/${encodeURIComponent(office)}/book?from=${from}&to=${to}&limit=500`;
+  let after = null;
+  let count = 0;
+  do {
+    const page = await api(after ? `${path}&after=${encodeURIComponent(after)}` : path);
+    page.entries.forEach((e) => body.append(bookRow(e, count++)));
+    status.textContent = `Đã tải ${count} hồ sơ…`;
+    after = page.next;
+  } while (after);
+  if (count === 0) body.append(el("tr", {}, el("td", { colspan: 10, class: "center muted" }, "Không có hồ sơ nào trong kỳ này.")));
+  total.textContent = `Tổng số: ${count} hồ sơ.`;
+  status.textContent = "";
+  section.setAttribute("data-loaded", "true");
 }
 
 // ---- start ------------------------------------------------------------------------------

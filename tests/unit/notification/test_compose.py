@@ -96,9 +96,9 @@ def test_every_event_that_sends_an_sms_has_a_handler():
     from services.notification.service import NotificationService
 
     handled = {
-        extension.event_type
+        (extension.source_service, extension.event_type, name)
         for name in dir(NotificationService)
         for extension in getattr(getattr(NotificationService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
         if hasattr(extension, "event_type")
     }
-    assert set(domain.TEMPLATE_OF) <= handled
+    assert handled == {(src, event, f"on_{event}") for src, event in domain.SMS_OF}

@@ -19,18 +19,17 @@ from hypothesis import strategies as st
 from services.notification import sms_text
 from services.notification.kannel import GatewayError, GatewayRejected
 from services.notification.smpp import (
-    GSM7_ALPHABET,
-    GSM7_EXTENSION,
     SmppGateway,
     encode_parts,
     parse_receipt,
     status_error,
     submit_params,
 )
+from services.notification.sms_text import GSM7_ALPHABET, GSM7_EXTENSION_CODES
 
 _GSM7_DECODE = {
     **{bytes([i]): ch for i, ch in enumerate(GSM7_ALPHABET) if ch != "\x1b"},
-    **{bytes([0x1B, code]): ch for ch, code in GSM7_EXTENSION.items()},
+    **{bytes([0x1B, code]): ch for ch, code in GSM7_EXTENSION_CODES.items()},
 }
 
 
@@ -52,7 +51,7 @@ def decode(data_coding: int, parts: list[bytes]) -> str:
 def test_gsm7_tables_match_sms_text():
     assert len(GSM7_ALPHABET) == 128
     assert set(GSM7_ALPHABET) - {"\x1b"} == sms_text.GSM7_BASIC
-    assert set(GSM7_EXTENSION) == sms_text.GSM7_EXTENSION
+    assert set(GSM7_EXTENSION_CODES) == sms_text.GSM7_EXTENSION
 
 
 def test_short_gsm7_is_one_unpacked_septet_per_octet_with_escapes():

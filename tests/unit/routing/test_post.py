@@ -20,6 +20,7 @@ def dossier(state=lc.READY_AT_COUNTER, return_method="post"):
         "receiving_office_id": "X28720",
         "office_id": "X28720",
         "step_index": 0,
+        "route": [{"index": 0, "office_id": "X28720", "due_at": NOW}],
         "at_office": True,
         "appointment_at": NOW,
         "supplement_requests": 0,

@@ -167,13 +167,6 @@ def test_a_0_day_counter_step_forwards_at_once_given_by_the_receiving_officer():
     assert d["route"][0]["done_at"] is None  # the stored dossier is not touched
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: on_received judges the counter's 0-day step at the instant routing processes "
-    "the dossier_received event, not at the receipt: any delay (ms) after a receipt in office "
-    "hours makes the step 'late' (its due is the receipt instant), on the step and on the "
-    "control-sheet row, so the commune counts every forward-at-once dossier handed on late",
-)
 @pytest.mark.parametrize("lag", [timedelta(milliseconds=50), timedelta(seconds=2)])
 def test_the_0_day_counter_step_is_not_late_for_the_time_routing_takes_to_read_it(lag):
     d = new("XD-01", "X28720", RECEIVED)
@@ -792,12 +785,6 @@ def test_a_paused_dossier_raises_no_alert(now):
     assert domain.raise_alert(d, "dossier_overdue", now, CAL).changes == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: due_alerts does not look at the state: raise_alert, re-checked on the dossier "
-    "as it is now, still raises dossier_overdue on a dossier finished since the due view was "
-    "read (the view lists active dossiers only)",
-)
 def test_a_finished_dossier_raises_no_alert():
     d = act(in_process(), lc.RESOLVE, HANDLER_X, at(11, 23, 9))  # ready at the counter
     assert domain.due_alerts(d, at(11, 25, 9), CAL) == []
@@ -889,12 +876,6 @@ def test_a_sent_down_dossier_comes_back_to_the_centres_counter():
     assert domain.actions_for(d, RECEIVER_T08, at(11, 20, 11)) == [lc.HAND_OVER]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: due_alerts raises dossier_overdue at the due instant itself (now >= due), where "
-    "classify counts a step finished then as on time and views.due_status still shows due_soon "
-    "(overdue only when now > due)",
-)
 def test_at_the_due_instant_the_step_is_not_yet_overdue():
     d = in_process()
     assert views.due_status(d, HT03_DUE, CAL) == "due_soon"

@@ -1,0 +1,307 @@
+"""The repository contract, on the real MongoDB-wire server: the same suite for both adapters
+(services/common/repository.py), then what only the FerretDB-safe journal adapter must survive.
+
+Both: a create is made once; a change is committed with its messages and views and returns the
+document without bookkeeping; a message applies once; a decision that lost a race is decided
+again; a field set and appended to in one change; views follow every change and come back in
+key order; several aggregates at once; messages the broker did not confirm are swept out later.
+Journal adapter: concurrent processes lose no change, a projection left behind is rolled forward,
+the views end as the last version's, a create or change cut off by the database is repaired.
+The document adapter's own atomicity (find_one_and_update) needs a real mongod: FerretDB 1.x
+applies that update as read-then-write, so its race test runs only against a mongod."""
+
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+
+import pytest
+from pymongo import MongoClient
+
+from services.common.repository import (
+    ADAPTERS,
+    BOOKKEEPING,
+    Change,
+    JournalRepository,
+    NotFound,
+    Views,
+)
+from services.common.store import Sequences
+
+pytestmark = pytest.mark.integration
+
+WRITERS, CHANGES_EACH = 4, 25
+VIEWS = Views(
+    ("by_counter", "by_tag"),
+    lambda d: {
+        "by_counter": {f"{d['counter']:05d}|{d['_id']}": {"n": d["counter"]}},
+        "by_tag": {f"{tag}|{d['_id']}": {} for tag in d.get("tags", [])},
+    },
+)
+
+
+class Publisher:
+    """Confirms every message, or none while `down`; remembers what it published."""
+
+    def __init__(self):
+        self.down, self.sent = False, []
+
+    def publish(self, entries):
+        if self.down:
+            return []
+        self.sent += entries
+        return [e["id"] for e in entries]
+
+
+def message(n):
+    return {"id": f"e{n}", "exchange": "x", "routing_key": "k", "body": {"n": n}}
+
+
+@pytest.fixture
+def db(servers):
+    name = f"t{uuid.uuid4().hex[:8]}_repository"
+    client = MongoClient(servers["mongo"], tz_aware=True)
+    yield client[name]
+    client.drop_database(name)
+
+
+@pytest.fixture(params=sorted(ADAPTERS))
+def repo(request, db):
+    repository = ADAPTERS[request.param](db, "things", VIEWS)
+    repository.create_indexes()
+    return repository
+
+
+def add(n, tag=None):
+    def decide(doc):
+        push = {"tags": [tag]} if tag else {}
+        return Change({"counter": doc["counter"] + n}, push, lambda seq: [message(seq)])
+
+    return decide
+
+
+def test_a_create_is_made_once_and_comes_back_without_bookkeeping(repo):
+    publisher = Publisher()
+    made = repo.create({"_id": "a", "counter": 0}, [message(1)], "m-0", publisher)
+    assert made.changed and made.doc == {"_id": "a", "counter": 0}
+    assert publisher.sent == [message(1)] and made.outbox is None
+    assert repo.create({"_id": "a", "counter": 9}, [message(2)], "m-0", publisher) is None
+    assert repo.get("a") == {"_id": "a", "counter": 0}
+    assert not set(repo.get("a")) & set(BOOKKEEPING)
+    with pytest.raises(NotFound):
+        repo.get("nothing")
+    with pytest.raises(NotFound):
+        repo.change("nothing", add(1))
+
+
+def test_a_change_is_committed_with_its_messages_numbered_by_version(repo):
+    publisher = Publisher()
+    repo.create({"_id": "a", "counter": 0}, [])
+    first = repo.change("a", add(2), "m-1", publisher)
+    second = repo.change("a", add(3), "m-2", publisher)
+    assert (first.doc["counter"], second.doc["counter"]) == (2, 5)
+    assert [m["body"]["n"] for m in publisher.sent] == [2, 3]  # the sequence is the version
+    unchanged = repo.change("a", lambda doc: None)
+    assert not unchanged.changed and unchanged.doc["counter"] == 5
+
+
+def test_a_message_applies_once(repo):
+    repo.create({"_id": "a", "counter": 0}, [])
+    assert repo.change("a", add(1), "m-1").changed
+    again = repo.change("a", add(1), "m-1")
+    assert again.duplicate and not again.changed and repo.get("a")["counter"] == 1
+
+
+def test_a_decision_that_lost_a_race_is_decided_again(repo, db):
+    repo.create({"_id": "a", "counter": 0}, [])
+    other = type(repo)(db, "things", VIEWS)
+    calls = []
+
+    def decide(doc):
+        calls.append(doc["counter"])
+        if len(calls) == 1:  # another writer commits while this one decides
+            other.change("a", add(10))
+        return Change({"counter": doc["counter"] + 1})
+
+    assert repo.change("a", decide).doc["counter"] == 11
+    assert calls == [0, 10]
+
+
+def test_a_field_set_and_appended_in_one_change(repo):
+    repo.create({"_id": "a", "counter": 0, "rows": [{"n": 1}]}, [])
+    rows = [{"n": 1, "signed": True}]
+    done = repo.change("a", lambda d: Change({"rows": rows}, {"rows": [{"n": 2}]}))
+    assert done.doc["rows"] == [{"n": 1, "signed": True}, {"n": 2}]
+    assert repo.get("a")["rows"] == done.doc["rows"]
+
+
+def test_views_follow_every_change_in_key_order(repo):
+    for name, counter in (("a", 3), ("b", 1), ("c", 2)):
+        repo.create({"_id": name, "counter": counter}, [])
+    found = repo.find_view("by_counter", {"$gte": "00000|", "$lt": "99999}"})
+    assert [(v["_id"], v["_key"], v["n"]) for v in found] == [
+        ("b", "00001|b", 1),
+        ("c", "00002|c", 2),
+        ("a", "00003|a", 3),
+    ]
+    repo.change("b", add(5, tag="red"))
+    repo.change("a", add(0, tag="red"))
+    keys = [v["_key"] for v in repo.find_view("by_counter", {"$gte": "0", "$lt": "9"})]
+    assert keys == ["00002|c", "00003|a", "00006|b"]  # b's old key is gone
+    assert [v["_id"] for v in repo.find_view("by_counter", {"$gte": "0"}, limit=2)] == ["c", "a"]
+    assert sorted(v["_id"] for v in repo.find_view("by_tag", {"$gte": "red|", "$lt": "red}"})) == [
+        "a",
+        "b",
+    ]
+
+
+def test_several_aggregates_at_once(repo):
+    for name in ("a", "b"):
+        repo.create({"_id": name, "counter": 0}, [])
+    repo.change("b", add(4))
+    assert repo.get_many(["a", "b", "zz"]) == {
+        "a": {"_id": "a", "counter": 0},
+        "b": {"_id": "b", "counter": 4},
+    }
+
+
+def test_messages_not_confirmed_are_swept_out_later(repo):
+    publisher = Publisher()
+    repo.create({"_id": "a", "counter": 0}, [])
+    publisher.down = True
+    pending = repo.change("a", add(1), "m-1", publisher)
+    assert pending.changed and pending.outbox is not None and publisher.sent == []
+    publisher.down = False
+    assert repo.sweep(publisher, settle=timedelta(0)) == 1
+    assert publisher.sent == [message(2)]
+    assert repo.sweep(publisher, settle=timedelta(0)) == 0  # published once
+
+
+# --- the journal adapter (FerretDB 1.x) ---------------------------------------------------------
+
+# One writer process: adds one to the counter CHANGES_EACH times, each change its own message.
+# (Plain processes: the integration tests run monkey-patched.)
+WRITER = """
+import sys
+from pymongo import MongoClient
+from services.common.repository import ADAPTERS, Change, Views
+uri, db_name, writer, changes, adapter = sys.argv[1:6]
+views = None
+if sys.argv[6:] == ["views"]:  # one view key that moves with every change
+    views = Views(("by_counter",), lambda d: {"by_counter": {f"{d['counter']:05d}|thing": {}}})
+repo = ADAPTERS[adapter](MongoClient(uri, tz_aware=True)[db_name], "things", views)
+tries = 0
+def decide(doc):
+    global tries
+    tries += 1
+    return Change({"counter": doc["counter"] + 1})
+for n in range(int(changes)):
+    repo.change("thing", decide, f"w{writer}-{n}")
+print(tries - int(changes))
+"""
+
+
+def run_writers(servers, db, adapter, *flags) -> list[int]:
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, servers["mongo"], db.name, str(w), str(CHANGES_EACH)]
+            + [adapter, *flags],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(WRITERS)
+    ]
+    retried = [int(w.communicate(timeout=120)[0]) for w in writers]
+    assert all(w.returncode == 0 for w in writers)
+    return retried
+
+
+def real_mongod(db) -> bool:
+    return "ferretdbVersion" not in db.client.admin.command("buildInfo")
+
+
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_concurrent_processes_lose_no_change(servers, db, adapter):
+    if adapter == "document" and not real_mongod(db):
+        pytest.skip("find_one_and_update is read-then-write on FerretDB 1.x: needs a mongod")
+    repo = ADAPTERS[adapter](db, "things")
+    repo.create({"_id": "thing", "counter": 0}, [])
+    retried = run_writers(servers, db, adapter)
+    total = WRITERS * CHANGES_EACH
+    assert repo.get("thing")["counter"] == total
+    stored = db.things.find_one({"_id": "thing"})
+    assert stored["version"] == total + 1
+    assert sorted(stored["applied"]) == sorted(
+        f"w{w}-{n}" for w in range(WRITERS) for n in range(CHANGES_EACH)
+    )
+    if adapter == "journal":
+        assert [e["version"] for e in repo.entries("thing")] == list(range(1, total + 2))
+    assert sum(retried) > 0, "the writers never raced: the test proved nothing"
+
+
+def test_a_projection_left_behind_is_rolled_forward(db):
+    repo = JournalRepository(db, "things")
+    repo.create({"_id": "thing", "counter": 0}, [])
+    repo.change("thing", lambda d: Change({"counter": 1}, {"log": ["one"]}))
+    # as if the writer died between its claim and its projection write
+    db.things.replace_one({"_id": "thing"}, {"_id": "thing", "counter": 0, "version": 1})
+    assert repo.get("thing") == {"_id": "thing", "counter": 1, "log": ["one"]}
+    assert db.things.find_one({"_id": "thing"})["counter"] == 1
+
+
+def test_concurrent_writers_leave_the_views_of_the_last_version(servers, db):
+    views = Views(("by_counter",), lambda d: {"by_counter": {f"{d['counter']:05d}|thing": {}}})
+    repo = JournalRepository(db, "things", views)
+    repo.create({"_id": "thing", "counter": 0}, [])
+    assert [v["_id"] for v in db.by_counter.find()] == ["00000|thing"]
+    retried = run_writers(servers, db, "journal", "views")
+    total = WRITERS * CHANGES_EACH
+    assert repo.get("thing")["counter"] == total
+    assert [v["_id"] for v in db.by_counter.find()] == [f"{total:05d}|thing"]
+    assert sum(retried) > 0, "the writers never raced: the test proved nothing"
+
+
+def test_sequences_number_in_order_across_processes_without_a_scan(db):
+    counters = db.counters
+    first, second = Sequences(counters), Sequences(counters)
+    assert [first.next("X1-260302") for _ in range(5)] == [1, 2, 3, 4, 5]
+    assert second.next("X1-260302") == 6  # read from the _id range, not remembered
+    assert first.next("X1-260302") == 7  # its remembered 5 was taken further by the other
+    assert second.next("X2-260302") == 1
+    assert counters.count_documents({"key": "X1-260302"}) == 7
+
+
+class _Lost(Exception):
+    pass
+
+
+def _die_once(repo):
+    """The next projection write fails, as when the database restarts after the claim."""
+    real = repo._project
+
+    def project(doc, previous):
+        repo._project = real
+        raise _Lost("database gone")
+
+    repo._project = project
+
+
+def test_a_create_retried_after_the_database_went_away_mid_write_is_projected(db):
+    repo = JournalRepository(db, "things")
+    _die_once(repo)
+    with pytest.raises(_Lost):
+        repo.create({"_id": "thing", "counter": 0}, [], "m-1")
+    assert db.things.find_one({"_id": "thing"}) is None  # claimed, not projected
+    assert repo.create({"_id": "thing", "counter": 0}, [], "m-1") is None  # the retry
+    assert db.things.find_one({"_id": "thing"})["version"] == 1  # queries see it now
+
+
+def test_the_sweeper_projects_what_a_dead_writer_claimed(db):
+    repo = JournalRepository(db, "things")
+    repo.create({"_id": "thing", "counter": 0}, [])
+    _die_once(repo)
+    with pytest.raises(_Lost):
+        repo.change("thing", lambda d: Change({"counter": 1}, {}, lambda seq: [message(1)]), "m-2")
+    assert db.things.find_one({"_id": "thing"})["counter"] == 0
+    assert repo.sweep(Publisher(), settle=timedelta(0)) == 1
+    assert db.things.find_one({"_id": "thing"})["counter"] == 1
