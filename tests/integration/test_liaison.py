@@ -78,7 +78,7 @@ def test_received_dossier_reaches_the_district_worklist(runner_factory, service_
     assert dossier["handovers"][0]["from_office_id"] == "X28720"
     # Each change with messages to publish put them in `<aggregate>_outbox` (entries, journal_id,
     # aggregate) before its journal claim, which names them (outbox_id); once the broker has
-    # confirmed them all they are deleted (services/common/store.py _commit, flush_outbox).
+    # confirmed them all they are deleted (services/common/repository.py JournalRepository).
     for service, aggregate in (("intake", "receipts"), ("routing", "dossiers")):
         journal, outbox = db(service)[f"{aggregate}_journal"], db(service)[f"{aggregate}_outbox"]
         claims = {"aggregate": code, "outbox_id": {"$exists": True}}
@@ -125,7 +125,7 @@ def test_dossier_numbers_are_unique_under_concurrency(service_config, db):
 
     def allocate():
         # each thread its own Sequences, as each intake process has: their in-memory hints differ
-        records = IntakeRecords(db("intake"), Sequences(db("intake").counters))
+        records = IntakeRecords(db("intake"), None, Sequences(db("intake").counters))
         try:
             for _ in range(20):
                 numbers.append(records.next_number("X28720", "261122"))
