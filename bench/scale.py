@@ -1,7 +1,8 @@
 """The scale figures: routing's worklist and statistics queries with many offices and dossiers.
 
-`load` writes synthetic dossiers straight into routing's database, each with the read views
-routing itself would write (services/routing/indexes.py), with a progress bar; a marker remembers
+`load` makes synthetic dossiers with routing's own `new_dossier` and bulk-loads them through
+its repository (the stack's FerretDB-safe adapter: journal, projection and read views), with a
+progress bar; a marker remembers
 what is loaded, so a second run reuses it. Offices: the catalog's, plus synthetic provinces
 (T5xx), districts (H5xxx) and communes (X5xxxxx) up to the number asked. Dossiers: received at a
 random commune over the last year; 25 % stay at the commune, 60 % go on to its district, 15 % to
@@ -14,17 +15,19 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from pymongo import MongoClient
-from pymongo.errors import BulkWriteError
 from tqdm import tqdm
 
 from bench import stack
 from bench.measure import percentiles
 from contracts import lifecycle as lc
 from contracts.api import WORKLIST_PAGE
-from contracts.offices import load_offices
-from services.routing import indexes, stats
+from contracts.calendar import WorkingCalendar
+from contracts.offices import LEVELS, load_offices
+from services.common.repository import JournalRepository
+from services.routing import domain, indexes, stats
 from services.routing.store import RoutingRecords
 
+CALENDAR = WorkingCalendar()
 BATCH = 1000
 MARKER = "bench_scale"
 
@@ -48,6 +51,8 @@ def offices(total: int) -> dict[str, str | None]:
 
 
 def _dossier(rng: random.Random, commune: str, tree: dict, serial: int, now: datetime) -> dict:
+    """A synthetic dossier in routing's own shape: made by routing's `new_dossier` from a
+    dossier_received payload, then moved to where the load wants it."""
     chain = [commune]
     while tree.get(chain[-1]):
         chain.append(tree[chain[-1]])
@@ -55,112 +60,72 @@ def _dossier(rng: random.Random, commune: str, tree: dict, serial: int, now: dat
     hops = 1 if roll < 0.25 else (2 if roll < 0.85 else 3)
     chain = chain[: min(hops, len(chain))]
     received = now - timedelta(days=rng.uniform(1, 365))
-    appointment = received + timedelta(days=15)
+    if open_ := rng.random() < 0.12:  # open, at one office of its route
+        received = now - timedelta(days=rng.uniform(0, 30))
+    appointment = received + timedelta(days=45 if open_ else 15)
     route = [
         {
             "index": i,
-            "level": lc_level(i, len(chain)),
+            "level": LEVELS[i],
             "office_id": office,
+            "duration_amount": 5,
+            "duration_unit": "days",
             "due_at": received + timedelta(days=5 * (i + 1)),
-            "arrived_at": received,
-            "done_at": None,
-            "timing": None,
-            "outcome": None,
         }
         for i, office in enumerate(chain)
     ]
     code = f"{commune}-{received:%y%m%d}-{5000 + serial % 5000:04d}{serial // 5000:x}"
-    d = {
-        "_id": code,
-        "procedure_code": "XD-01",
-        "procedure_name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
-        "receiving_office_id": commune,
-        "channel": rng.choice(("counter", "counter", "online", "post")),
-        "return_method": "counter",
-        "received_at": received,
-        "appointment_at": appointment,
-        "legal_due_at": appointment,
-        "received_by": "Bench",
-        "apologies": [],
-        "route": route,
-        "step_index": len(chain) - 1,
-        "office_id": commune,
-        "at_office": True,
-        "direction": "back",
-        "state": lc.RETURNED,
-        "not_accepted_reason": None,
-        "current_due_at": appointment,
-        "supplement_requests": 0,
-        "paused_at": None,
-        "timing": None,
-        "finished_at": None,
-        "outcome": None,
-        "returned_at": None,
-        "route_office_ids": sorted(set(chain)),
-        "due_soon_steps": [],
-        "overdue_steps": [],
-        "history": [
-            {
-                "at": received,
-                "type": "dossier_received",
-                "state": lc.RECEIVED,
-                "office_id": commune,
-                "by": {"name": "Bench", "role": "receiver"},
-            }
-        ],
-        "handovers": [],
-        "applied": [],
-        "version": 1,
-    }
-    if rng.random() < 0.12:  # open, at one office of its route
-        received = now - timedelta(days=rng.uniform(0, 30))
+    d = domain.new_dossier(
+        {
+            "code": code,
+            "procedure_code": "XD-01",
+            "procedure_name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+            "office_id": commune,
+            "channel": rng.choice(("counter", "counter", "online", "post")),
+            "return_method": "counter",
+            "received_at": received,
+            "appointment_at": appointment,
+            "route": route,
+            "received_by": "Bench",
+            "status": "received",
+            "not_accepted_reason": None,
+        }
+    )
+    if open_:
         step = rng.randrange(len(chain))
         d.update(
-            received_at=received,
-            appointment_at=received + timedelta(days=45),
             step_index=step,
             office_id=chain[step],
-            direction="forward",
             state=lc.IN_PROCESS,
             current_due_at=now + timedelta(days=rng.uniform(8, 60)),
         )
-    else:
-        finished = received + timedelta(days=rng.uniform(1, 20))
-        d.update(
-            finished_at=finished,
-            returned_at=finished + timedelta(days=1),
-            outcome=lc.RESOLVED,
-            timing="early"
-            if finished < appointment - timedelta(days=2)
-            else ("on_time" if finished <= appointment else "late"),
-        )
+        return d
+    finished = received + timedelta(days=rng.uniform(1, 20))
+    for step in d["route"]:
+        step.update(done_at=finished, timing=lc.classify(finished, step["due_at"], 0, CALENDAR))
+        step["outcome"] = domain.HANDED_ON if step is not d["route"][-1] else lc.RESOLVED
+    d.update(
+        state=lc.RETURNED,
+        step_index=len(chain) - 1,
+        finished_at=finished,
+        returned_at=finished + timedelta(days=1),
+        outcome=lc.RESOLVED,
+        timing=lc.classify(finished, appointment, 0, CALENDAR),
+    )
     return d
-
-
-def lc_level(i: int, hops: int) -> str:
-    return ("commune", "district", "province")[i]
-
-
-def _insert(collection, docs: list[dict]) -> None:
-    if not docs:
-        return
-    try:
-        collection.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:  # a resumed load: what exists stays
-        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-            raise
 
 
 def load(office_count: int, dossier_count: int, seed: int = 9) -> dict:
     """Load (or find loaded) `dossier_count` dossiers over `office_count` offices."""
     db = MongoClient(stack.mongo_uri(), tz_aware=True)[stack.database("routing")]
     # `shape` changes with the dossier's document and view keys: an older load is not reused
-    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed, "shape": 2}
+    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed, "shape": 3}
     marker = db[MARKER].find_one({"_id": "loaded"}) or {}
     tree = offices(office_count)
     if all(marker.get(k) == v for k, v in wanted.items()):
         return {**wanted, "seconds": 0.0, "reused": True, "tree": tree}
     communes = sorted(o for o in tree if o.startswith("X"))
+    dossiers = JournalRepository(db, "dossiers", indexes.VIEWS)
     now = datetime.now(UTC)
     started = time.perf_counter()
 
@@ -170,13 +135,7 @@ def load(office_count: int, dossier_count: int, seed: int = 9) -> dict:
             _dossier(rng, rng.choice(communes), tree, first + i, now)
             for i in range(min(BATCH, dossier_count - first))
         ]
-        views: dict[str, list[dict]] = {}
-        for d in docs:
-            for name, entries in indexes.entries(d).items():
-                views.setdefault(name, []).extend({**e, "_id": k} for k, e in entries.items())
-        _insert(db.dossiers, docs)
-        for name, entries in views.items():
-            _insert(db[name], entries)
+        dossiers.import_many(docs)  # with their views, as routing keeps them
         return len(docs)
 
     with (
@@ -200,7 +159,7 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
     """Routing's own worklist and statistics reads (the code its RPCs run) for sampled offices,
     and the same through the HTTP API for catalog offices."""
     db = MongoClient(stack.mongo_uri(), tz_aware=True)[stack.database("routing")]
-    records = RoutingRecords(db)
+    records = RoutingRecords(db, JournalRepository(db, "dossiers", indexes.VIEWS))
     rng = random.Random(seed)
     by_level = {"province": [], "district": [], "commune": []}
     for office, parent in tree.items():

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.keys import last_part
 
@@ -171,6 +171,12 @@ class Repository(ABC):
         raise Conflict(_id)
 
     @abstractmethod
+    def import_many(self, docs: list[dict]) -> int:
+        """Bulk-load new aggregates (each at version 1, with its views, no messages): for loads
+        such as the benchmark's. One that exists already is left as it is; returns how many
+        were new."""
+
+    @abstractmethod
     def find_view(self, name: str, bounds: dict, limit: int | None = None) -> list[dict]:
         """The entries of view `name` whose keys lie in `bounds` (`$gte`/`$lt`), in key order,
         each with its `_key` and the aggregate's `_id`."""
@@ -265,6 +271,25 @@ class JournalRepository(Repository):
             found.append(entry)
             version += 1
         return found
+
+    def import_many(self, docs: list[dict]) -> int:
+        ids = [journal_id(doc["_id"], 1) for doc in docs]
+        there = {e["_id"] for e in self.journal.find({"_id": {"$in": ids}}, {"_id": 1})}
+        docs = [doc for doc, _id in zip(docs, ids, strict=True) if _id not in there]
+        stored = [apply_change(doc, {}, {}, 1, ()) for doc in docs]
+        entries = [
+            {"_id": journal_id(d["_id"], 1), "aggregate": d["_id"], "version": 1, "set": doc}
+            for d, doc in zip(stored, docs, strict=True)
+        ]
+        new = _insert_new(self.journal, entries)
+        _insert_new(self.collection, stored)
+        views: dict[str, list[dict]] = {}
+        for doc in docs:
+            for name, found in (self.views.entries(doc) if self.views else {}).items():
+                views.setdefault(name, []).extend({**e, "_id": k} for k, e in found.items())
+        for name, rows in views.items():
+            _insert_new(self.db[name], rows)
+        return new
 
     def find_view(self, name, bounds, limit=None):
         cursor = self.db[name].find({"_id": bounds}, limit=limit or 0)
@@ -391,6 +416,18 @@ class JournalRepository(Repository):
                 return doc
 
 
+def _insert_new(collection, docs: list[dict]) -> int:
+    """Insert what is not there yet (by `_id`); the number inserted."""
+    if not docs:
+        return 0
+    try:
+        return len(collection.insert_many(docs, ordered=False).inserted_ids)
+    except BulkWriteError as exc:
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
+        return exc.details.get("nInserted", 0)
+
+
 def _upsert(collection, doc: dict) -> None:
     while True:
         try:
@@ -461,6 +498,12 @@ class DocumentRepository(Repository):
         if stored is None:
             raise Conflict(raw["_id"])
         return Committed(public(stored), changed=True, outbox=pending)
+
+    def import_many(self, docs: list[dict]) -> int:
+        stored = [apply_change(doc, {}, {}, 1, ()) for doc in docs]
+        for doc in stored:
+            doc.update(_views=self._keys(doc), _outbox=[])
+        return _insert_new(self.collection, stored)
 
     def find_view(self, name, bounds, limit=None):
         path = f"_views.{name}"

@@ -305,3 +305,12 @@ def test_the_sweeper_projects_what_a_dead_writer_claimed(db):
     assert db.things.find_one({"_id": "thing"})["counter"] == 0
     assert repo.sweep(Publisher(), settle=timedelta(0)) == 1
     assert db.things.find_one({"_id": "thing"})["counter"] == 1
+
+
+def test_a_bulk_load_is_what_creates_would_have_made(repo):
+    assert repo.import_many([{"_id": "a", "counter": 2}, {"_id": "b", "counter": 1}]) == 2
+    assert repo.import_many([{"_id": "a", "counter": 9}, {"_id": "c", "counter": 3}]) == 1
+    assert repo.get("a") == {"_id": "a", "counter": 2}  # what exists is left as it is
+    keys = [v["_key"] for v in repo.find_view("by_counter", {"$gte": "0", "$lt": "9"})]
+    assert keys == ["00001|b", "00002|a", "00003|c"]
+    assert repo.change("c", add(1)).doc["counter"] == 4  # a loaded aggregate changes as any
