@@ -33,6 +33,11 @@ export LT_SERVICE_PORT_BASE=${LT_SERVICE_PORT_BASE:-$(_p 8000)}
 export LT_AMQP_URI=${LT_AMQP_URI:-amqp://$LT_RABBITMQ_USER:$LT_RABBITMQ_PASSWORD@127.0.0.1:$LT_AMQP_PORT/}
 export LT_RABBITMQ_API=${LT_RABBITMQ_API:-http://127.0.0.1:$LT_RABBITMQ_MGMT_PORT/api}
 export LT_MONGO_URI=${LT_MONGO_URI:-mongodb://127.0.0.1:$LT_MONGO_PORT/}
+# a real mongod (when one is on PATH) gets the MongoDB repository adapter; FerretDB the journal one
+if [ -z "${LT_STORE_ADAPTER:-}" ]; then
+  if command -v mongod >/dev/null 2>&1; then LT_STORE_ADAPTER=document; else LT_STORE_ADAPTER=journal; fi
+fi
+export LT_STORE_ADAPTER
 export LT_KANNEL_SENDSMS_URL=${LT_KANNEL_SENDSMS_URL:-http://127.0.0.1:$LT_KANNEL_SENDSMS_PORT/cgi-bin/sendsms}
 export LT_CARRIER_URL=${LT_CARRIER_URL:-http://127.0.0.1:$LT_CARRIER_PORT}
 export LT_CARRIER_SECRET=${LT_CARRIER_SECRET:-lienthong-dev-carrier}
