@@ -181,9 +181,20 @@ class Repository(ABC):
         """The entries of view `name` whose keys lie in `bounds` (`$gte`/`$lt`), in key order,
         each with its `_key` and the aggregate's `_id`."""
 
-    @abstractmethod
     def publish(self, committed: Committed | None, publisher) -> int:
         """Publish a committed change's messages; forget them once the broker confirmed all."""
+        if committed is None or not committed.outbox or publisher is None:
+            return 0
+        pending = committed.outbox
+        done = publisher.publish(pending["entries"])
+        if len(done) == len(pending["entries"]):
+            self._forget(pending)
+            committed.outbox = None
+        return len(done)
+
+    @abstractmethod
+    def _forget(self, pending: dict) -> None:
+        """Drop published outbox messages."""
 
     @abstractmethod
     def sweep(self, publisher, settle: timedelta = SETTLE) -> int:
@@ -295,15 +306,8 @@ class JournalRepository(Repository):
         cursor = self.db[name].find({"_id": bounds}, limit=limit or 0)
         return [{**e, "_key": e["_id"], "_id": last_part(e["_id"])} for e in cursor]
 
-    def publish(self, committed, publisher) -> int:
-        pending = committed.outbox if committed else None
-        if not pending or publisher is None:
-            return 0
-        done = publisher.publish(pending["entries"])
-        if len(done) == len(pending["entries"]):
-            self.outbox.delete_one({"_id": pending["_id"]})
-            committed.outbox = None
-        return len(done)
+    def _forget(self, pending: dict) -> None:
+        self.outbox.delete_one({"_id": pending["_id"]})
 
     def sweep(self, publisher, settle=SETTLE) -> int:
         """Outbox entries of changes that lost their claim (or whose writer died before claiming)
@@ -516,16 +520,9 @@ class DocumentRepository(Repository):
         found.sort(key=lambda e: e["_key"])
         return found[:limit] if limit else found
 
-    def publish(self, committed, publisher) -> int:
-        pending = committed.outbox if committed else None
-        if not pending or publisher is None:
-            return 0
-        done = publisher.publish(pending["entries"])
-        if len(done) == len(pending["entries"]):
-            # the element itself, not a condition: FerretDB 1.x's $pull matches whole values only
-            self.collection.update_one({"_id": pending["of"]}, {"$pull": {"_outbox": pending}})
-            committed.outbox = None
-        return len(done)
+    def _forget(self, pending: dict) -> None:
+        # the element itself, not a condition: FerretDB 1.x's $pull matches whole values only
+        self.collection.update_one({"_id": pending["of"]}, {"$pull": {"_outbox": pending}})
 
     def sweep(self, publisher, settle=SETTLE) -> int:
         sent, now = 0, datetime.now(UTC)

@@ -38,6 +38,16 @@ def _json(schema, example, description="OK") -> dict:
     }
 
 
+def _office(example: str) -> dict:
+    return {
+        "name": "office_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "example": example,
+    }
+
+
 def _query(name: str, description: str, example, required=True, pattern=None) -> dict:
     schema = {"type": "string"}
     if pattern:
@@ -122,13 +132,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
             "a time",
             "security": _BEARER,
             "parameters": [
-                {
-                    "name": "office_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "example": "H824",
-                },
+                _office("H824"),
                 {
                     "name": "limit",
                     "in": "query",
@@ -170,13 +174,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
             "in order of receipt, a page at a time (applicants' names included)",
             "security": _BEARER,
             "parameters": [
-                {
-                    "name": "office_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "example": "X28720",
-                },
+                _office("X28720"),
                 _query("from", "first day, YYYY-MM-DD", "2026-12-01"),
                 _query("to", "last day, YYYY-MM-DD (at most 366 days)", "2026-12-31"),
                 {
