@@ -8,10 +8,14 @@ before the current appointment passes; a supplement stops the clock and gives a 
 instant when it resumes; a transfer is received at the next office by a named officer."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from contracts import lifecycle as lc
 from contracts.errors import Forbidden, IllegalAction, InvalidInput
+
+if TYPE_CHECKING:
+    from contracts.calendar import WorkingCalendar
 
 FINISHING = {lc.RESOLVED, lc.REFUSED, lc.STOPPED, lc.WITHDRAWN}
 ALERTING = frozenset({lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS})  # states whose step may run late
@@ -22,17 +26,18 @@ HANDED_ON = "handed_on"  # a step's outcome when it passed the dossier to the ne
 
 @dataclass
 class Decision:
-    changes: dict = field(default_factory=dict)
-    history: list = field(default_factory=list)
-    handovers: list = field(default_factory=list)  # new control-sheet rows
-    events: list = field(default_factory=list)  # (type, payload)
-    transfers: list = field(default_factory=list)  # (to_office_id, direction, step_index, handover)
+    changes: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    handovers: list[dict[str, Any]] = field(default_factory=list)  # new control-sheet rows
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (type, payload)
+    # (to_office_id, direction, step_index, handover)
+    transfers: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.changes or self.history or self.handovers or self.events or self.transfers)
 
 
-def new_dossier(received: dict) -> dict:
+def new_dossier(received: dict[str, Any]) -> dict[str, Any]:
     """Routing's copy of a dossier just received at a counter (no personal data kept)."""
     state = lc.NOT_ACCEPTED if received["status"] == "not_accepted" else lc.RECEIVED
     route = [
@@ -83,7 +88,7 @@ def new_dossier(received: dict) -> dict:
     }
 
 
-def _row(from_office, to_office, at, by, **more) -> dict:
+def _row(from_office: str, to_office: str, at: datetime, by: str, **more: Any) -> dict[str, Any]:
     """A control-sheet row; the receiving columns stay empty until someone receives it."""
     return {
         "from_office_id": from_office,
@@ -100,7 +105,7 @@ def _row(from_office, to_office, at, by, **more) -> dict:
     }
 
 
-def _from_post(received: dict) -> dict:
+def _from_post(received: dict[str, Any]) -> dict[str, Any]:
     """The control sheet's first row for a dossier that came by post (channel 3)."""
     handover = received["postal_handover"]
     return _row(
@@ -114,7 +119,12 @@ def _from_post(received: dict) -> dict:
 
 
 def record_event(
-    d: dict, type_: str, now: datetime, decision: Decision, actor=None, **extra
+    d: dict[str, Any],
+    type_: str,
+    now: datetime,
+    decision: Decision,
+    actor: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> None:
     state = decision.changes.get("state", d["state"])
     office = decision.changes.get("office_id", d["office_id"])
@@ -137,14 +147,20 @@ def record_event(
     decision.history.append(entry)
 
 
-def _route(d: dict, decision: Decision) -> list[dict]:
+def _route(d: dict[str, Any], decision: Decision) -> list[dict[str, Any]]:
     """The route as this decision leaves it (a copy, made once per decision)."""
     if "route" not in decision.changes:
         decision.changes["route"] = [dict(step) for step in d["route"]]
-    return decision.changes["route"]
+    return cast(list[dict[str, Any]], decision.changes["route"])
 
 
-def _end_step(d, decision, now, calendar, outcome: str) -> str:
+def _end_step(
+    d: dict[str, Any],
+    decision: Decision,
+    now: datetime,
+    calendar: "WorkingCalendar",
+    outcome: str,
+) -> str:
     """The holding office's step ends now: judged against its own due (docs/domain.md#who-is-
     judged-for-what); returns its timing."""
     step = _route(d, decision)[d["step_index"]]
@@ -153,7 +169,15 @@ def _end_step(d, decision, now, calendar, outcome: str) -> str:
     return timing
 
 
-def _send(d, decision, now, calendar, to_index: int, direction: str, by: str) -> None:
+def _send(
+    d: dict[str, Any],
+    decision: Decision,
+    now: datetime,
+    calendar: "WorkingCalendar | None",  # None: only a result going back ("return")
+    to_index: int,
+    direction: str,
+    by: str,
+) -> None:
     """Hand the dossier to the office of route step `to_index` over the liaison exchange. Going
     forward, the giver's step ends and is judged; going back, the result travels down."""
     route = _route(d, decision)
@@ -162,7 +186,7 @@ def _send(d, decision, now, calendar, to_index: int, direction: str, by: str) ->
     row = _row(from_office, to_office, now, by)
     if direction == "forward":
         row["step_due_at"] = route[d["step_index"]]["due_at"]
-        row["timing"] = _end_step(d, decision, now, calendar, HANDED_ON)
+        row["timing"] = _end_step(d, decision, now, cast("WorkingCalendar", calendar), HANDED_ON)
         decision.changes["current_due_at"] = route[to_index]["due_at"]
     decision.changes.update(
         {"office_id": to_office, "step_index": to_index, "at_office": False, "direction": direction}
@@ -171,7 +195,7 @@ def _send(d, decision, now, calendar, to_index: int, direction: str, by: str) ->
     decision.transfers.append((to_office, direction, to_index, row))
 
 
-def _receive_row(d: dict, decision: Decision, now: datetime, by: str | None) -> None:
+def _receive_row(d: dict[str, Any], decision: Decision, now: datetime, by: str | None) -> None:
     """Sign the pending control-sheet row that brought the dossier here: by an officer (`by`),
     or by the system for an automatic step (None)."""
     rows = [dict(row) for row in d["handovers"]]
@@ -182,7 +206,7 @@ def _receive_row(d: dict, decision: Decision, now: datetime, by: str | None) -> 
             return
 
 
-def on_received(d: dict, now: datetime, calendar) -> Decision:
+def on_received(d: dict[str, Any], now: datetime, calendar: "WorkingCalendar") -> Decision:
     """Just received: forward at once if the counter's own step has no processing time (the
     receiving officer hands it on by receiving it)."""
     decision = Decision()
@@ -206,7 +230,7 @@ def on_received(d: dict, now: datetime, calendar) -> Decision:
     return decision
 
 
-def on_arrived(d: dict, transfer: dict, now: datetime) -> Decision:
+def on_arrived(d: dict[str, Any], transfer: dict[str, Any], now: datetime) -> Decision:
     """A transfer reached its office: it waits in the worklist's incoming part for an officer to
     receive it, or (a result) the system passes it on down or the counter has it."""
     decision = Decision()
@@ -239,7 +263,7 @@ def on_arrived(d: dict, transfer: dict, now: datetime) -> Decision:
     return decision
 
 
-def authorise(d: dict, action: str, officer: dict) -> None:
+def authorise(d: dict[str, Any], action: str, officer: dict[str, Any]) -> None:
     """403 unless the officer works where this action is done."""
     counter = action in lc.COUNTER_ACTIONS
     where = d["receiving_office_id"] if counter else d["office_id"]
@@ -249,7 +273,7 @@ def authorise(d: dict, action: str, officer: dict) -> None:
         )
 
 
-def allowed_actions(d: dict, role: str, now: datetime) -> list[str]:
+def allowed_actions(d: dict[str, Any], role: str, now: datetime) -> list[str]:
     """The lifecycle's actions for this state and role; sending by post only to a citizen who
     chose it (only they gave an address); an apology only before the appointment passes."""
     actions = lc.allowed_actions(d["state"], role)
@@ -260,7 +284,7 @@ def allowed_actions(d: dict, role: str, now: datetime) -> list[str]:
     return actions
 
 
-def actions_for(d: dict, officer: dict, now: datetime) -> list[str]:
+def actions_for(d: dict[str, Any], officer: dict[str, Any], now: datetime) -> list[str]:
     """The actions this officer may take on the dossier now: state, role, office and time."""
     out = []
     for action in allowed_actions(d, officer["role"], now):
@@ -272,7 +296,14 @@ def actions_for(d: dict, officer: dict, now: datetime) -> list[str]:
     return out
 
 
-def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calendar) -> Decision:
+def act(
+    d: dict[str, Any],
+    action: str,
+    params: dict[str, Any],
+    officer: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> Decision:
     """Apply an officer's action; IllegalAction (409) if the state or the time forbids it."""
     authorise(d, action, officer)
     if action == lc.EXTEND and now >= d["appointment_at"] and d["state"] in _EXTENDABLE:
@@ -313,14 +344,28 @@ def act(d: dict, action: str, params: dict, officer: dict, now: datetime, calend
 _EXTENDABLE = frozenset(s for (s, a) in lc.TRANSITIONS if a == lc.EXTEND)
 
 
-def _accept(d, decision, params, actor, now, calendar):
+def _accept(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
     """The officer receives the dossier at their office: they sign the hand-over that brought
     it (its time closes the control-sheet row) and take it in hand."""
     _receive_row(d, decision, now, actor["name"])
     record_event(d, "dossier_accepted", now, decision, actor)
 
 
-def _resolve_or_refuse(d, decision, params, actor, now, calendar):
+def _resolve_or_refuse(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
     if decision.changes["state"] == lc.AWAITING_ACCEPTANCE:  # a middle step done: hand it on
         _send(d, decision, now, calendar, d["step_index"] + 1, "forward", by=actor["name"])
         record_event(
@@ -351,7 +396,14 @@ def _resolve_or_refuse(d, decision, params, actor, now, calendar):
         _send(d, decision, now, calendar, d["step_index"] - 1, "return", by=actor["name"])
 
 
-def _request_supplement(d, decision, params, actor, now, calendar):
+def _request_supplement(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
     missing = params.get("missing_documents") or []
     if not missing or not params.get("reason"):
         raise InvalidInput("supplement_needs_reason", "say what is missing and why (form 02)")
@@ -367,13 +419,20 @@ def _request_supplement(d, decision, params, actor, now, calendar):
     )
 
 
-def resumed_due(due: datetime, paused, calendar) -> datetime:
+def resumed_due(due: datetime, paused: timedelta, calendar: "WorkingCalendar") -> datetime:
     """A due instant after the clock stood still for `paused` office time: the exact instant
     moved by that time, then the close of its session (a whole office instant, never earlier)."""
     return calendar.session_close(calendar.shift_by_working_time(due, paused))
 
 
-def _supplement(d, decision, params, actor, now, calendar):
+def _supplement(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
     """The citizen brought what was missing: the clock resumes; every due still ahead moves by
     the office time it stood still (docs/domain.md#time), and the citizen is told the new date."""
     paused = calendar.working_time_between(d["paused_at"], now)
@@ -400,7 +459,14 @@ def _supplement(d, decision, params, actor, now, calendar):
     )
 
 
-def _extend(d, decision, params, actor, now, calendar):
+def _extend(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
     """An apology and new date (form 04): the citizen's appointment moves, the legal one does
     not, so a dossier finished after it still counts late, with the apology on record."""
     new_due = params.get("new_due_at")
@@ -452,7 +518,7 @@ _EVENT_OF = {
 }
 
 
-def on_shipment(d: dict, type_: str, shipment: dict, now: datetime) -> Decision:
+def on_shipment(d: dict[str, Any], type_: str, shipment: dict[str, Any], now: datetime) -> Decision:
     """The post picked the result up (a control-sheet row signed by both sides), delivered it
     (the dossier is returned) or brought it back (ready at the counter again)."""
     decision = Decision()
@@ -492,7 +558,9 @@ _POST_OUTCOME = {
 }
 
 
-def raise_alert(d: dict, alert: str, now: datetime, calendar) -> Decision:
+def raise_alert(
+    d: dict[str, Any], alert: str, now: datetime, calendar: "WorkingCalendar"
+) -> Decision:
     """Raise `alert` for the current step unless it was raised already (re-checked on the dossier
     as it is now, so two routing processes raise it once)."""
     decision = Decision()
@@ -503,13 +571,13 @@ def raise_alert(d: dict, alert: str, now: datetime, calendar) -> Decision:
     return decision
 
 
-def is_due_soon(now: datetime, due: datetime, calendar) -> bool:
+def is_due_soon(now: datetime, due: datetime, calendar: "WorkingCalendar") -> bool:
     """Within one working day (the calendar's office hours) of its due instant."""
     day = calendar.day_length
     return calendar.working_time_between(now, due, cap=day) <= day
 
 
-def due_alerts(d: dict, now: datetime, calendar) -> list[str]:
+def due_alerts(d: dict[str, Any], now: datetime, calendar: "WorkingCalendar") -> list[str]:
     """dossier_due_soon and/or dossier_overdue, if the current step calls for one not yet raised."""
     step, due = d["step_index"], d["current_due_at"]
     alerts: list[str] = []
