@@ -56,7 +56,9 @@ def check_request(
         raise InvalidInput("postal_handover_unexpected", "postal_handover is for channel post")
     if request["not_accepted_reason"]:
         return request, procedure, office, steps  # refused at the counter: nothing more to check
-    provided = {d["id"]: d["count"] for d in request["documents"]}
+    provided: dict[str, int] = {}
+    for document in request["documents"]:  # a document on two lines counts both
+        provided[document["id"]] = provided.get(document["id"], 0) + document["count"]
     missing = missing_documents(procedure, provided)
     if missing:
         raise InvalidInput(

@@ -272,11 +272,6 @@ def test_missing_documents(provided, missing):
     assert (error.code, error.details["missing"]) == ("missing_documents", missing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: check_request counts a document listed on two lines by its last line only "
-    "({id: count} dict), so the verdict depends on the order of the lines",
-)
 def test_the_order_of_document_lines_does_not_change_the_verdict():
     lines = [{"id": "ban_ve_thiet_ke", "count": 1}, {"id": "ban_ve_thiet_ke", "count": 2}]
     others = [{"id": "don_xin_phep_xd"}, {"id": "giay_to_dat"}]
