@@ -2,98 +2,39 @@
 and receives a dossier, a district handler accepts and resolves it, the commune counter hands
 the result over, the citizen page shows it returned; a long worklist comes a page at a time."""
 
-import base64
 import secrets
 
 import pytest
 import requests
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from contracts.api import WORKLIST_PAGE
 from tests.browser.conftest import ARTIFACTS
-from tests.e2e.conftest import BASE, Officer, issue_token, required_documents
+from tests.browser.helpers import (
+    SECTIONS,
+    act,
+    action_buttons,
+    api_actions,
+    find_row,
+    open_dossier,
+    part_codes,
+    sign_in,
+    token,
+    visible,
+    wait,
+)
+from tests.browser.helpers import printed as print_to
+from tests.e2e.conftest import BASE, Officer, eventually, issue_token, required_documents
 
 pytestmark = pytest.mark.browser
 PHONE = "0938123456"
 
 
-def wait(browser, condition, timeout=30):
-    return WebDriverWait(
-        browser, timeout, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(condition)
-
-
-def visible(browser, css, timeout=30):
-    return wait(browser, EC.visibility_of_element_located((By.CSS_SELECTOR, css)), timeout)
-
-
-def sign_in(browser, token):
-    browser.get(f"{BASE}/console")
-    browser.execute_script("sessionStorage.clear()")
-    browser.get(f"{BASE}/console#/")
-    visible(browser, "#token").send_keys(token)
-    browser.find_element(By.ID, "sign-in-button").click()
-    return visible(browser, "#worklist")
-
-
-def open_dossier(browser, code, state=None, timeout=60):
-    """The dossier page, reloaded until the dossier is in `state` (the system moves it)."""
-
-    def loaded(driver):
-        driver.get(f"{BASE}/console#/dossier/{code}")
-        driver.refresh()
-        try:
-            page = WebDriverWait(driver, 10).until(
-                EC.presence_of_element_located((By.ID, "dossier"))
-            )
-        except Exception:  # noqa: BLE001 - the page is not there yet: try again
-            return False
-        return page if state is None or page.get_attribute("data-state") == state else False
-
-    return WebDriverWait(browser, timeout, poll_frequency=1).until(loaded)
-
-
-def action_buttons(browser) -> list[str]:
-    return [
-        b.get_attribute("data-action")
-        for b in browser.find_elements(By.CSS_SELECTOR, "button.action")
-    ]
-
-
-def act(browser, action, **fields):
-    browser.find_element(By.ID, f"action-{action}").click()
-    for field, value in fields.items():
-        visible(browser, f"#{action}-{field}").send_keys(value)
-    page = browser.find_element(By.ID, "dossier")
-    browser.find_element(By.ID, f"confirm-{action}").click()
-    wait(browser, EC.staleness_of(page))  # the page is drawn again from the new state
-    wait(browser, EC.text_to_be_present_in_element((By.ID, "message"), "Đã thực hiện"))
-
-
 def printed(browser, name):
-    """As printed: only the form shows (print stylesheet); the PDF is kept as an artefact."""
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-    try:
-        for css in ("header.bar", "nav", "#print"):
-            assert not browser.find_element(By.CSS_SELECTOR, css).is_displayed(), css
-        assert browser.find_element(By.CSS_SELECTOR, ".form-doc").is_displayed()
-    finally:
-        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    pdf = base64.b64decode(browser.print_page(PrintOptions()))
-    assert pdf.startswith(b"%PDF")
-    (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
-
-
-def api_actions(token, code) -> list[str]:
-    r = requests.get(
-        f"{BASE}/api/dossiers/{code}", headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["actions"]
+    print_to(browser, ARTIFACTS / f"{name}.pdf")
 
 
 def test_receive_resolve_hand_over_and_track(browser, shot):
@@ -134,31 +75,8 @@ def test_receive_resolve_hand_over_and_track(browser, shot):
     # the district handler finds it in the worklist, accepts it and resolves it
     sign_in(browser, handler)
 
-    def in_worklist(driver):
-        """The row, asking for the next page of the worklist ("Xem thêm") until it shows."""
-        driver.refresh()
-        try:
-            visible(driver, "#worklist", timeout=10)
-        except Exception:  # noqa: BLE001
-            return False
-        while True:
-            if rows := driver.find_elements(By.CSS_SELECTOR, f'tr[data-code="{code}"]'):
-                return rows[0]
-            more = driver.find_elements(By.CSS_SELECTOR, "#worklist-more:not(.hidden)")
-            if not more:
-                return False
-            shown = len(driver.find_elements(By.CSS_SELECTOR, "#worklist tbody tr"))
-            more[0].click()
-            try:
-                WebDriverWait(driver, 10).until(
-                    lambda d, shown=shown: (
-                        len(d.find_elements(By.CSS_SELECTOR, "#worklist tbody tr")) > shown
-                    )
-                )
-            except Exception:  # noqa: BLE001
-                return False
-
-    row = WebDriverWait(browser, 60, poll_frequency=1).until(in_worklist)
+    # transferred to the district and not yet taken by anyone there: "chuyển đến chờ tiếp nhận"
+    row = find_row(browser, code, "incoming")
     assert row.get_attribute("class") == "due-row-on_time"
     assert row.find_element(By.CSS_SELECTOR, ".due").value_of_css_property("color")
     shot("handler-worklist")
@@ -234,20 +152,32 @@ def test_console_refuses_a_dossier_of_another_office(browser, shot):
 
 def test_the_worklist_shows_a_page_then_the_next_on_request(browser, shot):
     """At a commune holding more open dossiers than a page, the console shows a page of them
-    and "Xem thêm"; a click appends the next page in the order the API gives."""
+    and "Xem thêm"; a click appends the next page in the order the API gives. The dossiers
+    are in the part of the worklist where the commune's own dossiers go (incoming or in hand),
+    in that part's section."""
     office = "X28702"
     receiver, handler = Officer(office, "receiver", "Phạm Thu"), Officer(office, "handler", "Võ An")
-    for _ in range(max(0, WORKLIST_PAGE + 1 - len(handler.worklist()))):
-        receiver.receive("HT-03")  # a commune-only procedure: it stays at the commune
-    expected = [d["code"] for d in handler.worklist()]
-    assert len(expected) > WORKLIST_PAGE
-    sign_in(browser, handler.headers["Authorization"].removeprefix("Bearer "))
-    rows = "#worklist tbody tr"
+    probe = receiver.receive("HT-03")["code"]  # a commune-only procedure: it stays at the commune
+    part = eventually(
+        lambda: next((p for p in SECTIONS if probe in part_codes(handler, p)), None),
+        30,
+        f"{probe} in a part of the worklist",
+    )
+    for _ in range(max(0, WORKLIST_PAGE + 1 - len(part_codes(handler, part)))):
+        receiver.receive("HT-03")
+    expected = eventually(
+        lambda: len(codes := part_codes(handler, part)) > WORKLIST_PAGE and codes,
+        30,
+        f"more than {WORKLIST_PAGE} dossiers in the {part} part",
+    )
+    section = SECTIONS[part]
+    sign_in(browser, token(handler))
+    rows = f"#{section} tbody tr"
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) == WORKLIST_PAGE)
-    assert browser.find_element(By.CSS_SELECTOR, "#worklist h2").text.endswith(
+    assert browser.find_element(By.CSS_SELECTOR, f"#{section} h2").text.endswith(
         f"({WORKLIST_PAGE}+)"
     )
-    more = visible(browser, "#worklist-more")
+    more = visible(browser, f"#{section}-more")
     shot("first-page")
     more.click()
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) > WORKLIST_PAGE)

@@ -39,7 +39,7 @@ const ACTION_FIELDS = {
 const FIELD_LABELS = {
   missing_documents: "Giấy tờ cần bổ sung (mỗi dòng một loại)",
   reason: "Lý do",
-  new_due_at: "Ngày, giờ hẹn trả kết quả mới",
+  new_due_at: "Ngày, giờ hẹn trả kết quả mới (giờ Việt Nam)",
   note: "Ghi chú",
 };
 // labels that differ by action
@@ -91,6 +91,8 @@ const CHANNELS = { counter: "Trực tiếp", online: "Trực tuyến", post: "Qu
 const METHODS = { counter: "Tại Bộ phận Một cửa", post: "Qua dịch vụ bưu chính" };
 const METHODS_SHORT = { counter: "Trực tiếp", post: "Bưu chính" };
 const SYSTEM_NAME = "Hệ thống (tự động)";
+// ended with no result to judge early or late: the badge says only that it ended
+const ENDED_WITHOUT_RESULT = ["stopped", "withdrawn", "not_accepted"];
 const FORMS = { original: "Bản chính", certified_copy: "Bản sao chứng thực", copy: "Bản sao" };
 
 let me = null;
@@ -410,10 +412,13 @@ function actionForm(dossier, action) {
     inputs[field] = input;
     form.append(el("label", { for: id }, ACTION_FIELD_LABELS[`${action}.${field}`] || FIELD_LABELS[field]), input);
   }
-  form.append(el("p", {}, el("button", { type: "submit", id: `confirm-${action}` }, `Xác nhận: ${ACTIONS[action]}`)));
+  // the answer is said here too: the officer is looking at this form, not at the top of the page
+  const failure = el("p", { class: "error", id: `error-${action}`, role: "alert" });
+  form.append(el("p", {}, el("button", { type: "submit", id: `confirm-${action}` }, `Xác nhận: ${ACTIONS[action]}`)), failure);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     say("");
+    failure.textContent = "";
     const body = { action };
     for (const [field, input] of Object.entries(inputs)) {
       const value = input.value.trim();
@@ -426,8 +431,10 @@ function actionForm(dossier, action) {
       await api(`/api/dossiers/${encodeURIComponent(dossier.code)}/actions`, { method: "POST", body });
       await dossierView(dossier.code);
       say(`Đã thực hiện: ${ACTIONS[action]}.`, true);
+      window.scrollTo(0, 0);
     } catch (error) {
       say(explain(error));
+      failure.textContent = explain(error);
     }
   });
   return form;
@@ -465,7 +472,7 @@ async function dossierView(code) {
     },
   }, ACTIONS[action] || action));
   const steps = d.route.map((step, i) => el("li", {
-    class: i < d.step_index || ["resolved", "refused", "ready_at_counter", "returning_by_post", "returned"].includes(d.state)
+    class: step.done_at || i < d.step_index || ["resolved", "refused", "ready_at_counter", "returning_by_post", "returned"].includes(d.state)
       ? "done" : i === d.step_index ? "current" : "",
   }, `${LEVELS[step.level] || step.level} ${officeName(step.office_id)} — hạn ${when(step.due_at)}`,
     step.done_at ? ` — xong ${when(step.done_at)}${step.timing ? ` (${TIMING[step.timing] || step.timing})` : ""}` : ""));
@@ -479,7 +486,7 @@ async function dossierView(code) {
       el("h2", {}, `Hồ sơ ${d.code}`),
       el("table", { class: "facts" },
         row("Thủ tục", d.procedure_name),
-        el("tr", {}, el("th", {}, "Trạng thái"), el("td", { id: "status" }, d.status_label, " ", dueBadge(d.due_status),
+        el("tr", {}, el("th", {}, "Trạng thái"), el("td", { id: "status" }, d.status_label, " ", dueBadge(ENDED_WITHOUT_RESULT.includes(d.state) ? "finished" : d.due_status),
           el("div", { class: "muted small", id: "national-status" }, `Mã trạng thái (Cổng DVC quốc gia): ${d.national_status}`))),
         row("Nơi tiếp nhận", officeName(d.receiving_office_id), ` (${CHANNELS[d.channel] || d.channel})`),
         row("Đang ở", officeName(d.office_id), d.at_office ? "" : " (đang chuyển)"),
@@ -785,17 +792,20 @@ function bookFormView() {
 }
 
 function bookRow(e, i) {
+  const refused = e.status === "not_accepted"; // no appointment, nothing to return
   return el("tr", { "data-code": e.code, class: `book-${e.status}` },
     el("td", { class: "num" }, i + 1),
     el("td", { class: "code" }, e.code),
     el("td", {}, e.procedure_name),
     el("td", {}, e.applicant_name || ""),
     el("td", {}, when(e.received_at)),
-    el("td", {}, when(e.appointment_at)),
-    el("td", {}, e.status_label || (e.status === "not_accepted" ? "Không tiếp nhận" : "Đã tiếp nhận")),
-    el("td", {}, when(e.finished_at), e.timing ? el("div", { class: `timing timing-${e.timing}` }, TIMING[e.timing] || e.timing) : null),
+    el("td", {}, refused ? "" : when(e.appointment_at)),
+    el("td", {}, e.status_label || (refused ? "Không tiếp nhận" : "Đã tiếp nhận")),
+    el("td", {}, when(e.finished_at),
+      e.timing && !ENDED_WITHOUT_RESULT.includes(e.outcome || e.state)
+        ? el("div", { class: `timing timing-${e.timing}` }, TIMING[e.timing] || e.timing) : null),
     el("td", {}, when(e.returned_at)),
-    el("td", {}, METHODS_SHORT[e.return_method] || e.return_method || ""));
+    el("td", {}, refused ? "" : METHODS_SHORT[e.return_method] || e.return_method || ""));
 }
 
 // Form 07 for an office and period: every page of the book, then one table to print.
