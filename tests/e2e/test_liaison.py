@@ -21,8 +21,15 @@ SHAPES = [  # (procedure, receiving counter, the route's offices, more of the re
     ("NCC-01", "X28720", ["X28720", "H824", "T82"], {}),  # all three levels
     ("NCC-01", "H824", ["H824", "T82"], {}),  # a liaison procedure received above the commune
     ("NCC-01", "T82", ["T82"], {}),
-    ("CT-03", "H824", ["H824"], {}),  # a common procedure, decided where it is received
+    ("XH-01", "H824", ["H824"], {}),  # the commune's 10 days pass to the district's step
+    ("CT-03", "X28720", ["X28720"], {}),  # a common procedure, decided where it is received
+    ("CT-03", "H824", ["H824"], {}),
+    ("CT-03", "T82", ["T82"], {}),
     ("NCC-01", "X02269", ["X02269", "T08"], {}),  # a two-level province (2025)
+    ("XD-01", "X02269", ["X02269"], {}),  # no district: the commune decides it
+    ("TP-02", "X02380", ["X02380", "T08"], {}),
+    ("CT-03", "X02269", ["X02269"], {}),
+    ("CT-03", "T08", ["T08"], {}),
     ("DN-01", "T08", ["T08"], {}),
     ("NCC-01", "T08", ["T08"], {}),
     # a two-level province centre receives what a commune decides and sends it down to it
