@@ -48,6 +48,17 @@ def _office(example: str) -> dict:
     }
 
 
+def _limit(maximum: int, default: int) -> dict:
+    return {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "rows in the page",
+        "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+        "example": default,
+    }
+
+
 def _query(name: str, description: str, example, required=True, pattern=None) -> dict:
     schema = {"type": "string"}
     if pattern:
@@ -133,19 +144,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
             "security": _BEARER,
             "parameters": [
                 _office("H824"),
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "description": "rows in the page",
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": schemas.WORKLIST_MAX_PAGE,
-                        "default": schemas.WORKLIST_PAGE,
-                    },
-                    "example": 20,
-                },
+                _limit(schemas.WORKLIST_MAX_PAGE, schemas.WORKLIST_PAGE),
                 _query(
                     "after",
                     "the page after this row: the `next` of the page before",
@@ -177,19 +176,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
                 _office("X28720"),
                 _query("from", "first day, YYYY-MM-DD", "2026-12-01"),
                 _query("to", "last day, YYYY-MM-DD (at most 366 days)", "2026-12-31"),
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "description": "rows in the page",
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": schemas.BOOK_MAX_PAGE,
-                        "default": schemas.BOOK_PAGE,
-                    },
-                    "example": 100,
-                },
+                _limit(schemas.BOOK_MAX_PAGE, schemas.BOOK_PAGE),
                 _query(
                     "after",
                     "the page after this row: the `next` of the page before",
