@@ -76,8 +76,9 @@ def transfer_latency(rate: float, seconds: float) -> dict:
             return
         body = r.json()
         step = body["route"][1]
-        key = "{}|{}|{}".format(
+        key = "{}|{}|{}|{}".format(  # it arrives in the worklist's incoming part
             step["office_id"],
+            indexes.PARTS["incoming"],
             indexes.sort_key(datetime.fromisoformat(step["due_at"])),
             body["code"],
         )
