@@ -63,12 +63,14 @@ class Change:
 class Committed:
     """The aggregate after `change()`: `changed` if this call committed something; `duplicate`
     if its message had been applied before; `outbox` the adapter's handle on messages still to
-    publish (None once published, or when there were none)."""
+    publish (None once published, or when there were none). Passed back to `change(after=…)`,
+    it saves reading again what this caller has just written."""
 
     doc: dict
     changed: bool = False
     duplicate: bool = False
     outbox: dict | None = None
+    stored: dict | None = field(default=None, repr=False)  # as stored, bookkeeping included
 
 
 @dataclass(frozen=True)
@@ -150,13 +152,17 @@ class Repository(ABC):
         decide: Callable[[dict], Change | None],
         message_id: str | None = None,
         publisher=None,
+        after: Committed | None = None,
     ) -> Committed:
         """Load the aggregate, `decide` (a pure function of the document) what to change, commit
         it with its messages and views, then publish them with `publisher`. Decided again on a
         concurrent writer's change; a `message_id` applied before changes nothing. NotFound if
-        there is no such aggregate."""
+        there is no such aggregate. `after`: what this caller's last change or create of it
+        committed, tried first instead of a read (if another writer got ahead since, the commit
+        conflicts and the aggregate is read)."""
+        known = after.stored if after and after.changed else None
         for _ in range(MAX_TRIES):
-            raw = self._load(_id)
+            raw, known = known or self._load(_id), None
             if message_id and message_id in raw.get("applied", []):
                 return Committed(public(raw), duplicate=True)
             change = decide(public(raw))
@@ -352,7 +358,7 @@ class JournalRepository(Repository):
                 self.outbox.delete_one({"_id": pending["_id"]})
             raise Conflict(_id) from None
         doc = self._project(self._apply(doc, entry), doc)
-        return Committed(public(doc), changed=True, outbox=pending)
+        return Committed(public(doc), changed=True, outbox=pending, stored=doc)
 
     @staticmethod
     def _apply(doc: dict | None, entry: dict) -> dict:
@@ -479,7 +485,7 @@ class DocumentRepository(Repository):
             self.collection.insert_one(stored)
         except DuplicateKeyError:
             return None
-        committed = Committed(public(stored), changed=True, outbox=pending)
+        committed = Committed(public(stored), changed=True, outbox=pending, stored=stored)
         self.publish(committed, publisher)
         return committed
 
@@ -501,7 +507,7 @@ class DocumentRepository(Repository):
         )
         if stored is None:
             raise Conflict(raw["_id"])
-        return Committed(public(stored), changed=True, outbox=pending)
+        return Committed(public(stored), changed=True, outbox=pending, stored=stored)
 
     def import_many(self, docs: list[dict]) -> int:
         stored = [apply_change(doc, {}, {}, 1, ()) for doc in docs]

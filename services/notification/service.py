@@ -103,13 +103,16 @@ class NotificationService(observability.Observed):
         }
         stored = self.store.add_message(message)
         if stored and not rejection:
-            self._send(message["_id"])
+            self._send(message["_id"], stored)
 
-    def _send(self, message_id: str) -> None:
+    def _send(self, message_id: str, after=None) -> None:
+        """Claim the message and send it; `after`: this worker's last write of it (a read
+        saved)."""
         now = self.clock.now()
-        message = self.store.claim(message_id, now)
-        if message is None:
+        claimed = self.store.claim(message_id, now, after)
+        if claimed is None:
             return
+        message = claimed.doc
         url = dlr_url(self.config["PUBLIC_URL"], message_id)
         try:
             ref = self.sms.gateway.send(
@@ -119,7 +122,9 @@ class NotificationService(observability.Observed):
             attempts = message["attempts"] + 1
             retry_at = domain.next_attempt(attempts, now)
             if retry_at is None:
-                self.store.update(message_id, now, "failed", str(exc), attempts=attempts)
+                self.store.update(
+                    message_id, now, "failed", str(exc), after=claimed, attempts=attempts
+                )
                 log.error(
                     "sms %s to %s failed for good: %s", message_id, mask_msisdn(message["to"]), exc
                 )
@@ -129,12 +134,13 @@ class NotificationService(observability.Observed):
                     now,
                     "queued",
                     str(exc),
+                    after=claimed,
                     attempts=attempts,
                     next_attempt_at=retry_at,
                 )
             return
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
-            self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
+            self.store.update(message_id, now, "rejected", str(exc), after=claimed, reason=str(exc))
             return
         # a delivery report may have come first: never take "delivered" or "failed" back
         self.store.update(
@@ -142,6 +148,7 @@ class NotificationService(observability.Observed):
             now,
             "sent",
             ref,
+            after=claimed,
             attempts=message["attempts"] + 1,
             sent_at=now,
             gateway_refs=ref.split(","),

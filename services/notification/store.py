@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from services.common.keys import prefix_range, until
-from services.common.repository import Change, NotFound
+from services.common.repository import Change, Committed, NotFound
 from services.common.store import Database, MongoStore
 from services.notification import domain, indexes
 
@@ -23,18 +23,17 @@ class NotificationRecords(Database):
             raise NotFound(code)
         return doc
 
-    def add_message(self, message: dict) -> dict | None:
+    def add_message(self, message: dict) -> Committed | None:
         """The message as stored; None if a message for this (event, recipient) exists: at most
         one SMS each."""
-        saved = self.messages.create(message, [])
-        return saved.doc if saved else None
+        return self.messages.create(message, [])
 
     def get(self, message_id: str) -> dict:
         return self.messages.get(message_id)
 
-    def claim(self, message_id: str, now: datetime) -> dict | None:
+    def claim(self, message_id: str, now: datetime, after=None) -> Committed | None:
         """Take a queued message that is due for sending; only one process wins it (None for
-        the others, and for a message not due)."""
+        the others, and for a message not due). `after`: this worker's last write of it."""
 
         def take(m: dict) -> Change | None:
             if m["status"] != "queued" or m["next_attempt_at"] > now:
@@ -42,8 +41,8 @@ class NotificationRecords(Database):
             history = [{"at": now, "status": "sending", "detail": ""}]
             return Change({"status": "sending", "claimed_at": now}, {"history": history})
 
-        committed = self.messages.change(message_id, take)
-        return committed.doc if committed.changed else None
+        committed = self.messages.change(message_id, take, after=after)
+        return committed if committed.changed else None
 
     def due(self, now: datetime, limit: int = 50) -> list[str]:
         """Queued messages whose next attempt is due, soonest first."""
@@ -56,11 +55,11 @@ class NotificationRecords(Database):
         bounds = until("sending", before)
         return [v["_id"] for v in self.messages.find_view(indexes.PENDING, bounds, limit)]
 
-    def update(self, message_id, now, status, detail="", **fields) -> bool:
+    def update(self, message_id, now, status, detail="", after=None, **fields) -> bool:
         """Move a message to `status` as the status machine allows (domain.STATUS_FROM);
-        False if it may not go there from where it is."""
+        False if it may not go there from where it is. `after`: this worker's last write."""
         committed = self.messages.change(
-            message_id, lambda m: domain.moved(m, now, status, detail, fields)
+            message_id, lambda m: domain.moved(m, now, status, detail, fields), after=after
         )
         return committed.changed or committed.doc["status"] == status
 

@@ -72,7 +72,7 @@ def test_a_final_status_is_never_left(records):
             "history": [{"at": start, "status": "sending", "detail": ""}],
         }
     )
-    assert made["status"] == "sending"
+    assert made.doc["status"] == "sending"
     assert records.update(message_id, start, "delivered", "dlr 1")
     assert not records.update(message_id, start, "sent", "answer", gateway_refs=["ref-1"])
     assert not records.update(message_id, start, "failed", "operator")
