@@ -74,7 +74,9 @@ def _dossier(rng: random.Random, commune: str, tree: dict, serial: int, now: dat
         }
         for i, office in enumerate(chain)
     ]
-    code = f"{commune}-{received:%y%m%d}-{5000 + serial % 5000:04d}{serial // 5000:x}"
+    # a real dossier code (the API's cursors and checks take no other); two dossiers of one
+    # commune, day and number are so rare that the load just keeps the first
+    code = f"{commune}-{received:%y%m%d}-{serial % 9999 + 1:04d}"
     d = domain.new_dossier(
         {
             "code": code,
@@ -119,7 +121,7 @@ def load(office_count: int, dossier_count: int, seed: int = 9) -> dict:
     """Load (or find loaded) `dossier_count` dossiers over `office_count` offices."""
     db = MongoClient(stack.mongo_uri(), tz_aware=True)[stack.database("routing")]
     # `shape` changes with the dossier's document and view keys: an older load is not reused
-    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed, "shape": 3}
+    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed, "shape": 4}
     marker = db[MARKER].find_one({"_id": "loaded"}) or {}
     tree = offices(office_count)
     if all(marker.get(k) == v for k, v in wanted.items()):
