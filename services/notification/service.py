@@ -58,9 +58,11 @@ class NotificationService(observability.Observed):
     def _notify(self, body, schemas):
         envelope, payload = load_message(body, schemas)
         code = envelope["dossier_code"]
-        if envelope["type"] == "dossier_received":
-            self.store.save_recipient(domain.recipient_from(payload))
-        recipient = self.store.recipient(code)
+        if envelope["type"] == "dossier_received":  # the one message with the phone: keep it
+            recipient = domain.recipient_from(payload)
+            self.store.save_recipient(recipient)
+        else:
+            recipient = self.store.recipient(code)
         calendar, now = WorkingCalendar(), self.clock.now()
         rendered = domain.compose(
             envelope["type"],
