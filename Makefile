@@ -106,10 +106,15 @@ down: ## docker compose: stop the containers
 	docker compose --profile simulator down
 
 # --- operations: backups, Kubernetes manifests (issue 10) -------------------------------------
-.PHONY: backup restore
+.PHONY: backup restore reindex
 
 backup: ## copy every service's database to .stack/backups/<UTC time> (or DIR=…), with a manifest
 	@$(ENV) $(PY) -W ignore -m services.ops.backup backup $(if $(DIR),--dir "$(DIR)")
+
+reindex: ## stop the services, then rebuild every read view from its aggregates (after an upgrade that changed a view)
+	@$(STACK) services-down
+	@$(ENV) $(PY) -W ignore -m services.ops.reindex
+	@echo "start the services again: make stack-up"
 
 restore: ## stop the services, then load a backup: make restore [DIR=…] [DROP=1] (default: the latest)
 	@$(STACK) services-down

@@ -24,7 +24,7 @@ Both answer `find_view(name, range)` with the same entries, built by the same `v
 import logging
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -183,6 +183,12 @@ class Repository(ABC):
         were new."""
 
     @abstractmethod
+    def rebuild_views(self, batch: int = 200) -> Iterator[int]:
+        """Write every aggregate's read views anew from its document (after an upgrade that
+        changed what a view holds or how it is keyed); yields the aggregates done so far, batch
+        by batch. Run it with the services stopped."""
+
+    @abstractmethod
     def find_view(self, name: str, bounds: dict, limit: int | None = None) -> list[dict]:
         """The entries of view `name` whose keys lie in `bounds` (`$gte`/`$lt`), in key order,
         each with its `_key` and the aggregate's `_id`."""
@@ -302,11 +308,26 @@ class JournalRepository(Repository):
         _insert_new(self.collection, stored)
         views: dict[str, list[dict]] = {}
         for doc in docs:
-            for name, found in (self.views.entries(doc) if self.views else {}).items():
+            for name, found in self._entries(doc).items():
                 views.setdefault(name, []).extend({**e, "_id": k} for k, e in found.items())
         for name, rows in views.items():
             _insert_new(self.db[name], rows)
         return new
+
+    def rebuild_views(self, batch: int = 200) -> Iterator[int]:
+        for name in self.views.names if self.views else ():
+            self.db[name].drop()  # (FerretDB cannot delete_many a large collection)
+        for done, docs in _batches(self.collection, batch):
+            rows: dict[str, list[dict]] = {}
+            for doc in docs:  # rolled forward first: a projection may be behind its journal
+                for name, found in self._entries(self._load(doc["_id"])).items():
+                    rows.setdefault(name, []).extend({**e, "_id": key} for key, e in found.items())
+            for name, entries in rows.items():
+                _insert_new(self.db[name], entries)
+            yield done
+
+    def _entries(self, doc: dict) -> dict[str, dict[str, dict]]:
+        return self.views.entries(public(doc)) if self.views else {}
 
     def find_view(self, name, bounds, limit=None):
         cursor = self.db[name].find({"_id": bounds}, limit=limit or 0)
@@ -426,6 +447,20 @@ class JournalRepository(Repository):
                 return doc
 
 
+def _batches(collection, size: int) -> Iterator[tuple[int, list[dict]]]:
+    """Every document of a collection, `size` at a time, from one cursor (one pass, whatever
+    the collection's size), with the count read so far."""
+    done, docs = 0, []
+    for doc in collection.find({}, batch_size=size):
+        docs.append(doc)
+        if len(docs) == size:
+            done += len(docs)
+            yield done, docs
+            docs = []
+    if docs:
+        yield done + len(docs), docs
+
+
 def _insert_new(collection, docs: list[dict]) -> int:
     """Insert what is not there yet (by `_id`); the number inserted."""
     if not docs:
@@ -514,6 +549,13 @@ class DocumentRepository(Repository):
         for doc in stored:
             doc.update(_views=self._keys(doc), _outbox=[])
         return _insert_new(self.collection, stored)
+
+    def rebuild_views(self, batch: int = 200) -> Iterator[int]:
+        for done, docs in _batches(self.collection, batch):
+            for doc in docs:
+                keys = self._keys(doc)
+                self.collection.update_one({"_id": doc["_id"]}, {"$set": {"_views": keys}})
+            yield done
 
     def find_view(self, name, bounds, limit=None):
         path = f"_views.{name}"

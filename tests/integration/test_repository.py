@@ -10,6 +10,7 @@ the views end as the last version's, a create or change cut off by the database 
 The document adapter's own atomicity (find_one_and_update) needs a real mongod: FerretDB 1.x
 applies that update as read-then-write, so its race test runs only against a mongod."""
 
+import io
 import subprocess
 import sys
 import uuid
@@ -323,3 +324,40 @@ def test_a_change_after_ones_own_write_is_right_even_when_another_got_ahead(repo
     type(repo)(db, "things", VIEWS).change("a", add(10))  # another writer gets ahead
     second = repo.change("a", add(1), after=first)  # the stale copy conflicts: read, decide again
     assert second.doc["counter"] == 12 and repo.get("a")["counter"] == 12
+
+
+def test_views_are_rebuilt_from_the_aggregates(repo, db):
+    for name, counter in (("a", 2), ("b", 1)):
+        repo.create({"_id": name, "counter": counter, "tags": ["red"]}, [])
+    # views as an older release wrote them: one stale, one missing
+    if isinstance(repo, JournalRepository):
+        db.by_counter.insert_one({"_id": "00009|a"})
+        db.by_tag.delete_many({})
+    else:
+        db.things.update_many({}, {"$set": {"_views": {}}})
+    assert list(repo.rebuild_views(batch=1)) == [1, 2]
+    keys = [v["_key"] for v in repo.find_view("by_counter", {"$gte": "0", "$lt": "9"})]
+    assert keys == ["00001|b", "00002|a"]
+    assert sorted(v["_id"] for v in repo.find_view("by_tag", {"$gte": "red|", "$lt": "red}"})) == [
+        "a",
+        "b",
+    ]
+
+
+def test_reindex_rebuilds_every_repository_of_every_service(servers):
+    from services.ops.reindex import reindex
+
+    client = MongoClient(servers["mongo"], tz_aware=True)
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    try:
+        done = reindex(client, prefix, "journal", out=io.StringIO())
+        assert done == {
+            f"{prefix}intake.receipts": 0,
+            f"{prefix}routing.dossiers": 0,
+            f"{prefix}notification.messages": 0,
+            f"{prefix}postal.shipments": 0,
+        }
+    finally:
+        for name in client.list_database_names():
+            if name.startswith(prefix):
+                client.drop_database(name)
