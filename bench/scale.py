@@ -23,9 +23,11 @@ from contracts import lifecycle as lc
 from contracts.api import WORKLIST_PAGE
 from contracts.calendar import WorkingCalendar
 from contracts.offices import LEVELS, load_offices
+from services.common.messaging import EntryPublisher
 from services.common.repository import JournalRepository
+from services.common.tally import Tally
 from services.routing import domain, indexes, stats
-from services.routing.store import RoutingRecords
+from services.routing.store import COUNTS, RoutingRecords
 
 CALENDAR = WorkingCalendar()
 BATCH = 1000
@@ -121,13 +123,14 @@ def load(office_count: int, dossier_count: int, seed: int = 9) -> dict:
     """Load (or find loaded) `dossier_count` dossiers over `office_count` offices."""
     db = MongoClient(stack.mongo_uri(), tz_aware=True)[stack.database("routing")]
     # `shape` changes with the dossier's document and view keys: an older load is not reused
-    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed, "shape": 4}
+    wanted = {"offices": office_count, "dossiers": dossier_count, "seed": seed, "shape": 5}
     marker = db[MARKER].find_one({"_id": "loaded"}) or {}
     tree = offices(office_count)
     if all(marker.get(k) == v for k, v in wanted.items()):
         return {**wanted, "seconds": 0.0, "reused": True, "tree": tree}
     communes = sorted(o for o in tree if o.startswith("X"))
-    dossiers = JournalRepository(db, "dossiers", indexes.VIEWS)
+    dossiers = JournalRepository(db, "dossiers", indexes.VIEWS, COUNTS)
+    publisher = EntryPublisher(stack.amqp_uri())
     now = datetime.now(UTC)
     started = time.perf_counter()
 
@@ -137,7 +140,7 @@ def load(office_count: int, dossier_count: int, seed: int = 9) -> dict:
             _dossier(rng, rng.choice(communes), tree, first + i, now)
             for i in range(min(BATCH, dossier_count - first))
         ]
-        dossiers.import_many(docs)  # with their views, as routing keeps them
+        dossiers.import_many(docs, publisher)  # with their views and counts, as routing keeps them
         return len(docs)
 
     with (
@@ -161,7 +164,8 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
     """Routing's own worklist and statistics reads (the code its RPCs run) for sampled offices,
     and the same through the HTTP API for catalog offices."""
     db = MongoClient(stack.mongo_uri(), tz_aware=True)[stack.database("routing")]
-    records = RoutingRecords(db, JournalRepository(db, "dossiers", indexes.VIEWS))
+    dossiers = JournalRepository(db, "dossiers", indexes.VIEWS, COUNTS)
+    records = RoutingRecords(db, dossiers, Tally(db, COUNTS.name))
     rng = random.Random(seed)
     by_level = {"province": [], "district": [], "commune": []}
     for office, parent in tree.items():
@@ -171,7 +175,7 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
     sample += rng.sample(by_level["district"], min(samples // 10, len(by_level["district"])))
     sample += rng.sample(by_level["province"], min(samples // 20, len(by_level["province"])))
     now = datetime.now(UTC)
-    start, end = now - timedelta(days=30), now
+    start, end = now - timedelta(days=365), now
     worklist, stats_ms, sizes = [], [], []
     for office in sample:
         t = time.perf_counter()
@@ -180,7 +184,7 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
         sizes.append(len(rows))
     for office in sample[: max(10, samples // 5)]:
         t = time.perf_counter()
-        stats.office_stats(records.in_route_of(office), office, start, end, now)
+        stats.figures(records.counter_rows(office, start, end, now), office, start, end, now)
         stats_ms.append((time.perf_counter() - t) * 1000)
     return {
         "offices_sampled": len(sample),
@@ -194,19 +198,26 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
 def http_queries(requests_: int) -> dict:
     """GET worklist and stats through the gateway (token, RPC to routing, JSON) for the
     catalog's offices, one officer each."""
-    catalog = [o.id for o in load_offices().all()]
-    officers = [stack.Officer(office, "leader") for office in catalog]
+    catalog = load_offices().all()
+    officers = [stack.Officer(office.id, "leader") for office in catalog]
+    provinces = [stack.Officer(o.id, "leader") for o in catalog if o.level == "province"]
     today = datetime.now(stack.LOCAL).date()
-    worklist, stats_ms = [], []
+    year_ago = str(today - timedelta(days=364))
+    worklist, stats_ms, province_ms = [], [], []
     for n in range(requests_):
         officer = officers[n % len(officers)]
         t = time.perf_counter()
         assert officer.worklist().status_code == 200
         worklist.append((time.perf_counter() - t) * 1000)
     for n in range(max(10, requests_ // 5)):
-        officer = officers[n % len(officers)]
-        t = time.perf_counter()
-        r = officer.stats(officer.office, str(today - timedelta(days=30)), str(today))
-        assert r.status_code == 200, r.text
-        stats_ms.append((time.perf_counter() - t) * 1000)
-    return {"http_worklist_ms": percentiles(worklist), "http_stats_ms": percentiles(stats_ms)}
+        for officer, times in ((officers[n % len(officers)], stats_ms),
+                               (provinces[n % len(provinces)], province_ms)):
+            t = time.perf_counter()
+            r = officer.stats(officer.office, year_ago, str(today))
+            assert r.status_code == 200, r.text
+            times.append((time.perf_counter() - t) * 1000)
+    return {
+        "http_worklist_ms": percentiles(worklist),
+        "http_stats_ms": percentiles(stats_ms),  # a year, any office of the catalog
+        "http_stats_province_year_ms": percentiles(province_ms),
+    }

@@ -9,6 +9,7 @@ from contracts.procedures import DAYS, Duration
 
 MAX_PERIOD_DAYS = 366  # the longest report period (statistics, tracking book)
 DEFAULT_HOURS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
+TIMEZONE = "Asia/Ho_Chi_Minh"  # the offices' local time: days, periods and reports
 HOURS_PER_DAY = 8  # the law's equivalence (docs/domain.md#time): 8 hours of a procedure = 1 day
 
 
@@ -26,7 +27,7 @@ class WorkingCalendar:
     def __init__(
         self,
         hours: Iterable[tuple[time, time]] = DEFAULT_HOURS,
-        tz: str = "Asia/Ho_Chi_Minh",
+        tz: str = TIMEZONE,
         overrides: CalendarOverrides | None = None,
         cutoff: time = time(15, 0),
     ):

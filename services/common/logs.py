@@ -18,11 +18,12 @@ _UNMASKED_KEYS = frozenset({*CONTEXT_KEYS, "timestamp", "level", "logger", "serv
 
 # Vietnamese mobile numbers: +84 / 84 / 0084 / 0, then a mobile prefix (3, 5, 7, 8, 9) and eight
 # digits, optionally grouped by spaces, dots or dashes (0901 234 567, +84 90 123 45 67); and the
-# old 11-digit numbers (01xx …). Landlines are not personal data of a citizen here.
+# old 11-digit numbers (01xx …); not a group inside a hyphenated token (a uuid). Landlines are
+# not personal data of a citizen here.
 _SEP = r"[ .\-]?"
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+84|0084|84|0)" + _SEP + r"(?:[35789]|1[2-9]\d?)"
-    r"(?:" + _SEP + r"\d){7,8}(?![\w])"
+    r"(?<![\w+])(?<!\w-)(?:\+84|0084|84|0)" + _SEP + r"(?:[35789]|1[2-9]\d?)"
+    r"(?:" + _SEP + r"\d){7,8}(?![\w])(?!-\w)"
 )
 # Citizen identity numbers: 12-digit CCCD, 9-digit CMND (as a whole token, not inside an id).
 _ID_NUMBER = re.compile(r"(?<![\w\-:.])(?:\d{12}|\d{9})(?![\w\-])")

@@ -1,10 +1,12 @@
 """Reliable messaging on RabbitMQ: outbox publishing with confirms, and consumers that never lose a
 failed message — they retry it through the delay queues, then park it in the dead-letter queue."""
 
+import contextlib
 import logging
+import time
 
 from amqp.exceptions import AMQPError
-from kombu import Exchange
+from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler, get_event_exchange
 from nameko.extensions import DependencyProvider
@@ -42,28 +44,55 @@ def transfer_entry(routing_key: str, envelope: dict) -> dict:
     }
 
 
-class OutboxPublisher(DependencyProvider):
+def counts_queue(name: str) -> Queue:
+    """The queue of one repository's count messages (services/common/tally.py): durable, quorum,
+    with a single active consumer, so that one folder at a time adds them up."""
+    return Queue(
+        f"lienthong.counts.{name}",
+        exchange=Exchange(""),
+        routing_key=f"lienthong.counts.{name}",
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum", "x-single-active-consumer": True},
+    )
+
+
+def count_entry(name: str, claim: str, rows: dict) -> dict:
+    """An outbox entry carrying what one committed change adds to the counters `name`."""
+    return {
+        "id": claim,
+        "exchange": "",
+        "routing_key": counts_queue(name).name,
+        "body": {"claim": claim, "rows": rows},
+    }
+
+
+class EntryPublisher:
     """Publishes outbox entries persistently with publisher confirms."""
 
-    def setup(self):
-        self.config = self.container.config
-        self.publisher = Publisher(self.config["AMQP_URI"], serializer="json", use_confirms=True)
+    def __init__(self, amqp_uri: str, config: dict | None = None):
+        self.config = config or {}
+        self.publisher = Publisher(amqp_uri, serializer="json", use_confirms=True)
 
     def publish(self, entries: list[dict]) -> list[str]:
         """Publish entries in order; return the ids confirmed before the first failure."""
         done = []
         for entry in entries:
-            exchange = (
-                LIAISON_EXCHANGE
-                if entry["exchange"] == LIAISON_EXCHANGE.name
-                else get_event_exchange(entry["exchange"].removesuffix(".events"), self.config)
-            )
+            if entry["exchange"] == "":  # straight to a queue: the counts
+                queue = counts_queue(entry["routing_key"].removeprefix("lienthong.counts."))
+                exchange, declare = queue.exchange, [queue]
+            elif entry["exchange"] == LIAISON_EXCHANGE.name:
+                exchange, declare = LIAISON_EXCHANGE, [LIAISON_EXCHANGE]
+            else:
+                exchange = get_event_exchange(
+                    entry["exchange"].removesuffix(".events"), self.config
+                )
+                declare = [exchange]
             try:
                 self.publisher.publish(
                     entry["body"],
                     exchange=exchange,
                     routing_key=entry["routing_key"],
-                    declare=[exchange],
+                    declare=declare,
                     delivery_mode=2,
                     message_id=entry["id"],
                     retry=True,
@@ -74,6 +103,84 @@ class OutboxPublisher(DependencyProvider):
                 break
             done.append(entry["id"])
         return done
+
+
+class OutboxPublisher(DependencyProvider):
+    """A service's EntryPublisher."""
+
+    def setup(self):
+        self.entries = EntryPublisher(self.container.config["AMQP_URI"], self.container.config)
+
+    def publish(self, entries: list[dict]) -> list[str]:
+        return self.entries.publish(entries)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+class BatchQueue(DependencyProvider):
+    """Takes the messages of one queue in batches, for a timer to handle together and ack at
+    once (the counts' folder). It consumes (so a single-active-consumer queue gives it every
+    message while it is the active one) and keeps what arrives until `take` is called; a broker
+    gone drops the connection and what it held unacked, which the broker delivers again."""
+
+    def __init__(self, queue: Queue, prefetch: int = 1000):
+        self.queue, self.prefetch = queue, prefetch
+
+    def setup(self):
+        self.uri = self.container.config["AMQP_URI"]
+        self.connection = None
+        self.held: list = []
+
+    def stop(self):
+        self._close()
+
+    def take(self, limit: int, wait: float) -> list:
+        """Up to `limit` messages, waiting at most `wait` seconds for them (none on trouble)."""
+        try:
+            if self.connection is None:
+                self._open()
+            deadline = time.monotonic() + wait
+            while len(self.held) < limit and (left := deadline - time.monotonic()) > 0:
+                try:
+                    self.connection.drain_events(timeout=left)
+                except TimeoutError:
+                    break
+        except (OSError, AMQPError, ConnectionError) as exc:
+            log.warning("%s: %r; reconnecting", self.queue.name, exc)
+            self._close()
+            return []
+        taken, self.held = self.held[:limit], self.held[limit:]
+        return taken
+
+    def ack(self, messages: list) -> None:
+        """Ack every message taken up to the last of `messages` (one command)."""
+        if not messages:
+            return
+        try:
+            messages[-1].ack(multiple=True)
+        except (OSError, AMQPError, ConnectionError) as exc:
+            log.warning("could not ack %s (they come again): %r", self.queue.name, exc)
+            self._close()
+
+    def _open(self) -> None:
+        self.connection = Connection(self.uri, heartbeat=0, connect_timeout=5)
+        channel = self.connection.channel()
+        channel.basic_qos(0, self.prefetch, False)
+        self.consumer = self.connection.Consumer(
+            self.queue.bind(channel), callbacks=[self._hold], accept=["json"], channel=channel
+        )
+        self.consumer.consume()
+
+    def _hold(self, body, message) -> None:
+        self.held.append(message)
+
+    def _close(self) -> None:
+        self.held = []
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # it is gone either way
+                self.connection.release()
+        self.connection = None
 
     def get_dependency(self, worker_ctx):
         return self

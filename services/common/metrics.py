@@ -21,12 +21,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from contracts import lifecycle as lc
-
 log = logging.getLogger(__name__)
 
 PREFIX = "lienthong"
-SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "rejected")
 
 GAUGES = {
     "outbox_backlog": ("outbox entries not yet confirmed by the broker", ("service",)),
@@ -78,26 +75,6 @@ def dead_letter_depth(amqp_uri: str, queue: str) -> list[Sample]:
     return [sample("dead_letter_depth", count, queue=queue)]
 
 
-def sms_by_status(db, now=None) -> list[Sample]:
-    counts = dict.fromkeys(SMS_STATUSES, 0)
-    for row in db.messages.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
-        counts[str(row["_id"])] = row["n"]
-    return [sample("sms_messages", n, status=s) for s, n in counts.items()]
-
-
-def dossiers_by_state(db, now=None) -> list[Sample]:
-    counts = dict.fromkeys(lc.STATES, 0)
-    for row in db.dossiers.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
-        counts[str(row["_id"])] = row["n"]
-    return [sample("dossiers", n, state=s) for s, n in counts.items()]
-
-
-def overdue_dossiers(db, now) -> list[Sample]:
-    active = [lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED]
-    n = db.dossiers.count_documents({"state": {"$in": active}, "current_due_at": {"$lt": now}})
-    return [sample("dossiers_overdue", n)]
-
-
 # --- the registry of one process -------------------------------------------------------------
 @dataclass
 class Snapshot:
@@ -105,9 +82,10 @@ class Snapshot:
 
     With `spawn` (a function that runs its argument in the background), a stale snapshot is
     refreshed in the background, one refresh at a time, and a scrape answers at once with the
-    samples it has (none before the first refresh ends): the gauges' reads are full scans on
-    FerretDB, seconds long on a large database, longer than a scrape may wait. Without it, the
-    scrape that finds the snapshot stale waits for the refresh."""
+    samples it has (none before the first refresh ends), so that a slow source (the broker
+    asked for the dead-letter depth) never holds a scrape up; the services' own gauges read kept
+    counters (services/common/tally.py), a few rows each. Without it, the scrape that finds the
+    snapshot stale waits for the refresh."""
 
     sources: list[Callable[[], Iterable[Sample]]]
     max_age: float = 60.0

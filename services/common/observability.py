@@ -7,7 +7,8 @@ classes. It adds
 - `GET /metrics` (Prometheus text), `GET /livez` (the process answers) and `GET /healthz` (the
   broker and the database answer, each check capped at 2 s) on the process's own HTTP port.
 
-A service adds gauges of its own by listing functions `(db, now) -> [Sample]` in `gauges`."""
+A service adds gauges of its own by listing functions `(store, now) -> [Sample]` in `gauges`
+(`store`: its MongoStore, whose `tallies` hold its counters)."""
 
 import logging
 import time
@@ -122,7 +123,7 @@ class Observer(DependencyProvider):
 
     def _bind(self, gauge):
         def source():
-            return gauge(self.store.db, self.clock.now())
+            return gauge(self.store, self.clock.now())
 
         source.__name__ = gauge.__name__
         return source

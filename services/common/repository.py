@@ -32,6 +32,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.keys import last_part
+from services.common.messaging import count_entry
+from services.common.tally import Counts, difference, total
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +125,8 @@ def in_range(key: str, bounds: dict) -> bool:
 class Repository(ABC):
     """The interface every adapter implements; `change` is written once, here."""
 
-    def __init__(self, db, name: str, views: Views | None = None):
-        self.db, self.name, self.views = db, name, views
+    def __init__(self, db, name: str, views: Views | None = None, counts: Counts | None = None):
+        self.db, self.name, self.views, self.counts = db, name, views, counts
         self.collection = db[name]
 
     def get(self, _id: str) -> dict:
@@ -176,11 +178,21 @@ class Repository(ABC):
             return committed
         raise Conflict(_id)
 
-    @abstractmethod
-    def import_many(self, docs: list[dict]) -> int:
+    def import_many(self, docs: list[dict], publisher=None) -> int:
         """Bulk-load new aggregates (each at version 1, with its views, no messages): for loads
         such as the benchmark's. One that exists already is left as it is; returns how many
-        were new."""
+        were new. With counters, what the new ones add is published with `publisher` as one
+        count message (without a publisher, `make recount --repair` brings the counters up)."""
+        new = self._import(docs)
+        if self.counts is not None and publisher is not None and new:
+            rows = total((public(d) for d in new), self.counts.contributions)
+            claim = f"{self.name}:import:{new[0]['_id']}:{len(new)}"
+            publisher.publish([count_entry(self.counts.name, claim, rows)])
+        return len(new)
+
+    @abstractmethod
+    def _import(self, docs: list[dict]) -> list[dict]:
+        """Insert the aggregates not there yet; the ones inserted."""
 
     @abstractmethod
     def rebuild_views(self, batch: int = 200) -> Iterator[int]:
@@ -225,8 +237,19 @@ class Repository(ABC):
     def _commit(self, raw: dict, change: Change, message_id: str | None) -> Committed:
         """Commit `change` on top of `raw` (as loaded), or Conflict."""
 
-    def _messages(self, change: Change, version: int) -> list[dict]:
-        return change.messages(version) if change.messages else []
+    def _messages(
+        self, change: Change | None, version: int, before: dict | None, after: dict
+    ) -> list[dict]:
+        """The change's outbox messages, and what it adds to the counters (services/common/
+        tally.py), named by its claim: `<collection>:<aggregate id>:<version>`."""
+        messages = change.messages(version) if change and change.messages else []
+        if self.counts is not None:
+            old = self.counts.contributions(public(before)) if before else {}
+            rows = difference(old, self.counts.contributions(public(after)))
+            if rows:
+                claim = f"{self.name}:{after['_id']}:{version}"
+                messages = [*messages, count_entry(self.counts.name, claim, rows)]
+        return messages
 
 
 def journal_id(_id: str, version: int) -> str:
@@ -244,8 +267,8 @@ class JournalRepository(Repository):
     Each view is a collection whose `_id`s are the view's keys: rewritten after each projection
     write, and again by whoever finds the projection newer than the views it just wrote."""
 
-    def __init__(self, db, name: str, views: Views | None = None):
-        super().__init__(db, name, views)
+    def __init__(self, db, name: str, views: Views | None = None, counts: Counts | None = None):
+        super().__init__(db, name, views, counts)
         self.journal = db[f"{name}_journal"]
         self.outbox = db[f"{name}_outbox"]
 
@@ -270,8 +293,9 @@ class JournalRepository(Repository):
 
     def create(self, doc, messages=(), message_id=None, publisher=None):
         entry = {"set": {**doc, "applied": [message_id] if message_id else []}}
+        messages = [*messages, *self._messages(None, 1, None, doc)]
         try:
-            committed = self._claim(doc["_id"], None, entry, list(messages))
+            committed = self._claim(doc["_id"], None, entry, messages)
         except Conflict:
             # It exists — or an earlier attempt claimed it and lost the database before writing
             # its projection (found in a chaos run: the dossier was in no worklist): roll it now.
@@ -285,7 +309,9 @@ class JournalRepository(Repository):
         if message_id:
             pushes["applied"] = [message_id]
         entry = {"set": sets, "push": pushes}
-        return self._claim(raw["_id"], raw, entry, self._messages(change, raw["version"] + 1))
+        version = raw["version"] + 1
+        after = apply_change(raw, sets, pushes, version)
+        return self._claim(raw["_id"], raw, entry, self._messages(change, version, raw, after))
 
     def entries(self, _id: str) -> list[dict]:
         """The journal of one aggregate, oldest first (its audit trail)."""
@@ -295,7 +321,7 @@ class JournalRepository(Repository):
             version += 1
         return found
 
-    def import_many(self, docs: list[dict]) -> int:
+    def _import(self, docs: list[dict]) -> list[dict]:
         ids = [journal_id(doc["_id"], 1) for doc in docs]
         there = {e["_id"] for e in self.journal.find({"_id": {"$in": ids}}, {"_id": 1})}
         docs = [doc for doc, _id in zip(docs, ids, strict=True) if _id not in there]
@@ -304,7 +330,7 @@ class JournalRepository(Repository):
             {"_id": journal_id(d["_id"], 1), "aggregate": d["_id"], "version": 1, "set": doc}
             for d, doc in zip(stored, docs, strict=True)
         ]
-        new = _insert_new(self.journal, entries)
+        new = set(_insert_new(self.journal, entries))
         _insert_new(self.collection, stored)
         views: dict[str, list[dict]] = {}
         for doc in docs:
@@ -312,7 +338,7 @@ class JournalRepository(Repository):
                 views.setdefault(name, []).extend({**e, "_id": k} for k, e in found.items())
         for name, rows in views.items():
             _insert_new(self.db[name], rows)
-        return new
+        return [doc for doc in stored if journal_id(doc["_id"], 1) in new]
 
     def rebuild_views(self, batch: int = 200) -> Iterator[int]:
         for name in self.views.names if self.views else ():
@@ -461,16 +487,18 @@ def _batches(collection, size: int) -> Iterator[tuple[int, list[dict]]]:
         yield done + len(docs), docs
 
 
-def _insert_new(collection, docs: list[dict]) -> int:
-    """Insert what is not there yet (by `_id`); the number inserted."""
+def _insert_new(collection, docs: list[dict]) -> list:
+    """Insert what is not there yet (by `_id`); the `_id`s inserted."""
     if not docs:
-        return 0
+        return []
     try:
-        return len(collection.insert_many(docs, ordered=False).inserted_ids)
+        return list(collection.insert_many(docs, ordered=False).inserted_ids)
     except BulkWriteError as exc:
-        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors):
             raise
-        return exc.details.get("nInserted", 0)
+        there = {e["index"] for e in errors}
+        return [doc["_id"] for i, doc in enumerate(docs) if i not in there]
 
 
 def _upsert(collection, doc: dict) -> None:
@@ -513,7 +541,7 @@ class DocumentRepository(Repository):
         return {"id": uuid.uuid4().hex, "of": _id, "entries": messages, "created_at": now}
 
     def create(self, doc, messages=(), message_id=None, publisher=None):
-        pending = self._pending(doc["_id"], list(messages))
+        pending = self._pending(doc["_id"], [*messages, *self._messages(None, 1, None, doc)])
         stored = apply_change(doc, {}, {}, 1, [message_id] if message_id else [])
         stored.update(_views=self._keys(stored), _outbox=[pending] if pending else [])
         try:
@@ -529,7 +557,7 @@ class DocumentRepository(Repository):
         sets, pushes = merged(change)
         applied = [message_id] if message_id else []
         new = apply_change(raw, sets, pushes, version, applied)
-        pending = self._pending(raw["_id"], self._messages(change, version))
+        pending = self._pending(raw["_id"], self._messages(change, version, raw, new))
         update: dict = {"$set": {**sets, "version": version, "_views": self._keys(new)}}
         appended = {**pushes, "applied": applied, "_outbox": [pending] if pending else []}
         appended = {k: {"$each": v} for k, v in appended.items() if v}
@@ -544,11 +572,12 @@ class DocumentRepository(Repository):
             raise Conflict(raw["_id"])
         return Committed(public(stored), changed=True, outbox=pending, stored=stored)
 
-    def import_many(self, docs: list[dict]) -> int:
+    def _import(self, docs: list[dict]) -> list[dict]:
         stored = [apply_change(doc, {}, {}, 1, ()) for doc in docs]
         for doc in stored:
             doc.update(_views=self._keys(doc), _outbox=[])
-        return _insert_new(self.collection, stored)
+        new = set(_insert_new(self.collection, stored))
+        return [doc for doc in stored if doc["_id"] in new]
 
     def rebuild_views(self, batch: int = 200) -> Iterator[int]:
         for done, docs in _batches(self.collection, batch):

@@ -9,6 +9,7 @@ from pymongo import MongoClient, monitoring
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.common.repository import ADAPTERS, Repository, Views
+from services.common.tally import Counts, Tally
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class MongoStore(DependencyProvider):
 
     database: str = ""
     repositories: dict[str, Views | None] = {}  # aggregate collection -> its read views
+    counts: dict[str, Counts] = {}  # aggregate collection -> its counters (tally.py)
 
     def setup(self):
         adapter = self.container.config.get("STORE_ADAPTER") or "journal"
@@ -69,9 +71,10 @@ class MongoStore(DependencyProvider):
         self.db = self.client[
             self.container.config.get("MONGO_DATABASE_PREFIX", "lienthong_") + self.database
         ]
+        self.tallies = {name: Tally(self.db, c.name) for name, c in self.counts.items()}
 
     def repository(self, name: str) -> Repository:
-        return self.adapter(self.db, name, self.repositories[name])
+        return self.adapter(self.db, name, self.repositories[name], self.counts.get(name))
 
     def start(self):
         try:

@@ -1,9 +1,14 @@
 """Notification's read views (see services/common/keys.py), kept by the messages repository with
 each message: its dossier's messages, a gateway reference's message, the messages due for
-sending and those left in "sending". No I/O here."""
+sending and those left in "sending"; and its counters (services/common/tally.py): the messages
+by status, which the gauge reads. No I/O here."""
 
 from services.common.keys import sort_key
 from services.common.repository import Views
+from services.common.tally import Counts, Rows
+
+SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "expired", "rejected")
+STATUS_ROW = "_|now"
 
 BY_DOSSIER, BY_REF, PENDING = "messages_by_dossier", "messages_by_ref", "messages_pending"
 
@@ -23,3 +28,11 @@ def entries(m: dict) -> dict[str, dict[str, dict]]:
 
 
 VIEWS = Views((BY_DOSSIER, BY_REF, PENDING), entries)
+
+
+def contributions(m: dict) -> Rows:
+    """What one message adds to the counters: one to its status."""
+    return {STATUS_ROW: {f"status:{m['status']}": 1}}
+
+
+COUNTS = Counts("sms_counts", contributions)

@@ -15,10 +15,11 @@ from contracts.events import INTAKE_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
-from services.common.messaging import event_handler
+from services.common.messaging import BatchQueue, counts_queue, event_handler
 from services.common.repository import NotFound
 from services.common.rpc import rpc
-from services.notification import domain
+from services.common.tally import fold_from
+from services.notification import domain, indexes
 from services.notification.gateways import make_gateway
 from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
 from services.notification.phones import mask_msisdn
@@ -46,11 +47,21 @@ class SmsGateway(DependencyProvider):
         return self
 
 
+def sms_gauges(store, now) -> list[metrics.Sample]:
+    """The messages by status, from the counters."""
+    row = store.tallies["messages"].read({"$in": [indexes.STATUS_ROW]}).get(indexes.STATUS_ROW, {})
+    return [
+        metrics.sample("sms_messages", row.get(f"status:{s}", 0), status=s)
+        for s in indexes.SMS_STATUSES
+    ]
+
+
 class NotificationService(observability.Observed):
     name = "notification"
-    gauges = (metrics.sms_by_status,)
+    gauges = (sms_gauges,)
 
     store = NotificationStore()
+    counts = BatchQueue(counts_queue(indexes.COUNTS.name))
     sms = SmsGateway()
     clock = Clock()
     config = Config()
@@ -171,6 +182,16 @@ class NotificationService(observability.Observed):
                 "failed",
                 "the sender stopped while sending: not sent again (at most one SMS)",
             )
+
+    @timer(interval=1)
+    def fold_counts(self):
+        """Add the messages' changes to the counters (services/common/tally.py)."""
+        fold_from(self.counts, self.store.tally)
+
+    @timer(interval=5)
+    def sweep(self):
+        """Publish what a writer that died left in the outbox (the counters' messages)."""
+        self.store.messages.sweep(self.store.publisher)
 
     @timer(interval=2)
     def smpp_receipts(self):

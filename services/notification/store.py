@@ -1,18 +1,20 @@
-"""Notification's database: recipients (its own copy of the phone number) and the message log."""
+"""Notification's database: recipients (its own copy of the phone number), the message log, and
+the counters of the messages by status (published through the log's outbox)."""
 
 from datetime import datetime
 
 from services.common.keys import prefix_range, until
+from services.common.messaging import EntryPublisher
 from services.common.repository import Change, Committed, NotFound
 from services.common.store import Database, MongoStore
 from services.notification import domain, indexes
 
 
 class NotificationRecords(Database):
-    def __init__(self, db, messages):
+    def __init__(self, db, messages, publisher, tally):
         super().__init__(db)
         self.recipients = db.recipients
-        self.messages = messages
+        self.messages, self.publisher, self.tally = messages, publisher, tally
 
     def save_recipient(self, recipient: dict) -> None:
         self.recipients.replace_one({"_id": recipient["_id"]}, recipient, upsert=True)
@@ -26,7 +28,7 @@ class NotificationRecords(Database):
     def add_message(self, message: dict) -> Committed | None:
         """The message as stored; None if a message for this (event, recipient) exists: at most
         one SMS each."""
-        return self.messages.create(message, [])
+        return self.messages.create(message, [], publisher=self.publisher)
 
     def get(self, message_id: str) -> dict:
         return self.messages.get(message_id)
@@ -41,7 +43,7 @@ class NotificationRecords(Database):
             history = [{"at": now, "status": "sending", "detail": ""}]
             return Change({"status": "sending", "claimed_at": now}, {"history": history})
 
-        committed = self.messages.change(message_id, take, after=after)
+        committed = self.messages.change(message_id, take, publisher=self.publisher, after=after)
         return committed if committed.changed else None
 
     def due(self, now: datetime, limit: int = 50) -> list[str]:
@@ -59,7 +61,10 @@ class NotificationRecords(Database):
         """Move a message to `status` as the status machine allows (domain.STATUS_FROM);
         False if it may not go there from where it is. `after`: this worker's last write."""
         committed = self.messages.change(
-            message_id, lambda m: domain.moved(m, now, status, detail, fields), after=after
+            message_id,
+            lambda m: domain.moved(m, now, status, detail, fields),
+            publisher=self.publisher,
+            after=after,
         )
         return committed.changed or committed.doc["status"] == status
 
@@ -76,6 +81,13 @@ class NotificationRecords(Database):
 class NotificationStore(MongoStore):
     database = "notification"
     repositories = {"messages": indexes.VIEWS}
+    counts = {"messages": indexes.COUNTS}
+
+    def setup(self):
+        super().setup()
+        self.publisher = EntryPublisher(self.container.config["AMQP_URI"], self.container.config)
 
     def get_dependency(self, worker_ctx):
-        return NotificationRecords(self.db, self.repository("messages"))
+        return NotificationRecords(
+            self.db, self.repository("messages"), self.publisher, self.tallies["messages"]
+        )

@@ -11,8 +11,6 @@ change: a collection per view on FerretDB, a secondary index on MongoDB:
   an office's worklist, soonest due first, is the range of its prefix; a page is the first rows
   of the range that starts past the last row of the page before; both parts together are the
   two ranges merged.
-- in_route: `<office_id>|<code>` for each office in the dossier's route, with the fields the
-  office's statistics need (services/routing/stats.py).
 - due: `<due>|<code>` for active, unpaused dossiers that may still raise an alert for their
   current step; the due-alert timer reads the range up to its horizon.
 
@@ -27,23 +25,9 @@ from services.common.keys import prefix_range, sort_key
 from services.common.repository import Views
 from services.routing.domain import ALERTING
 
-WORKLIST, IN_ROUTE, DUE = "worklist", "in_route", "due"
+WORKLIST, DUE = "worklist", "due"
 PARTS = {"incoming": "i", "in_hand": "h"}  # the worklist's parts and their key letters
 OPEN_STATES = frozenset(s for s in lc.STATES if s not in lc.FINAL_STATES)
-STATS_FIELDS = (
-    "state",
-    "channel",
-    "receiving_office_id",
-    "office_id",
-    "received_at",
-    "current_due_at",
-    "finished_at",
-    "returned_at",
-    "paused_at",
-    "outcome",
-    "timing",
-)
-STEP_FIELDS = ("index", "office_id", "due_at", "arrived_at", "done_at", "timing", "outcome")
 ALERT_FIELDS = (
     "state",
     "step_index",
@@ -78,15 +62,11 @@ def due_range(horizon: datetime) -> dict:
 def entries(d: dict) -> dict[str, dict[str, dict]]:
     """The view documents of one dossier: {collection: {_id: document}}."""
     code = d["_id"]
-    views: dict[str, dict[str, dict]] = {WORKLIST: {}, IN_ROUTE: {}, DUE: {}}
+    views: dict[str, dict[str, dict]] = {WORKLIST: {}, DUE: {}}
     if d["at_office"] and d["state"] in OPEN_STATES:
         part = PARTS[part_of(d)]
         key = f"{d['office_id']}|{part}|{sort_key(d['current_due_at'])}|{code}"
         views[WORKLIST][key] = {k: v for k, v in d.items() if k not in HIDDEN}
-    stats_doc = {k: d.get(k) for k in STATS_FIELDS}
-    stats_doc["route"] = [{k: step.get(k) for k in STEP_FIELDS} for step in d["route"]]
-    for office_id in d["route_office_ids"]:
-        views[IN_ROUTE][f"{office_id}|{code}"] = stats_doc
     if (
         d["state"] in ALERTING
         and not d.get("paused_at")
@@ -97,4 +77,4 @@ def entries(d: dict) -> dict[str, dict[str, dict]]:
     return views
 
 
-VIEWS = Views((WORKLIST, IN_ROUTE, DUE), entries)
+VIEWS = Views((WORKLIST, DUE), entries)

@@ -24,16 +24,19 @@ from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import (
     LIAISON_EXCHANGE,
+    BatchQueue,
     OutboxPublisher,
     ReliableConsumer,
+    counts_queue,
     event_entry,
     event_handler,
     transfer_entry,
 )
 from services.common.repository import Change, NotFound
 from services.common.rpc import rpc
+from services.common.tally import fold_from
 from services.routing import domain, stats, views
-from services.routing.store import RoutingStore
+from services.routing.store import COUNTS, RoutingStore
 
 
 def liaison_queue(level: str, province: str | None = None) -> Queue:
@@ -95,12 +98,23 @@ def outbox_entries(
     return entries
 
 
+def dossier_gauges(store, now) -> list[metrics.Sample]:
+    """Dossiers by state, and those past their current step's due: from the counters."""
+    rows = {}
+    for bounds in stats.gauge_ranges(now):
+        rows.update(store.tallies["dossiers"].read(bounds))
+    by_state, overdue = stats.gauges(rows, now)
+    samples = [metrics.sample("dossiers", n, state=s) for s, n in by_state.items()]
+    return [*samples, metrics.sample("dossiers_overdue", overdue)]
+
+
 class RoutingService(observability.Observed):
     name = "routing"
-    gauges = (metrics.dossiers_by_state, metrics.overdue_dossiers)
+    gauges = (dossier_gauges,)
 
     store = RoutingStore()
     outbox = OutboxPublisher()
+    counts = BatchQueue(counts_queue(COUNTS.name))
     clock = Clock()
     config = Config()
 
@@ -237,8 +251,14 @@ class RoutingService(observability.Observed):
             )
         except (TypeError, ValueError) as exc:
             raise InvalidInput("invalid_period", f"from and to must be dates: {exc}") from None
-        dossiers = self.store.in_route_of(office_id)
-        return stats.office_stats(dossiers, office_id, start, end, self.clock.now())
+        now = self.clock.now()
+        rows = self.store.counter_rows(office_id, start, end, now)
+        return stats.figures(rows, office_id, start, end, now)
+
+    @timer(interval=1)
+    def fold_counts(self):
+        """Add the dossiers' changes to the counters (services/common/tally.py)."""
+        fold_from(self.counts, self.store.tally)
 
     @timer(interval=5)
     def raise_due_alerts(self):

@@ -1,6 +1,11 @@
-"""An office's statistics for a period, computed from routing's stored dossiers. No I/O here.
+"""An office's statistics for a period, read from counters kept as the dossiers change. No I/O.
 
-The caller passes the dossiers in whose route the office appears. An office is judged by its
+`contributions(d)` is what one dossier adds to routing's counter rows (services/common/tally.py
+keeps them: each change adds the difference); `figures(rows, …)` answers the statistics from
+the rows of one office (`ranges` says which to read); `office_stats(dossiers, …)` is the same
+from dossiers, by adding up their contributions (the tests', and `make recount`'s, reference).
+Days are local days of the calendar's timezone: a period is whole days, so a day's rows are in it
+or not. An office is judged by its
 own steps, the dossier as a whole by the office that decided it and the counter that returned it
 (docs/domain.md#who-is-judged-for-what). The period is the half-open interval [start, end) of
 aware datetimes; `as_of = min(end, now)` is the instant at which the open workload is measured.
@@ -29,10 +34,10 @@ The dossiers it answers for (the office that decided it, and the receiving count
 - on_time_rate: (resolved early + on_time) / resolved total, 4 places; None when nothing was
   resolved in the period.
 
-Its open workload as of as_of (the dossiers it holds, or that are on their way to it):
-not finished by as_of; suspended_for_supplement if paused_at <= as_of, else pending, split
-into past_deadline (its step's due < as_of) and within_deadline. Stored dossiers carry their
-current state only: when as_of is in the past, the holder is the current one.
+Its open workload (the dossiers it holds now, or that are on their way to it): not finished;
+suspended_for_supplement if paused, else pending, split into past_deadline (its step's due <
+as_of) and within_deadline. The workload is the current one (counters carry no past holder):
+for a period that ended, it is what the office holds now, judged against the period's end.
 
 Example: a dossier received at commune X28720, handed on early by the commune and by district
 H824, resolved late by province T82 and handed over at X28720: X28720 counts one step handed on
@@ -41,15 +46,21 @@ and no dossier; T82 one step decided late and one dossier resolved late.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from contracts import lifecycle as lc
+from contracts.calendar import TIMEZONE
 from contracts.lifecycle import CHANNELS
+from services.common.keys import sort_key
+from services.common.tally import Rows, add, total
 from services.routing.domain import HANDED_ON
 
 TIMINGS = ("early", "on_time", "late")
 DECIDED = frozenset({lc.RESOLVED, lc.REFUSED})
+ACTIVE = (lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED)  # the overdue gauge's
+SYSTEM = "_"  # the rows of the whole system (the gauges), in place of an office id
 
 
 def finishing_office(d: dict[str, Any]) -> str:
@@ -63,14 +74,168 @@ def finishing_office(d: dict[str, Any]) -> str:
     return receiving
 
 
-def _timings() -> dict[str, int]:
-    return dict.fromkeys((*TIMINGS, "total"), 0)
+# ---- the rows: `<office>|d|<day>` a day's figures, `<office>|now` what is open now,
+# `<office>|p|<day>` and `<office>|t|<instant>` the pending dossiers by due day and instant.
+def _tz() -> tzinfo:
+    return ZoneInfo(TIMEZONE)
+
+
+def day_key(office_id: str, t: datetime) -> str:
+    return f"{office_id}|d|{t.astimezone(_tz()).date().isoformat()}"
+
+
+def _due(rows: Rows, office_id: str, due: datetime) -> None:
+    add(
+        rows,
+        {
+            f"{office_id}|p|{due.astimezone(_tz()).date().isoformat()}": {"n": 1},
+            f"{office_id}|t|{sort_key(due)}": {"n": 1},
+        },
+    )
+
+
+def _timed(kind: str, timing: str | None) -> dict[str, int]:
+    counted = {f"{kind}:total": 1}
+    if timing in TIMINGS:
+        counted[f"{kind}:{timing}"] = 1
+    return counted
+
+
+def contributions(d: dict[str, Any]) -> Rows:
+    """What one dossier adds to the counter rows (module docstring: who counts what, when)."""
+    rows: Rows = {}
+    counter, finished_at = d["receiving_office_id"], d.get("finished_at")
+    add(rows, {f"{SYSTEM}|now": {f"state:{d['state']}": 1}})
+    if d["state"] in ACTIVE and d.get("current_due_at"):
+        _due(rows, SYSTEM, d["current_due_at"])
+    if d.get("returned_at"):
+        add(rows, {day_key(counter, d["returned_at"]): {"returned": 1}})
+    if d["state"] == lc.NOT_ACCEPTED:
+        add(rows, {day_key(counter, d["received_at"]): {"not_accepted": 1}})
+        return rows
+    add(rows, {day_key(counter, d["received_at"]): {f"received:{d['channel']}": 1, "opened": 1}})
+    if finished_at:
+        add(rows, {day_key(counter, finished_at): {"closed": 1}})
+    else:
+        add(rows, {f"{counter}|now": {"open": 1}})
+    for step in d.get("route") or []:
+        office = step["office_id"]
+        if step["index"] > 0 and step.get("arrived_at"):
+            add(rows, {day_key(office, step["arrived_at"]): {"transferred_in": 1}})
+        outcome = step.get("outcome")
+        if step.get("done_at") and (outcome == HANDED_ON or outcome in DECIDED):
+            kind = HANDED_ON if outcome == HANDED_ON else "decided"
+            add(rows, {day_key(office, step["done_at"]): _timed(kind, step.get("timing"))})
+    if finished_at:
+        outcome = d.get("outcome")
+        if outcome == lc.RESOLVED:
+            counted = _timed("resolved", d.get("timing"))
+        elif outcome in ("refused", "stopped", "withdrawn"):
+            counted = {outcome: 1}
+        else:
+            counted = {}
+        for office in {counter, finishing_office(d)} if counted else ():
+            add(rows, {day_key(office, finished_at): counted})
+    else:
+        holder = d["office_id"]
+        if d.get("paused_at"):
+            add(rows, {f"{holder}|now": {"suspended": 1}})
+        else:
+            _due(rows, holder, d["current_due_at"])
+    return rows
+
+
+# ---- reading them
+def _midnight(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz)
+
+
+def ranges(office_id: str, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
+    """The `_id` ranges of the rows `figures` reads: the days from the period's first on (the
+    days after it give the dossiers carried over into it), what is open now, the pending ones
+    by due day, and by due instant on the day of as_of. Their length follows the period and the
+    open workload, never the history."""
+    tz, as_of = _tz(), min(end, now)
+    first, today = start.astimezone(tz).date(), as_of.astimezone(tz).date()
+    return [
+        {"$gte": f"{office_id}|d|{first.isoformat()}", "$lt": f"{office_id}|d}}"},
+        {"$in": [f"{office_id}|now"]},
+        {"$gte": f"{office_id}|p|", "$lt": f"{office_id}|p}}"},
+        {
+            "$gte": f"{office_id}|t|{sort_key(_midnight(today, tz))}",
+            "$lt": f"{office_id}|t|{sort_key(_midnight(today + timedelta(days=1), tz))}",
+        },
+    ]
+
+
+def past_due(rows: Rows, office_id: str, as_of: datetime) -> tuple[int, int]:
+    """(pending, of which past their due at as_of), from an office's p and t rows: the pending
+    due on an earlier day, and those due on as_of's day before as_of."""
+    tz = _tz()
+    today = as_of.astimezone(tz).date()
+    days, instants = f"{office_id}|p|", f"{office_id}|t|"
+    since, until = instants + sort_key(_midnight(today, tz)), instants + sort_key(as_of)
+    pending = past = 0
+    for key, m in rows.items():
+        if key.startswith(days):
+            pending += m.get("n", 0)
+            past += m.get("n", 0) if key[len(days) :] < today.isoformat() else 0
+        elif since <= key < until:
+            past += m.get("n", 0)
+    return pending, past
+
+
+def _timings(row: dict[str, int], kind: str) -> dict[str, int]:
+    return {t: row.get(f"{kind}:{t}", 0) for t in (*TIMINGS, "total")}
 
 
 def _rate(counts: list[dict[str, int]]) -> float | None:
-    total = sum(c["total"] for c in counts)
+    whole = sum(c["total"] for c in counts)
     good = sum(c["early"] + c["on_time"] for c in counts)
-    return round(good / total, 4) if total else None
+    return round(good / whole, 4) if whole else None
+
+
+def figures(
+    rows: Rows, office_id: str, start: datetime, end: datetime, now: datetime
+) -> dict[str, Any]:
+    """Statistics of `office_id` for [start, end) from its rows (at least those of `ranges`)."""
+    tz, as_of = _tz(), min(end, now)
+    first = start.astimezone(tz).date().isoformat()
+    last = end.astimezone(tz).date().isoformat()  # the day after the period (end: its midnight)
+    prefix = f"{office_id}|d|"
+    period: dict[str, int] = {}
+    after: dict[str, int] = {}  # from the period's first day on: for carried_over
+    for key, m in rows.items():
+        if key.startswith(prefix) and key[len(prefix) :] >= first:
+            for measure, n in m.items():
+                after[measure] = after.get(measure, 0) + n
+                if key[len(prefix) :] < last:
+                    period[measure] = period.get(measure, 0) + n
+    now_row = rows.get(f"{office_id}|now", {})
+    received = {c: period.get(f"received:{c}", 0) for c in CHANNELS}
+    received["carried_over"] = (
+        now_row.get("open", 0) - after.get("opened", 0) + after.get("closed", 0)
+    )
+    received["total"] = sum(received.values())
+    steps = {HANDED_ON: _timings(period, HANDED_ON), "decided": _timings(period, "decided")}
+    resolved = _timings(period, "resolved")
+    pending, past = past_due(rows, office_id, as_of)
+    return {
+        "office_id": office_id,
+        "from": start,
+        "to": end,
+        "as_of": as_of,
+        "received": received,
+        "not_accepted": period.get("not_accepted", 0),
+        "transferred_in": period.get("transferred_in", 0),
+        "steps": {**steps, "on_time_rate": _rate(list(steps.values()))},
+        "resolved": resolved,
+        **{k: period.get(k, 0) for k in ("refused", "stopped", "withdrawn")},
+        "pending": {"within_deadline": pending - past, "past_deadline": past},
+        "suspended_for_supplement": now_row.get("suspended", 0),
+        "returned": period.get("returned", 0),
+        "on_time_rate": _rate([resolved]),
+    }
 
 
 def office_stats(
@@ -80,72 +245,18 @@ def office_stats(
     end: datetime,
     now: datetime,
 ) -> dict[str, Any]:
-    """Statistics of `office_id` for [start, end), open workload as of min(end, now)."""
-    as_of = min(end, now)
-    received = dict.fromkeys((*CHANNELS, "carried_over", "total"), 0)
-    steps = {HANDED_ON: _timings(), "decided": _timings()}
-    resolved = _timings()
-    finished = dict.fromkeys(("refused", "stopped", "withdrawn"), 0)
-    pending = {"within_deadline": 0, "past_deadline": 0}
-    not_accepted = suspended = returned = transferred_in = 0
+    """Statistics of `office_id` for [start, end) from the dossiers themselves."""
+    return figures(total(dossiers, contributions), office_id, start, end, now)
 
-    def in_period(t: datetime | None) -> bool:
-        return t is not None and start <= t < end
 
-    for d in dossiers:
-        counter = d["receiving_office_id"] == office_id
-        finished_at = d.get("finished_at")
-        if counter and in_period(d.get("returned_at")):
-            returned += 1
-        if d["state"] == lc.NOT_ACCEPTED:
-            not_accepted += int(counter and in_period(d["received_at"]))
-            continue
-        if counter and in_period(d["received_at"]):
-            received[d["channel"]] += 1
-        elif counter and d["received_at"] < start and (finished_at is None or finished_at >= start):
-            received["carried_over"] += 1
-        for step in d.get("route") or []:
-            if step["office_id"] != office_id:
-                continue
-            transferred_in += int(step["index"] > 0 and in_period(step.get("arrived_at")))
-            kind = HANDED_ON if step.get("outcome") == HANDED_ON else "decided"
-            if in_period(step.get("done_at")) and (kind == HANDED_ON or step["outcome"] in DECIDED):
-                steps[kind]["total"] += 1
-                if step.get("timing") in TIMINGS:
-                    steps[kind][step["timing"]] += 1
-        answers = counter or finishing_office(d) == office_id
-        if answers and in_period(finished_at):
-            outcome = d.get("outcome")
-            if outcome == lc.RESOLVED:
-                resolved["total"] += 1
-                if d.get("timing") in TIMINGS:
-                    resolved[d["timing"]] += 1
-            elif outcome in finished:
-                finished[outcome] += 1
-        held = d.get("office_id") == office_id and d["received_at"] < as_of
-        if held and (finished_at is None or finished_at >= as_of):
-            paused_at = d.get("paused_at")
-            if paused_at is not None and paused_at <= as_of:
-                suspended += 1
-            elif d["current_due_at"] < as_of:
-                pending["past_deadline"] += 1
-            else:
-                pending["within_deadline"] += 1
+# ---- the whole system's rows, for the gauges
+def gauge_ranges(now: datetime) -> list[dict[str, Any]]:
+    """The rows the gauges read: the states now, and the active dossiers by due (as `ranges`)."""
+    return ranges(SYSTEM, now, now, now)[1:]
 
-    received["total"] = sum(received.values())
-    return {
-        "office_id": office_id,
-        "from": start,
-        "to": end,
-        "as_of": as_of,
-        "received": received,
-        "not_accepted": not_accepted,
-        "transferred_in": transferred_in,
-        "steps": {**steps, "on_time_rate": _rate(list(steps.values()))},
-        "resolved": resolved,
-        **finished,
-        "pending": pending,
-        "suspended_for_supplement": suspended,
-        "returned": returned,
-        "on_time_rate": _rate([resolved]),
-    }
+
+def gauges(rows: Rows, now: datetime) -> tuple[dict[str, int], int]:
+    """({state: dossiers}, active dossiers past their current step's due at `now`)."""
+    states = rows.get(f"{SYSTEM}|now", {})
+    by_state = {s: states.get(f"state:{s}", 0) for s in lc.STATES}
+    return by_state, past_due(rows, SYSTEM, now)[1]

@@ -1,15 +1,18 @@
 """Routing's database: one versioned document per dossier with its history and control sheet,
-and the read views (services/routing/indexes.py) its worklist, statistics and alerts read."""
+the read views (services/routing/indexes.py) its worklist and alerts read, and the counters
+(services/routing/stats.py) its statistics and gauges read."""
 
-from services.common.keys import prefix_range
 from services.common.store import Database, MongoStore
-from services.routing import indexes
+from services.common.tally import Counts
+from services.routing import indexes, stats
+
+COUNTS = Counts("dossier_counts", stats.contributions)
 
 
 class RoutingRecords(Database):
-    def __init__(self, db, dossiers):
+    def __init__(self, db, dossiers, tally):
         super().__init__(db)
-        self.dossiers = dossiers
+        self.dossiers, self.tally = dossiers, tally
 
     def worklist(self, office_id: str, limit: int, after: str | None = None, part=None):
         """A page of the open dossiers at an office (one part of its worklist, or both), soonest
@@ -25,10 +28,12 @@ class RoutingRecords(Database):
         following = rows[-1]["_key"].split("|", 2)[2] if more else None
         return rows, following
 
-    def in_route_of(self, office_id: str) -> list[dict]:
-        """Every dossier whose route passes through an office, with the fields its statistics
-        read."""
-        return self.dossiers.find_view(indexes.IN_ROUTE, prefix_range(office_id))
+    def counter_rows(self, office_id: str, start, end, now) -> dict:
+        """The counter rows an office's statistics for [start, end) read (stats.ranges)."""
+        rows = {}
+        for bounds in stats.ranges(office_id, start, end, now):
+            rows.update(self.tally.read(bounds))
+        return rows
 
     def due_candidates(self, horizon, limit: int = 500) -> list[dict]:
         """Active dossiers whose current step falls due before `horizon`, soonest first, that may
@@ -39,6 +44,7 @@ class RoutingRecords(Database):
 class RoutingStore(MongoStore):
     database = "routing"
     repositories = {"dossiers": indexes.VIEWS}
+    counts = {"dossiers": COUNTS}
 
     def get_dependency(self, worker_ctx):
-        return RoutingRecords(self.db, self.repository("dossiers"))
+        return RoutingRecords(self.db, self.repository("dossiers"), self.tallies["dossiers"])

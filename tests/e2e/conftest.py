@@ -26,6 +26,26 @@ def eventually(check, timeout=30.0, what="condition"):
     raise AssertionError(f"{what} not met in {timeout:.0f} s")
 
 
+def stats_when(leader, office: str, start: str, end: str, expected: dict, timeout=20.0) -> dict:
+    """An office's statistics once they show `expected` (a subset of the answer): the counters
+    follow the dossiers by a second or so (the folder adds each change after its commit). Fails
+    with the difference if they never do."""
+    last: dict = {}
+
+    def shown():
+        nonlocal last
+        r = leader.get("/api/stats", office=office, **{"from": start, "to": end})
+        assert r.status_code == 200, r.text
+        last = r.json()
+        return {k: last[k] for k in expected} == expected
+
+    try:
+        eventually(shown, timeout, f"statistics of {office}")
+    except AssertionError:
+        assert {k: last[k] for k in expected} == expected
+    return last
+
+
 def issue_token(office: str, role: str, name: str) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "services.gateway.officers", "issue"]

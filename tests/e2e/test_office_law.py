@@ -12,7 +12,7 @@ import pytest
 from contracts.calendar import WorkingCalendar
 from services.notification.fakesmsc import read_received
 from services.notification.templates import format_datetime
-from tests.e2e.conftest import FAKESMSC_LOG, eventually
+from tests.e2e.conftest import FAKESMSC_LOG, eventually, stats_when
 
 pytestmark = pytest.mark.e2e
 CAL = WorkingCalendar()
@@ -85,6 +85,7 @@ def test_each_office_is_judged_by_its_own_steps(officers, stack_clock):
         assert r.status_code == 200, r.text
         return r.json()
 
+    stats_when(leader, "X28720", day.date().isoformat(), end, {"returned": 1})  # counted
     commune, district, province = (stats(o) for o in ("X28720", "H824", "T82"))
     early = {"early": 1, "on_time": 0, "late": 0, "total": 1}
     late = {"early": 0, "on_time": 0, "late": 1, "total": 1}

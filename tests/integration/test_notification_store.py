@@ -8,6 +8,7 @@ import pytest
 from pymongo import MongoClient
 
 from services.common.repository import JournalRepository
+from services.common.tally import Tally
 from services.notification import indexes
 from services.notification.store import NotificationRecords
 
@@ -19,7 +20,8 @@ def records(servers):
     name = f"t{uuid.uuid4().hex[:8]}_notification"
     client = MongoClient(servers["mongo"], tz_aware=True)
     db = client[name]
-    yield NotificationRecords(db, JournalRepository(db, "messages", indexes.VIEWS))
+    repository = JournalRepository(db, "messages", indexes.VIEWS, indexes.COUNTS)
+    yield NotificationRecords(db, repository, None, Tally(db, indexes.COUNTS.name))
     client.drop_database(name)
 
 

@@ -113,28 +113,9 @@ def test_a_dossier_in_transit_or_finished_is_in_no_worklist():
         assert indexes.entries(dossier(state=state))[indexes.WORKLIST] == {}, state
 
 
-def test_every_office_of_the_route_sees_the_dossier_for_its_statistics():
-    views = indexes.entries(dossier())[indexes.IN_ROUTE]
-    assert sorted(views) == ["D0796|X28720-260302-0007", "X28720|X28720-260302-0007"]
-    doc = views["D0796|X28720-260302-0007"]
-    assert doc["channel"] == "counter"
-    assert set(doc) == {"route", *indexes.STATS_FIELDS}
-    # each route step with the fields an office's own-step figures read, nothing more
-    assert doc["route"] == [
-        {k: step[k] for k in indexes.STEP_FIELDS} for step in dossier()["route"]
-    ]
-    assert "duration_amount" not in doc["route"][0]
-    assert doc["receiving_office_id"] == "X28720" and doc["office_id"] == "D0796"
-
-
-def test_a_finished_dossier_stays_in_its_route_offices_statistics():
+def test_a_finished_dossier_is_in_no_view():
     done = dossier(state=lc.RETURNED, at_office=True, finished_at=DUE, outcome="resolved")
-    views = indexes.entries(done)
-    assert sorted(views[indexes.IN_ROUTE]) == [
-        "D0796|X28720-260302-0007",
-        "X28720|X28720-260302-0007",
-    ]
-    assert views[indexes.DUE] == {}
+    assert indexes.entries(done) == {indexes.WORKLIST: {}, indexes.DUE: {}}
 
 
 def test_only_dossiers_that_may_still_raise_an_alert_are_due_candidates():

@@ -1,0 +1,207 @@
+"""Counters kept as the aggregates change, so that reports cost the same in a service's fifth
+year as in its first week (docs/counters.md).
+
+An aggregate's repository may declare `Counts`: a pure function giving what one document adds to
+the counter rows (`{row key: {measure: n}}`). On each commit the repository puts the difference
+between the document's contributions after and before the change in its outbox, as a count
+message named by the change's claim (`<collection>:<aggregate id>:<version>`, unique). One folder
+per service takes these messages from a single-active-consumer queue in batches and adds them to
+the rows with `Tally.fold`.
+
+`Tally.fold` is safe when killed between any two commands, and exact when a message is delivered
+twice: each batch is first written as one fold entry (its claims and the absolute values of the
+rows it changes, numbered; the insert of the number is the claim on it), then the rows are
+replaced with those values. A folder that starts writes the last fold's values again (it may
+have been cut off half way), and skips a message whose claim is in one of the last `KEEP` folds.
+Rows whose measures are all zero are deleted, so a range of rows is never longer than what is
+counted in it. `recount` compares the rows with the sum of every aggregate's contributions.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pymongo import DeleteOne, ReplaceOne
+from pymongo.errors import DuplicateKeyError
+
+log = logging.getLogger(__name__)
+
+KEEP = 2000  # fold entries kept: a message delivered again is recognised within this many folds
+Rows = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """An aggregate's counters: the rows collection they live in (`<name>`, with its fold log
+    `<name>_folds`) and `contributions(doc)`, what one document adds to them."""
+
+    name: str
+    contributions: Callable[[dict], Rows]
+
+
+def add(total: Rows, rows: Rows, sign: int = 1) -> Rows:
+    """`total` with `rows` added (or taken away), in place; zero measures and empty rows dropped."""
+    for key, measures in rows.items():
+        row = total.setdefault(key, {})
+        for measure, n in measures.items():
+            row[measure] = row.get(measure, 0) + sign * n
+            if row[measure] == 0:
+                del row[measure]
+        if not row:
+            del total[key]
+    return total
+
+
+def difference(before: Rows, after: Rows) -> Rows:
+    """What changes in the rows when a document's contributions go from `before` to `after`."""
+    return add(add({}, after), before, -1)
+
+
+def total(docs: Iterable[dict], contributions: Callable[[dict], Rows]) -> Rows:
+    """The rows as the sum of every document's contributions."""
+    rows: Rows = {}
+    for doc in docs:
+        add(rows, contributions(doc))
+    return rows
+
+
+def fold_id(n: int) -> str:
+    return f"{n:012d}"
+
+
+class Conflict(Exception):
+    """Another folder claimed the fold number first: take state again and retry."""
+
+
+class Tally:
+    """The counter rows of one aggregate in one database, and their fold log."""
+
+    def __init__(self, db, name: str):
+        self.rows = db[name]
+        self.folds = db[f"{name}_folds"]
+        self.head: int | None = None  # the last fold number, once recovered
+        self.seen: dict[str, int] = {}  # claim -> fold number, for the last KEEP folds
+
+    # reading
+    def read(self, bounds: dict) -> dict[str, dict[str, int]]:
+        """The rows whose keys lie in `bounds` (an `_id` range or `$in`), {key: measures}."""
+        return {row["_id"]: row.get("m", {}) for row in self.rows.find({"_id": bounds})}
+
+    def all(self) -> Rows:
+        return {row["_id"]: row.get("m", {}) for row in self.rows.find({})}
+
+    # writing (one folder at a time; see the module docstring)
+    def recover(self) -> int:
+        """Find the last fold, write its rows again (its folder may have died half way) and
+        remember the claims of the last KEEP folds; the last fold's number."""
+        last = list(self.folds.find({}, sort=[("_id", -1)], limit=1))
+        self.head, self.seen = 0, {}
+        if last:
+            self.head = last[0]["n"]
+            self._write(last[0]["values"])
+            first = fold_id(max(0, self.head - KEEP))
+            for entry in self.folds.find({"_id": {"$gt": first}}, {"claims": 1, "n": 1}):
+                self.seen.update(dict.fromkeys(entry["claims"], entry["n"]))
+        return self.head
+
+    def fold(self, messages: Iterable[tuple[str, Rows]], now: datetime | None = None) -> int:
+        """Add each (claim, rows difference) not folded before; how many were new. Conflict if
+        another folder took the next fold number (call `recover`, then fold again)."""
+        if self.head is None:
+            self.recover()
+        assert self.head is not None
+        claims: list[str] = []
+        change: Rows = {}
+        for claim, rows in messages:
+            if claim in self.seen or claim in claims:
+                continue
+            claims.append(claim)
+            add(change, rows)
+        if not claims:
+            return 0
+        current = self.read({"$in": sorted(change)}) if change else {}
+        values = {
+            key: add({key: dict(current.get(key, {}))}, {key: delta}).get(key, {})
+            for key, delta in change.items()
+        }
+        n = self.head + 1
+        entry = {
+            "_id": fold_id(n),
+            "n": n,
+            "claims": claims,
+            "values": values,
+            "at": now or datetime.now(UTC),
+        }
+        try:
+            self.folds.insert_one(entry)
+        except DuplicateKeyError:
+            self.head = None
+            raise Conflict(n) from None
+        self._write(values)
+        self.head = n
+        self.seen.update(dict.fromkeys(claims, n))
+        if n % 100 == 0:
+            self._forget(n - KEEP)
+        return len(claims)
+
+    def _write(self, values: Rows) -> None:
+        ops = [
+            ReplaceOne({"_id": key}, {"_id": key, "m": m}, upsert=True)
+            if m
+            else DeleteOne({"_id": key})
+            for key, m in values.items()
+        ]
+        if ops:
+            self.rows.bulk_write(ops, ordered=False)
+
+    def _forget(self, before: int) -> None:
+        """Drop fold entries older than `before` and their claims (kept: KEEP folds)."""
+        if before <= 0:
+            return
+        self.folds.delete_many({"_id": {"$lt": fold_id(before)}})
+        self.seen = {claim: n for claim, n in self.seen.items() if n >= before}
+
+    def replace(self, rows: Rows) -> None:
+        """Make the stored rows exactly `rows` (a repair by `make recount --repair`, with the
+        services stopped): changed rows rewritten, missing ones written, others deleted."""
+        stored = self.all()
+        values = {
+            key: rows.get(key, {})
+            for key in stored.keys() | rows.keys()
+            if rows.get(key, {}) != stored.get(key, {})
+        }
+        self._write(values)
+
+
+def compare(stored: Rows, expected: Rows) -> dict[str, dict[str, tuple[int, int]]]:
+    """The rows that differ: {key: {measure: (stored, expected)}}; empty when they agree."""
+    found = {}
+    for key in stored.keys() | expected.keys():
+        a, b = stored.get(key, {}), expected.get(key, {})
+        diff = {
+            m: (a.get(m, 0), b.get(m, 0)) for m in a.keys() | b.keys() if a.get(m, 0) != b.get(m, 0)
+        }
+        if diff:
+            found[key] = diff
+    return found
+
+
+def fold_from(queue, tally: Tally, limit: int = 1000, wait: float = 0.5) -> int:
+    """One round of a service's folder: take up to `limit` count messages from `queue` (a
+    messaging.BatchQueue), fold them into `tally`, then ack them; the number newly counted.
+    Unacked on any failure (the broker delivers them again; their claims keep them from
+    counting twice)."""
+    if tally.head is None:
+        tally.recover()
+    messages = queue.take(limit, wait)
+    if not messages:
+        return 0
+    items = [(m.payload["claim"], m.payload["rows"]) for m in messages]
+    try:
+        new = tally.fold(items)
+    except Conflict:  # another folder got ahead (a failover): take its state and fold again
+        tally.recover()
+        new = tally.fold(items)
+    queue.ack(messages)
+    return new
