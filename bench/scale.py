@@ -210,8 +210,10 @@ def http_queries(requests_: int) -> dict:
         assert officer.worklist().status_code == 200
         worklist.append((time.perf_counter() - t) * 1000)
     for n in range(max(10, requests_ // 5)):
-        for officer, times in ((officers[n % len(officers)], stats_ms),
-                               (provinces[n % len(provinces)], province_ms)):
+        for officer, times in (
+            (officers[n % len(officers)], stats_ms),
+            (provinces[n % len(provinces)], province_ms),
+        ):
             t = time.perf_counter()
             r = officer.stats(officer.office, year_ago, str(today))
             assert r.status_code == 200, r.text

@@ -32,7 +32,9 @@ class Captured:
         self.counts = []
 
     def publish(self, entries):
-        self.counts += [(e["body"]["claim"], e["body"]["rows"]) for e in entries if not e["exchange"]]
+        self.counts += [
+            (e["body"]["claim"], e["body"]["rows"]) for e in entries if not e["exchange"]
+        ]
         return [e["id"] for e in entries]
 
 
@@ -50,8 +52,11 @@ def test_folded_changes_are_the_sum_of_the_aggregates(db, adapter):
     repo = ADAPTERS[adapter](db, "things", None, counts)
     publisher = Captured()
     for n in range(6):
-        repo.create({"_id": f"a{n}", "office": f"X{n % 2}", "state": "new", "size": n}, [],
-                    publisher=publisher)
+        repo.create(
+            {"_id": f"a{n}", "office": f"X{n % 2}", "state": "new", "size": n},
+            [],
+            publisher=publisher,
+        )
     for n in range(0, 6, 2):
         repo.change(f"a{n}", lambda d: Change({"state": "done"}), publisher=publisher)
     repo.change("a1", lambda d: Change({"office": "X9"}), publisher=publisher)
@@ -126,8 +131,12 @@ def test_the_folder_takes_from_the_real_queue_and_a_batch_not_acked_comes_again(
     try:
         taker.take(1, 0.1)  # declares the queue and starts consuming
         entries = [
-            {"id": f"a:{n}", "exchange": "", "routing_key": queue.name,
-             "body": {"claim": f"a:{n}", "rows": {"k": {"n": n}}}}
+            {
+                "id": f"a:{n}",
+                "exchange": "",
+                "routing_key": queue.name,
+                "body": {"claim": f"a:{n}", "rows": {"k": {"n": n}}},
+            }
             for n in range(1, 31)
         ]
         assert len(EntryPublisher(servers["amqp"]).publish(entries)) == 30
