@@ -106,7 +106,7 @@ down: ## docker compose: stop the containers
 	docker compose --profile simulator down
 
 # --- operations: backups, Kubernetes manifests (issue 10) -------------------------------------
-.PHONY: backup restore reindex
+.PHONY: backup restore reindex recount
 
 backup: ## copy every service's database to .stack/backups/<UTC time> (or DIR=…), with a manifest
 	@$(ENV) $(PY) -W ignore -m services.ops.backup backup $(if $(DIR),--dir "$(DIR)")
@@ -116,7 +116,17 @@ reindex: ## stop the services, then rebuild every read view from its aggregates 
 	@$(ENV) $(PY) -W ignore -m services.ops.reindex
 	@echo "start the services again: make stack-up"
 
-restore: ## stop the services, then load a backup: make restore [DIR=…] [DROP=1] (default: the latest)
+recount: ## recount every counter from the aggregates and report differences; REPAIR=1 stops the services and rewrites them
+ifeq ($(REPAIR),1)
+	@$(STACK) services-down
+	@$(ENV) $(PY) -W ignore -m services.ops.recount --repair
+	@echo "start the services again: make stack-up"
+else
+	@$(ENV) $(PY) -W ignore -m services.ops.recount
+endif
+
+restore: ## stop the services, load a backup, recount the counters: make restore [DIR=…] [DROP=1] (default: the latest)
 	@$(STACK) services-down
 	@$(ENV) $(PY) -W ignore -m services.ops.backup restore $(if $(DIR),--dir "$(DIR)") $(if $(DROP),--drop)
+	@$(ENV) $(PY) -W ignore -m services.ops.recount --repair
 	@echo "start the services again: make stack-up"

@@ -194,6 +194,11 @@ class Repository(ABC):
     def _import(self, docs: list[dict]) -> list[dict]:
         """Insert the aggregates not there yet; the ones inserted."""
 
+    def scan(self, batch: int = 500) -> Iterator[list[dict]]:
+        """Every aggregate as it is now (bookkeeping removed), `batch` at a time, in one pass."""
+        for _, docs in _batches(self.collection, batch):
+            yield list(self.get_many([doc["_id"] for doc in docs]).values())
+
     @abstractmethod
     def rebuild_views(self, batch: int = 200) -> Iterator[int]:
         """Write every aggregate's read views anew from its document (after an upgrade that

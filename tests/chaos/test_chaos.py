@@ -1,12 +1,14 @@
 """The short chaos run (`make test-chaos`, part of `make test`): 300 dossiers over every route
 shape while each service is killed once and RabbitMQ and the database server restart once; the
 run's own verification must find nothing lost, nothing applied twice, nothing stuck, and every
-service running at the end. A service that exited by itself and was started again by its
-supervisor (deploy/local/supervise.sh, as compose and Kubernetes do) is named with its last errors
-in a warning (`crashed=` in the summary).
+service running at the end; and the counters must then agree with the dossiers. A service that
+exited by itself and was started again by its supervisor (deploy/local/supervise.sh, as compose
+and Kubernetes do) is named with its last errors in a warning (`crashed=` in the summary).
 
 The runner's log is kept in tests/artifacts/chaos/runner.log, whatever the outcome."""
 
+import io
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +16,9 @@ import warnings
 from pathlib import Path
 
 import pytest
+from pymongo import MongoClient
+
+from services.ops.recount import recount
 
 pytestmark = pytest.mark.chaos
 
@@ -57,3 +62,14 @@ def test_short_chaos_run_loses_nothing_and_applies_nothing_twice():
     )
     if counts["crashed"] != "0":  # started again by the supervisor, nothing lost: say it loudly
         warnings.warn(f"{summary}: a service exited by itself\n{tail}", stacklevel=1)
+
+
+def test_the_counters_agree_with_the_dossiers_after_the_chaos_run():
+    """`make recount` after the run: every counter row kept by the folders through the kills and
+    restarts equals the sum of what the stored aggregates count for (nothing counted twice or
+    missed), once the changes still in flight have landed."""
+    client = MongoClient(os.environ["LT_MONGO_URI"], tz_aware=True)
+    prefix = os.environ.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
+    adapter = os.environ.get("LT_STORE_ADAPTER") or "journal"
+    out = io.StringIO()
+    assert recount(client, prefix, adapter, settle=90, out=out) == {}, out.getvalue()[-4000:]
