@@ -106,7 +106,7 @@ down: ## docker compose: stop the containers
 	docker compose --profile simulator down
 
 # --- operations: backups, Kubernetes manifests (issue 10) -------------------------------------
-.PHONY: backup restore reindex recount
+.PHONY: backup restore reindex recount compact
 
 backup: ## copy every service's database to .stack/backups/<UTC time> (or DIR=…), with a manifest
 	@$(ENV) $(PY) -W ignore -m services.ops.backup backup $(if $(DIR),--dir "$(DIR)")
@@ -115,6 +115,9 @@ reindex: ## stop the services, then rebuild every read view from its aggregates 
 	@$(STACK) services-down
 	@$(ENV) $(PY) -W ignore -m services.ops.reindex
 	@echo "start the services again: make stack-up"
+
+compact: ## drop the journal of dossiers, receipts, SMS and shipments settled DAYS ago (30); services may run
+	@$(ENV) $(PY) -W ignore -m services.ops.compact $(if $(DAYS),--days $(DAYS))
 
 recount: ## recount every counter from the aggregates and report differences; REPAIR=1 stops the services and rewrites them
 ifeq ($(REPAIR),1)

@@ -194,6 +194,16 @@ class Repository(ABC):
     def _import(self, docs: list[dict]) -> list[dict]:
         """Insert the aggregates not there yet; the ones inserted."""
 
+    def compact(
+        self, settled: Callable[[dict], datetime | None], before: datetime, batch: int = 500
+    ) -> Iterator[tuple[int, int]]:
+        """Drop the bookkeeping that aggregates which changed for the last time before `before`
+        no longer need (`settled(doc)`: when the aggregate stopped changing, None while it may
+        still change); yields (aggregates read, entries removed) batch by batch. The documents
+        themselves, with their history, are kept whole."""
+        for done, _ in _batches(self.collection, batch):
+            yield done, 0
+
     def scan(self, batch: int = 500) -> Iterator[list[dict]]:
         """Every aggregate as it is now (bookkeeping removed), `batch` at a time, in one pass."""
         for _, docs in _batches(self.collection, batch):
@@ -359,6 +369,31 @@ class JournalRepository(Repository):
 
     def _entries(self, doc: dict) -> dict[str, dict[str, dict]]:
         return self.views.entries(public(doc)) if self.views else {}
+
+    def compact(self, settled, before, batch=500):
+        """The journal of a settled aggregate is a second copy of its document, version by
+        version; no writer can still be deciding on one of its versions. Its entries past the
+        first are deleted and the first becomes a stub that still holds the claim on version 1
+        (so a create delivered again stays a no-op). Projections behind their journal are left
+        for their next load."""
+        for done, docs in _batches(self.collection, batch):
+            due = [d for d in docs if (t := settled(public(d))) is not None and t < before]
+            firsts = [journal_id(d["_id"], 1) for d in due]
+            stubs = {e["_id"] for e in self.journal.find({"_id": {"$in": firsts}, "stub": True})}
+            nexts = [journal_id(d["_id"], d["version"] + 1) for d in due]
+            ahead = {
+                e["aggregate"] for e in self.journal.find({"_id": {"$in": nexts}}, {"aggregate": 1})
+            }
+            removed = 0
+            for d in due:
+                if journal_id(d["_id"], 1) in stubs or d["_id"] in ahead:
+                    continue
+                later = [journal_id(d["_id"], v) for v in range(2, d["version"] + 1)]
+                if later:
+                    removed += self.journal.delete_many({"_id": {"$in": later}}).deleted_count
+                stub = {"aggregate": d["_id"], "version": 1, "set": {}, "stub": True}
+                self.journal.replace_one({"_id": journal_id(d["_id"], 1)}, stub)
+            yield done, removed
 
     def find_view(self, name, bounds, limit=None):
         cursor = self.db[name].find({"_id": bounds}, limit=limit or 0)

@@ -3,6 +3,8 @@ adapter the deployment chose (services/common/repository.py), numbered sequences
 
 import logging
 from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, monitoring
@@ -54,6 +56,9 @@ class MongoStore(DependencyProvider):
     database: str = ""
     repositories: dict[str, Views | None] = {}  # aggregate collection -> its read views
     counts: dict[str, Counts] = {}  # aggregate collection -> its counters (tally.py)
+    # aggregate collection -> when a document stopped changing (None while it may still change):
+    # its bookkeeping is compacted some time after (docs/retention.md)
+    settled: dict[str, Callable[[dict], datetime | None]] = {}
 
     def setup(self):
         adapter = self.container.config.get("STORE_ADAPTER") or "journal"

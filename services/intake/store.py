@@ -76,6 +76,7 @@ class IntakeRecords(Database):
 class IntakeStore(MongoStore):
     database = "intake"
     repositories = {"receipts": VIEWS}
+    settled = {"receipts": lambda r: datetime.fromisoformat(r["received_at"])}  # never changes
 
     def setup(self):
         super().setup()

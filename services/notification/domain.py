@@ -188,3 +188,12 @@ def moved(
     at = max([now, *(h["at"] for h in m.get("history", [])[-1:])])
     history = [{"at": at, "status": status, "detail": detail}]
     return Change({"status": status, "updated_at": now, **fields}, {"history": history})
+
+
+def settled(m: dict[str, Any]) -> datetime | None:
+    """When a message stopped changing: its last history entry once its status is final (no
+    status leads out of it)."""
+    if any(m["status"] in sources for sources in STATUS_FROM.values()) or not m.get("history"):
+        return None
+    at: datetime = m["history"][-1]["at"]
+    return at

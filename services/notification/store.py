@@ -82,6 +82,7 @@ class NotificationStore(MongoStore):
     database = "notification"
     repositories = {"messages": indexes.VIEWS}
     counts = {"messages": indexes.COUNTS}
+    settled = {"messages": domain.settled}
 
     def setup(self):
         super().setup()

@@ -155,3 +155,12 @@ def payload(shipment: dict[str, Any], record: dict[str, Any], status: str) -> di
         "fee_vnd": shipment["fee_vnd"],
         "handover": shipment["handover"] if status == "picked_up" else None,
     }
+
+
+def settled(shipment: dict[str, Any]) -> datetime | None:
+    """When a shipment stopped changing: the last carrier event heard once its status is final
+    (a late callback after that is recorded on a later version, which the compaction waits for)."""
+    if shipment["status"] not in FINAL:
+        return None
+    at: datetime | None = shipment.get("last_heard_at")
+    return at

@@ -6,7 +6,7 @@ from datetime import datetime
 from services.common.keys import prefix_range, until
 from services.common.repository import NotFound
 from services.common.store import Database, MongoStore
-from services.postal import indexes
+from services.postal import domain, indexes
 
 
 class PostalRecords(Database):
@@ -43,6 +43,7 @@ class PostalRecords(Database):
 class PostalStore(MongoStore):
     database = "postal"
     repositories = {"shipments": indexes.VIEWS}
+    settled = {"shipments": domain.settled}
 
     def get_dependency(self, worker_ctx):
         return PostalRecords(self.db, self.repository("shipments"))

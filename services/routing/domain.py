@@ -590,3 +590,11 @@ def due_alerts(d: dict[str, Any], now: datetime, calendar: "WorkingCalendar") ->
     elif now <= due and step not in d["due_soon_steps"] and is_due_soon(now, due, calendar):
         alerts.append("dossier_due_soon")
     return alerts
+
+
+def settled(d: dict[str, Any]) -> datetime | None:
+    """When a dossier stopped changing: its last history entry once it is in a final state."""
+    if d["state"] not in lc.FINAL_STATES or not d.get("history"):
+        return None
+    at: datetime = d["history"][-1]["at"]
+    return at

@@ -4,7 +4,7 @@ the read views (services/routing/indexes.py) its worklist and alerts read, and t
 
 from services.common.store import Database, MongoStore
 from services.common.tally import Counts
-from services.routing import indexes, stats
+from services.routing import domain, indexes, stats
 
 COUNTS = Counts("dossier_counts", stats.contributions)
 
@@ -45,6 +45,7 @@ class RoutingStore(MongoStore):
     database = "routing"
     repositories = {"dossiers": indexes.VIEWS}
     counts = {"dossiers": COUNTS}
+    settled = {"dossiers": domain.settled}
 
     def get_dependency(self, worker_ctx):
         return RoutingRecords(self.db, self.repository("dossiers"), self.tallies["dossiers"])

@@ -14,7 +14,7 @@ import io
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import MongoClient
@@ -361,3 +361,26 @@ def test_reindex_rebuilds_every_repository_of_every_service(servers):
         for name in client.list_database_names():
             if name.startswith(prefix):
                 client.drop_database(name)
+
+
+def test_a_settled_aggregate_keeps_its_document_and_loses_its_journal(db):
+    repo = JournalRepository(db, "things", VIEWS)
+    for name in ("old", "busy"):
+        repo.create({"_id": name, "counter": 0, "done": False}, [], f"create-{name}")
+        for _ in range(3):
+            repo.change(name, add(1))
+    repo.change("old", lambda d: Change({"done": True}))
+    now = datetime.now(UTC)
+
+    def settled(doc):
+        return now if doc["done"] else None
+
+    assert [n for _, n in repo.compact(settled, now)] == [0]  # settled at `now`: not before it
+    assert sum(n for _, n in repo.compact(settled, now + timedelta(days=1))) == 4
+    assert [e["version"] for e in repo.entries("old")] == [1]  # the stub holding version 1
+    assert len(repo.entries("busy")) == 4  # not settled: untouched
+    assert repo.get("old") == {"_id": "old", "counter": 3, "done": True}
+    assert repo.create({"_id": "old", "counter": 9, "done": False}, [], "create-old") is None
+    assert repo.change("old", add(10)).doc["counter"] == 13  # a later change still claims
+    assert repo.get("old")["counter"] == 13
+    assert sum(n for _, n in repo.compact(settled, now + timedelta(days=1))) == 0
