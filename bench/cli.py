@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import ceilings, dbops, profile, resources, scale, stack, system
+from bench import ceilings, dbops, profile, resources, scale, stack, storage, system
 from bench.measure import figure
 from bench.report import table
 
@@ -24,7 +24,7 @@ SCALES = {
         "framework_seconds": 5,
         "latency_rate": 100,
         "latency_seconds": 5,
-        "light_rate": 5,
+        "light_rate": 20,
         "light_seconds": 6,
         "journeys": 6,
         "sms": 60,
@@ -40,7 +40,7 @@ SCALES = {
         "framework_seconds": 10,
         "latency_rate": 100,
         "latency_seconds": 10,
-        "light_rate": 5,
+        "light_rate": 20,
         "light_seconds": 20,
         "journeys": 20,
         "sms": 200,
@@ -124,6 +124,12 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
             figures["journeys_per_s"] = figure(
                 out["journeys"]["journeys_per_s"], "journeys/s", "db_update_per_s", update
             )
+            say("storage: bytes per finished dossier, before and after compaction")
+            out["storage"] = storage.per_finished_dossier(out["journeys"].pop("codes"))
+            for when in ("before", "after"):
+                figures[f"bytes_per_finished_dossier_{when}"] = figure(
+                    out["storage"][f"total_{when}"], "bytes", "db_update_per_s", None
+                )
         if "sms" in sections:
             say(f"sms: {size['sms']} dossiers, their SMS at fakesmsc")
             out["sms"] = system.sms(size["sms"])
@@ -145,7 +151,8 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
         tree = loaded.pop("tree")
         out["scale_load"] = loaded
         out["scale"] = scale.queries(tree, size["query_samples"])
-        for name in ("store_worklist_ms", "http_worklist_ms", "store_stats_ms", "http_stats_ms"):
+        names = ("store_worklist_ms", "http_worklist_ms", "store_stats_ms", "http_stats_ms")
+        for name in (*names, "http_stats_province_year_ms", "metrics_scrape_ms", "gauges_read_ms"):
             for p in ("p50", "p99"):
                 figures[f"{name[:-3]}_{p}_ms"] = figure(
                     out["scale"][name].get(p), "ms", "db_update_ms", update, True

@@ -13,7 +13,9 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
+import requests
 from pymongo import MongoClient
 from tqdm import tqdm
 
@@ -27,6 +29,7 @@ from services.common.messaging import EntryPublisher
 from services.common.repository import JournalRepository
 from services.common.tally import Tally
 from services.routing import domain, indexes, stats
+from services.routing.service import dossier_gauges
 from services.routing.store import COUNTS, RoutingRecords
 
 CALENDAR = WorkingCalendar()
@@ -186,11 +189,17 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
         t = time.perf_counter()
         stats.figures(records.counter_rows(office, start, end, now), office, start, end, now)
         stats_ms.append((time.perf_counter() - t) * 1000)
+    gauges_ms = []
+    for _ in range(20):  # what a refresh of routing's gauges reads: counter rows, no scan
+        t = time.perf_counter()
+        dossier_gauges(SimpleNamespace(tallies={"dossiers": records.tally}), now)
+        gauges_ms.append((time.perf_counter() - t) * 1000)
     return {
         "offices_sampled": len(sample),
         "store_worklist_ms": percentiles(worklist),
         "worklist_rows": percentiles(sizes),
         "store_stats_ms": percentiles(stats_ms),
+        "gauges_read_ms": percentiles(gauges_ms),
         **http_queries(samples),
     }
 
@@ -218,7 +227,19 @@ def http_queries(requests_: int) -> dict:
             r = officer.stats(officer.office, year_ago, str(today))
             assert r.status_code == 200, r.text
             times.append((time.perf_counter() - t) * 1000)
+    url = f"{stack.service_url('routing')}/metrics"
+    deadline = time.monotonic() + 60  # the gauges' first background read
+    while "lienthong_dossiers_overdue" not in requests.get(url, timeout=10).text:
+        assert time.monotonic() < deadline, "routing's gauges never came"
+        time.sleep(0.5)
+    scrapes = []
+    for _ in range(max(20, requests_ // 5)):
+        t = time.perf_counter()
+        r = requests.get(url, timeout=10)
+        assert r.status_code == 200 and "lienthong_dossiers_overdue" in r.text, r.text[:200]
+        scrapes.append((time.perf_counter() - t) * 1000)
     return {
+        "metrics_scrape_ms": percentiles(scrapes),
         "http_worklist_ms": percentiles(worklist),
         "http_stats_ms": percentiles(stats_ms),  # a year, any office of the catalog
         "http_stats_province_year_ms": percentiles(province_ms),

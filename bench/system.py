@@ -131,7 +131,7 @@ def journeys(count: int, pairs: int = 2) -> dict:
         (stack.Officer(counter, "receiver"), stack.Officer(district, "handler"))
         for counter, district in JOURNEY_COUNTERS[:pairs]
     ]
-    took, failed = [], []
+    took, failed, finished = [], [], []
 
     def until(check, timeout=60.0):
         deadline = time.monotonic() + timeout
@@ -155,6 +155,8 @@ def journeys(count: int, pairs: int = 2) -> dict:
             ok = ok and until(partial(ready, receiver, code))
             ok = ok and receiver.act(code, "hand_over").status_code == 200
             (took if ok else failed).append((time.perf_counter() - started) * 1000)
+            if ok:
+                finished.append(code)
 
     started = time.perf_counter()
     per_team = max(1, count // len(teams))
@@ -167,6 +169,7 @@ def journeys(count: int, pairs: int = 2) -> dict:
         "failed": len(failed),
         "journeys_per_s": len(took) / elapsed,
         "journey_ms": percentiles(took),
+        "codes": finished,
     }
 
 

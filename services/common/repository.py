@@ -195,13 +195,17 @@ class Repository(ABC):
         """Insert the aggregates not there yet; the ones inserted."""
 
     def compact(
-        self, settled: Callable[[dict], datetime | None], before: datetime, batch: int = 500
+        self,
+        settled: Callable[[dict], datetime | None],
+        before: datetime,
+        batch: int = 500,
+        ids: list[str] | None = None,
     ) -> Iterator[tuple[int, int]]:
         """Drop the bookkeeping that aggregates which changed for the last time before `before`
         no longer need (`settled(doc)`: when the aggregate stopped changing, None while it may
-        still change); yields (aggregates read, entries removed) batch by batch. The documents
-        themselves, with their history, are kept whole."""
-        for done, _ in _batches(self.collection, batch):
+        still change): all of them, or those of `ids`. Yields (aggregates read, entries removed)
+        batch by batch. The documents themselves, with their history, are kept whole."""
+        for done, _ in _batches(self.collection, batch, ids):
             yield done, 0
 
     def scan(self, batch: int = 500) -> Iterator[list[dict]]:
@@ -370,13 +374,13 @@ class JournalRepository(Repository):
     def _entries(self, doc: dict) -> dict[str, dict[str, dict]]:
         return self.views.entries(public(doc)) if self.views else {}
 
-    def compact(self, settled, before, batch=500):
+    def compact(self, settled, before, batch=500, ids=None):
         """The journal of a settled aggregate is a second copy of its document, version by
         version; no writer can still be deciding on one of its versions. Its entries past the
         first are deleted and the first becomes a stub that still holds the claim on version 1
         (so a create delivered again stays a no-op). Projections behind their journal are left
         for their next load."""
-        for done, docs in _batches(self.collection, batch):
+        for done, docs in _batches(self.collection, batch, ids):
             due = [d for d in docs if (t := settled(public(d))) is not None and t < before]
             firsts = [journal_id(d["_id"], 1) for d in due]
             stubs = {e["_id"] for e in self.journal.find({"_id": {"$in": firsts}, "stub": True})}
@@ -513,11 +517,13 @@ class JournalRepository(Repository):
                 return doc
 
 
-def _batches(collection, size: int) -> Iterator[tuple[int, list[dict]]]:
-    """Every document of a collection, `size` at a time, from one cursor (one pass, whatever
-    the collection's size), with the count read so far."""
+def _batches(collection, size: int, ids=None) -> Iterator[tuple[int, list[dict]]]:
+    """Every document of a collection (or those of `ids`), `size` at a time, from one cursor
+    (one pass, whatever the collection's size), with the count read so far."""
     done, docs = 0, []
-    for doc in collection.find({}, batch_size=size):
+    for doc in collection.find(
+        {"_id": {"$in": list(ids)}} if ids is not None else {}, batch_size=size
+    ):
         docs.append(doc)
         if len(docs) == size:
             done += len(docs)
