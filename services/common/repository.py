@@ -392,29 +392,27 @@ class JournalRepository(Repository):
         return doc
 
     def _project(self, doc: dict, previous: dict | None) -> dict:
-        """Write `doc` (which follows `previous`) as the projection and its views.
-
-        With views, one read of the projection after both settles it: a newer version (another
-        writer's) gets its views written too; an older one (a slower writer of an earlier version
-        landed after ours) gets ours written again, views included."""
-        if self.views is None:
-            return self._write_projection(doc)
-        doc = written = self._write_projection(doc, check=False)
+        """Write `doc` (which follows `previous`) as its views, then as the projection, then look
+        for the journal's next entry: whoever writes last has looked after its writes, so a
+        slower writer of an earlier version that landed after a newer one finds the newer entry
+        and writes that again, views included. Views first: a writer that dies between the two
+        leaves the projection behind its journal, which the next load rolls forward (views
+        included); the other way round it would leave the views behind, and nothing finds those.
+        """
         while True:
-            self._write_views(previous, written)
-            current = self.collection.find_one({"_id": doc["_id"]})
-            if current is not None and current["version"] == written["version"]:
+            self._write_views(previous, doc)
+            _upsert(self.collection, doc)
+            newer = self._roll_forward(doc["_id"], doc)
+            assert newer is not None  # it rolls forward from `doc`
+            if newer["version"] == doc["version"]:
                 return doc
-            if current is None or current["version"] < written["version"]:
-                self._write_projection(written, check=False)
-                previous = current
-            else:
-                previous, written = written, current
+            previous, doc = doc, newer
 
     def _write_views(self, previous: dict | None, doc: dict) -> None:
         """Make the views of `previous` those of `doc`: changed documents rewritten, gone ones
         deleted."""
-        assert self.views is not None  # _project writes views only when there are some
+        if self.views is None:
+            return
         old = self.views.entries(public(previous)) if previous else {}
         for name, entries in self.views.entries(public(doc)).items():
             before = old.get(name, {})
@@ -423,28 +421,6 @@ class JournalRepository(Repository):
                     _upsert(self.db[name], {**entry, "_id": key})
             for key in before.keys() - entries.keys():
                 self.db[name].delete_one({"_id": key})
-
-    def _write_projection(self, doc: dict, check: bool = True) -> dict:
-        """Write `doc` as the projection, then make sure no newer version was overwritten by it:
-        the last writer to land always checks the journal after its own write. `check`: also
-        read the projection back, to rewrite it if an older version landed after ours (_project
-        does that read itself, after the views)."""
-        _id = doc["_id"]
-        while True:
-            try:
-                self.collection.replace_one({"_id": _id}, doc, upsert=True)
-            except DuplicateKeyError:  # a concurrent upsert created it first
-                continue
-            newer = self._roll_forward(_id, doc)
-            assert newer is not None  # it rolls forward from `doc`
-            if newer["version"] != doc["version"]:
-                doc = newer
-                continue
-            if not check:
-                return doc
-            current = self.collection.find_one({"_id": _id}, {"version": 1})
-            if current and current["version"] >= doc["version"]:
-                return doc
 
 
 def _batches(collection, size: int) -> Iterator[tuple[int, list[dict]]]:
