@@ -160,17 +160,26 @@ class Repository(ABC):
         there is no such aggregate. `after`: what this caller's last change or create of it
         committed, tried first instead of a read (if another writer got ahead since, the commit
         conflicts and the aggregate is read)."""
-        known = after.stored if after and after.changed else None
+        # The first decision is taken on what this caller wrote last or on `_peek`, which may be
+        # behind: a change decided on a version that is not the latest fails its commit (the
+        # claim of the next version is taken), and a decision to change nothing is checked
+        # against the latest version before it is believed.
+        raw = after.stored if after and after.changed and after.stored else self._peek(_id)
+        latest = False
         for _ in range(MAX_TRIES):
-            raw, known = known or self._load(_id), None
             if message_id and message_id in raw.get("applied", []):
                 return Committed(public(raw), duplicate=True)
             change = decide(public(raw))
             if change is None:
-                return Committed(public(raw))
+                newer = raw if latest else self._latest(raw)
+                if newer["version"] == raw["version"]:
+                    return Committed(public(raw))
+                raw, latest = newer, True
+                continue
             try:
                 committed = self._commit(raw, change, message_id)
             except Conflict:
+                raw, latest = self._load(_id), True
                 continue
             self.publish(committed, publisher)
             return committed
@@ -221,6 +230,15 @@ class Repository(ABC):
     def _load(self, _id: str) -> dict:
         """The stored aggregate, bookkeeping included, or NotFound."""
 
+    def _peek(self, _id: str) -> dict:
+        """The stored aggregate as the cheapest read has it (change() decides on it first; it
+        may be behind the latest version where `_latest` says so), or NotFound."""
+        return self._load(_id)
+
+    def _latest(self, raw: dict) -> dict:
+        """`raw` if it is the latest version, else the latest."""
+        return raw
+
     @abstractmethod
     def _commit(self, raw: dict, change: Change, message_id: str | None) -> Committed:
         """Commit `change` on top of `raw` (as loaded), or Conflict."""
@@ -250,7 +268,20 @@ class JournalRepository(Repository):
         self.outbox = db[f"{name}_outbox"]
 
     def _load(self, _id: str) -> dict:
+        return self._caught_up(_id, self.collection.find_one({"_id": _id}))
+
+    def _peek(self, _id: str) -> dict:
+        """The projection alone (one read): behind its journal only while a writer is between
+        its claim and its projection write, or died there."""
         doc = self.collection.find_one({"_id": _id})
+        return doc if doc is not None else self._caught_up(_id, None)
+
+    def _latest(self, raw: dict) -> dict:
+        return self._caught_up(raw["_id"], raw)
+
+    def _caught_up(self, _id: str, doc: dict | None) -> dict:
+        """`doc` (the projection as read) rolled forward to the journal's last entry, projected
+        again if it was behind; NotFound if there is neither."""
         rolled = self._roll_forward(_id, doc)
         if rolled is None:
             raise NotFound(_id)
