@@ -156,7 +156,7 @@ class NotificationService(observability.Observed):
             after=claimed,
             attempts=message["attempts"] + 1,
             sent_at=now,
-            gateway_refs=ref.split(","),
+            gateway_refs=self.sms.gateway.refs(ref),
         )
 
     @timer(interval=2)
