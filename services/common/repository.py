@@ -162,17 +162,26 @@ class Repository(ABC):
         there is no such aggregate. `after`: what this caller's last change or create of it
         committed, tried first instead of a read (if another writer got ahead since, the commit
         conflicts and the aggregate is read)."""
-        known = after.stored if after and after.changed else None
+        # The first decision is taken on what this caller wrote last or on `_peek`, which may be
+        # behind: a change decided on a version that is not the latest fails its commit (the
+        # claim of the next version is taken), and a decision to change nothing is checked
+        # against the latest version before it is believed.
+        raw = after.stored if after and after.changed and after.stored else self._peek(_id)
+        latest = False
         for _ in range(MAX_TRIES):
-            raw, known = known or self._load(_id), None
             if message_id and message_id in raw.get("applied", []):
                 return Committed(public(raw), duplicate=True)
             change = decide(public(raw))
             if change is None:
-                return Committed(public(raw))
+                newer = raw if latest else self._latest(raw)
+                if newer["version"] == raw["version"]:
+                    return Committed(public(raw))
+                raw, latest = newer, True
+                continue
             try:
                 committed = self._commit(raw, change, message_id)
             except Conflict:
+                raw, latest = self._load(_id), True
                 continue
             self.publish(committed, publisher)
             return committed
@@ -252,6 +261,15 @@ class Repository(ABC):
     def _load(self, _id: str) -> dict:
         """The stored aggregate, bookkeeping included, or NotFound."""
 
+    def _peek(self, _id: str) -> dict:
+        """The stored aggregate as the cheapest read has it (change() decides on it first; it
+        may be behind the latest version where `_latest` says so), or NotFound."""
+        return self._load(_id)
+
+    def _latest(self, raw: dict) -> dict:
+        """`raw` if it is the latest version, else the latest."""
+        return raw
+
     @abstractmethod
     def _commit(self, raw: dict, change: Change, message_id: str | None) -> Committed:
         """Commit `change` on top of `raw` (as loaded), or Conflict."""
@@ -292,7 +310,20 @@ class JournalRepository(Repository):
         self.outbox = db[f"{name}_outbox"]
 
     def _load(self, _id: str) -> dict:
+        return self._caught_up(_id, self.collection.find_one({"_id": _id}))
+
+    def _peek(self, _id: str) -> dict:
+        """The projection alone (one read): behind its journal only while a writer is between
+        its claim and its projection write, or died there."""
         doc = self.collection.find_one({"_id": _id})
+        return doc if doc is not None else self._caught_up(_id, None)
+
+    def _latest(self, raw: dict) -> dict:
+        return self._caught_up(raw["_id"], raw)
+
+    def _caught_up(self, _id: str, doc: dict | None) -> dict:
+        """`doc` (the projection as read) rolled forward to the journal's last entry, projected
+        again if it was behind; NotFound if there is neither."""
         rolled = self._roll_forward(_id, doc)
         if rolled is None:
             raise NotFound(_id)
@@ -462,29 +493,27 @@ class JournalRepository(Repository):
         return doc
 
     def _project(self, doc: dict, previous: dict | None) -> dict:
-        """Write `doc` (which follows `previous`) as the projection and its views.
-
-        With views, one read of the projection after both settles it: a newer version (another
-        writer's) gets its views written too; an older one (a slower writer of an earlier version
-        landed after ours) gets ours written again, views included."""
-        if self.views is None:
-            return self._write_projection(doc)
-        doc = written = self._write_projection(doc, check=False)
+        """Write `doc` (which follows `previous`) as its views, then as the projection, then look
+        for the journal's next entry: whoever writes last has looked after its writes, so a
+        slower writer of an earlier version that landed after a newer one finds the newer entry
+        and writes that again, views included. Views first: a writer that dies between the two
+        leaves the projection behind its journal, which the next load rolls forward (views
+        included); the other way round it would leave the views behind, and nothing finds those.
+        """
         while True:
-            self._write_views(previous, written)
-            current = self.collection.find_one({"_id": doc["_id"]})
-            if current is not None and current["version"] == written["version"]:
+            self._write_views(previous, doc)
+            _upsert(self.collection, doc)
+            newer = self._roll_forward(doc["_id"], doc)
+            assert newer is not None  # it rolls forward from `doc`
+            if newer["version"] == doc["version"]:
                 return doc
-            if current is None or current["version"] < written["version"]:
-                self._write_projection(written, check=False)
-                previous = current
-            else:
-                previous, written = written, current
+            previous, doc = doc, newer
 
     def _write_views(self, previous: dict | None, doc: dict) -> None:
         """Make the views of `previous` those of `doc`: changed documents rewritten, gone ones
         deleted."""
-        assert self.views is not None  # _project writes views only when there are some
+        if self.views is None:
+            return
         old = self.views.entries(public(previous)) if previous else {}
         for name, entries in self.views.entries(public(doc)).items():
             before = old.get(name, {})
@@ -493,28 +522,6 @@ class JournalRepository(Repository):
                     _upsert(self.db[name], {**entry, "_id": key})
             for key in before.keys() - entries.keys():
                 self.db[name].delete_one({"_id": key})
-
-    def _write_projection(self, doc: dict, check: bool = True) -> dict:
-        """Write `doc` as the projection, then make sure no newer version was overwritten by it:
-        the last writer to land always checks the journal after its own write. `check`: also
-        read the projection back, to rewrite it if an older version landed after ours (_project
-        does that read itself, after the views)."""
-        _id = doc["_id"]
-        while True:
-            try:
-                self.collection.replace_one({"_id": _id}, doc, upsert=True)
-            except DuplicateKeyError:  # a concurrent upsert created it first
-                continue
-            newer = self._roll_forward(_id, doc)
-            assert newer is not None  # it rolls forward from `doc`
-            if newer["version"] != doc["version"]:
-                doc = newer
-                continue
-            if not check:
-                return doc
-            current = self.collection.find_one({"_id": _id}, {"version": 1})
-            if current and current["version"] >= doc["version"]:
-                return doc
 
 
 def _batches(collection, size: int, ids=None) -> Iterator[tuple[int, list[dict]]]:

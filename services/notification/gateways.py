@@ -27,6 +27,10 @@ class RateLimitedGateway:
             raise GatewayError("rate limit")
         return self.gateway.send(to, text, encoding, sender, dlr_url)
 
+    def refs(self, answer: str) -> list[str]:
+        """The references in a send's answer that delivery receipts will name."""
+        return self.gateway.refs(answer)
+
 
 def _number(config: dict, key: str, default, kind):
     value = config.get(key)

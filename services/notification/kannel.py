@@ -49,6 +49,12 @@ class KannelGateway:
             raise GatewayError(f"kannel {response.status_code}: {response.text.strip()}")
         raise GatewayRejected(f"kannel {response.status_code}: {response.text.strip()}")
 
+    @staticmethod
+    def refs(answer: str) -> list[str]:
+        """The references a delivery report will name: none, Kannel's reports come to the
+        dlr-url, which names the message ("0: Accepted for delivery" is no reference)."""
+        return []
+
 
 def dlr_url(public_url: str, message_id: str) -> str:
     """Where Kannel reports delivery: the gateway's callback, with Kannel's %d (type) filled in."""

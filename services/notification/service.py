@@ -114,18 +114,21 @@ class NotificationService(observability.Observed):
                 }
             ],
         }
-        stored = self.store.add_message(message)
-        if stored and not rejection:
-            self._send(message["_id"], stored)
+        stored = self.store.add_message(message, now)
+        if stored and stored.doc["status"] == "sending":  # created claimed: this worker sends it
+            self._deliver(stored, now)
 
-    def _send(self, message_id: str, after=None) -> None:
-        """Claim the message and send it; `after`: this worker's last write of it (a read
-        saved)."""
+    def _send(self, message_id: str) -> None:
+        """Claim the message and send it."""
         now = self.clock.now()
-        claimed = self.store.claim(message_id, now, after)
-        if claimed is None:
-            return
+        claimed = self.store.claim(message_id, now)
+        if claimed is not None:
+            self._deliver(claimed, now)
+
+    def _deliver(self, claimed, now) -> None:
+        """Send a message this worker has claimed ("sending") and record how it went."""
         message = claimed.doc
+        message_id = message["_id"]
         url = dlr_url(self.config["PUBLIC_URL"], message_id)
         try:
             ref = self.sms.gateway.send(
@@ -164,7 +167,7 @@ class NotificationService(observability.Observed):
             after=claimed,
             attempts=message["attempts"] + 1,
             sent_at=now,
-            gateway_refs=ref.split(","),
+            gateway_refs=self.sms.gateway.refs(ref),
         )
 
     @timer(interval=2)

@@ -289,6 +289,11 @@ class SmppGateway:
                 refs.append(_text(resp.message_id))
             return ",".join(refs)
 
+    @staticmethod
+    def refs(answer: str) -> list[str]:
+        """The message id of every part, which its delivery receipt names."""
+        return answer.split(",")
+
     def poll(self) -> None:
         """Answer whatever the SMSC sent while no message was being sent (receipts,
         enquire_link) and keep an idle link alive with enquire_link; call it from a timer. Does

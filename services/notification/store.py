@@ -25,25 +25,32 @@ class NotificationRecords(Database):
             raise NotFound(code)
         return doc
 
-    def add_message(self, message: dict) -> Committed | None:
+    def add_message(self, message: dict, now: datetime) -> Committed | None:
         """The message as stored; None if a message for this (event, recipient) exists: at most
-        one SMS each."""
+        one SMS each. A queued message that is due is stored already claimed for sending by the
+        caller ("sending", as `claim` leaves it): its create is its claim, one version fewer."""
+        if message["status"] == "queued" and message["next_attempt_at"] <= now:
+            taken = _taken(now)
+            message = {
+                **message,
+                **taken.set,
+                "history": message["history"] + taken.push["history"],
+            }
         return self.messages.create(message, [], publisher=self.publisher)
 
     def get(self, message_id: str) -> dict:
         return self.messages.get(message_id)
 
-    def claim(self, message_id: str, now: datetime, after=None) -> Committed | None:
+    def claim(self, message_id: str, now: datetime) -> Committed | None:
         """Take a queued message that is due for sending; only one process wins it (None for
-        the others, and for a message not due). `after`: this worker's last write of it."""
+        the others, and for a message not due)."""
 
         def take(m: dict) -> Change | None:
             if m["status"] != "queued" or m["next_attempt_at"] > now:
                 return None
-            history = [{"at": now, "status": "sending", "detail": ""}]
-            return Change({"status": "sending", "claimed_at": now}, {"history": history})
+            return _taken(now)
 
-        committed = self.messages.change(message_id, take, publisher=self.publisher, after=after)
+        committed = self.messages.change(message_id, take, publisher=self.publisher)
         return committed if committed.changed else None
 
     def due(self, now: datetime, limit: int = 50) -> list[str]:
@@ -76,6 +83,12 @@ class NotificationRecords(Database):
         ids = [v["_id"] for v in self.messages.find_view(indexes.BY_DOSSIER, prefix_range(code))]
         found = self.messages.get_many(ids) if ids else {}
         return sorted(found.values(), key=lambda m: m["created_at"])
+
+
+def _taken(now: datetime) -> Change:
+    """A message claimed for sending at `now`."""
+    history = [{"at": now, "status": "sending", "detail": ""}]
+    return Change({"status": "sending", "claimed_at": now}, {"history": history})
 
 
 class NotificationStore(MongoStore):

@@ -1,5 +1,6 @@
 """The notification store on the real MongoDB-wire server: a message's history reads in the order
-its changes were applied, even when a delivery report and the gateway's answer race."""
+its changes were applied, even when a delivery report and the gateway's answer race; a message
+due at its create is created claimed, one held is claimed when due."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,8 @@ def test_a_change_dated_before_the_last_is_recorded_after_it(records):
             "created_at": start,
             "next_attempt_at": start,
             "history": [{"at": start, "status": "sending", "detail": ""}],
-        }
+        },
+        start,
     )
     report_at = start + timedelta(seconds=2)
     assert records.update(message_id, report_at, "sent", "dlr 8")
@@ -72,7 +74,8 @@ def test_a_final_status_is_never_left(records):
             "created_at": start,
             "next_attempt_at": start,
             "history": [{"at": start, "status": "sending", "detail": ""}],
-        }
+        },
+        start,
     )
     assert made.doc["status"] == "sending"
     assert records.update(message_id, start, "delivered", "dlr 1")
@@ -81,3 +84,28 @@ def test_a_final_status_is_never_left(records):
     message = records.get(message_id)
     assert [h["detail"] for h in message["history"]] == ["", "dlr 1"]
     assert message["status"] == "delivered"
+
+
+def test_a_message_due_is_created_claimed_and_one_held_is_claimed_when_due(records):
+    """A queued message due at its create is stored "sending" (its create is its claim: no
+    other process can take it); one held (quiet hours) stays queued until `claim` takes it."""
+    start = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+    later = start + timedelta(hours=5)
+
+    def queued(message_id, due):
+        history = [{"at": start, "status": "queued", "detail": ""}]
+        return {"_id": message_id, "status": "queued", "next_attempt_at": due, "history": history}
+
+    now_id, held_id = f"{uuid.uuid4()}:now", f"{uuid.uuid4()}:held"
+    made = records.add_message(queued(now_id, start), start)
+    assert made.doc["status"] == "sending" and made.doc["claimed_at"] == start
+    assert [h["status"] for h in made.doc["history"]] == ["queued", "sending"]
+    assert records.claim(now_id, start) is None  # taken already
+    assert records.stuck_sending(start + timedelta(seconds=1)) == [now_id]
+    assert records.add_message(queued(now_id, start), start) is None  # at most one each
+
+    assert records.add_message(queued(held_id, later), start).doc["status"] == "queued"
+    assert records.due(start) == [] and records.due(later) == [held_id]
+    claimed = records.claim(held_id, later)
+    assert claimed is not None and claimed.doc["status"] == "sending"
+    assert records.due(later) == []

@@ -5,8 +5,9 @@ Both: a create is made once; a change is committed with its messages and views a
 document without bookkeeping; a message applies once; a decision that lost a race is decided
 again; a field set and appended to in one change; views follow every change and come back in
 key order; several aggregates at once; messages the broker did not confirm are swept out later.
-Journal adapter: concurrent processes lose no change, a projection left behind is rolled forward,
-the views end as the last version's, a create or change cut off by the database is repaired.
+Journal adapter: concurrent processes lose no change, a projection left behind is rolled forward
+(and a decision taken on it is taken again on the latest), the views end as the last version's, a
+create or change cut off by the database is repaired, a change with views costs six commands.
 The document adapter's own atomicity (find_one_and_update) needs a real mongod: FerretDB 1.x
 applies that update as read-then-write, so its race test runs only against a mongod."""
 
@@ -27,7 +28,7 @@ from services.common.repository import (
     NotFound,
     Views,
 )
-from services.common.store import Sequences
+from services.common.store import CommandCounts, Sequences
 
 pytestmark = pytest.mark.integration
 
@@ -248,6 +249,40 @@ def test_a_projection_left_behind_is_rolled_forward(db):
     db.things.replace_one({"_id": "thing"}, {"_id": "thing", "counter": 0, "version": 1})
     assert repo.get("thing") == {"_id": "thing", "counter": 1, "log": ["one"]}
     assert db.things.find_one({"_id": "thing"})["counter"] == 1
+
+
+def test_a_decision_on_a_projection_left_behind_is_taken_again_on_the_latest(db):
+    repo = JournalRepository(db, "things")
+    repo.create({"_id": "thing", "counter": 0}, [])
+    repo.change("thing", lambda d: Change({"counter": 1}))
+    behind = {"_id": "thing", "counter": 0, "version": 1}  # as if its writer died: projection v1
+    db.things.replace_one({"_id": "thing"}, behind)
+    seen = []
+
+    def plus_one(doc):
+        seen.append(doc["counter"])
+        return Change({"counter": doc["counter"] + 1})
+
+    assert repo.change("thing", plus_one).doc["counter"] == 2  # the claim of v2 was taken
+    assert seen == [0, 1]
+    # a decision to change nothing, taken on a projection behind, is checked on the latest
+    db.things.replace_one({"_id": "thing"}, {"_id": "thing", "counter": 1, "version": 2})
+    only_at_two = lambda doc: Change({"counter": 3}) if doc["counter"] == 2 else None  # noqa: E731
+    assert repo.change("thing", only_at_two).doc["counter"] == 3
+    assert repo.get("thing")["counter"] == 3
+
+
+def test_a_change_with_views_costs_six_commands(servers, db):
+    counts = CommandCounts()
+    client = MongoClient(servers["mongo"], tz_aware=True, event_listeners=[counts])
+    repo = JournalRepository(client[db.name], "things", VIEWS)
+    repo.create({"_id": "thing", "counter": 0}, [])
+    counts.counts.clear()
+    repo.change("thing", lambda d: Change({"counter": 1}))
+    # the projection read, the claim, the view's new key and its old one, the projection, the
+    # look for a next entry
+    assert counts.counts == {"find": 2, "insert": 1, "update": 2, "delete": 1}
+    client.close()
 
 
 def test_concurrent_writers_leave_the_views_of_the_last_version(servers, db):

@@ -122,3 +122,12 @@ def test_with_a_real_limiter_on_a_fake_clock():
     gw.send("4", "d", "GSM7", "S", "")  # 1.5 s away now: waits for it
     assert sleeps == [pytest.approx(1.5)]
     assert [m[0] for m in inner.sent] == ["1", "2", "4"]
+
+
+def test_only_smpp_answers_carry_references_for_receipts():
+    """Kannel's reports come to the dlr-url, which names the message: its answer is no reference
+    (and no messages_by_ref entry is written for it); SMPP's receipts name each part's id."""
+    kannel = make_gateway(KANNEL)
+    assert kannel.refs("0: Accepted for delivery") == []
+    smpp = make_gateway(SMPP)
+    assert smpp.refs("a1,b2") == ["a1", "b2"]
