@@ -165,3 +165,25 @@ def test_the_figures_of_a_stats_answer_and_their_differences():
         "pending_past_deadline": (0, 1),
     }
     assert myan.differences(want, _stats(withdrawn=2)) == {"withdrawn": (0, 2)}
+
+
+def test_the_report_says_match_mismatch_or_not_run():
+    planned = myan.plan()
+    want = myan.expected(planned)
+    result = {
+        "seconds": 1000.0,
+        "dossiers_per_s": 6.05,
+        "requests_per_s": 25.9,
+        "errors": 0,
+        "plan": myan.summary(planned),
+        "expected": want,
+        "got": {**want, "late": 1},
+        "ok": False,
+        "differences": {"late": [0, 1]},
+    }
+    text = myan.report(result)
+    assert "6,047 dossiers at X30037" in text and "1,000.0 s wall" in text
+    assert "| late | 0 | 1 |" in text
+    assert text.endswith("MISMATCH {'late': [0, 1]}")
+    assert myan.report({**result, "got": want, "ok": True, "differences": {}}).endswith("MATCH")
+    assert myan.report({"ok": False, "reason": "not empty"}) == "myan replay: NOT RUN — not empty"
