@@ -61,8 +61,8 @@ test-integration: deps ## integration tests: services in nameko containers on th
 test-e2e: stack-up ## end-to-end tests: all services as processes, driven over HTTP
 	@$(ENV) $(VENV)/bin/pytest -q tests/e2e
 
-bench: stack-up ## ceilings, then the system's figures against them; SCALE=small for a quick run (not in make test)
-	@$(ENV) $(PY) -W ignore -m bench --scale $(or $(SCALE),full) $(if $(PROFILE),--profile) $(if $(NOTE),--note "$(NOTE)")
+bench: stack-up ## ceilings, the system's figures against them, Mỹ An's half-year replayed; SCALE=small for a quick run, ONLY=myan for one part (not in make test)
+	@$(ENV) $(PY) -W ignore -m bench --scale $(or $(SCALE),full) $(if $(ONLY),--only $(ONLY)) $(if $(PROFILE),--profile) $(if $(NOTE),--note "$(NOTE)")
 
 test-browser: stack-up ## the console and citizen page in headless Chromium; screenshots in tests/artifacts/browser/
 	@$(ENV) $(VENV)/bin/pytest -q tests/browser

@@ -1,5 +1,7 @@
 """The benchmark's table (Markdown, so the README can show it as printed)."""
 
+from bench.myan import report as myan_report
+
 
 def _num(v, digits=1) -> str:
     if v is None:
@@ -47,4 +49,6 @@ def table(result: dict) -> str:
         lines += ["", "| process | CPU s (system figures) | peak RSS MB |", "|---|---|---|"]
         for name, r in sorted(res.items()):
             lines.append(f"| {name} | {_num(r['cpu_s'])} | {_num(r['peak_rss_mb'])} |")
+    if result.get("myan"):
+        lines += ["", myan_report(result["myan"])]
     return "\n".join(lines)
