@@ -301,8 +301,8 @@ class JournalRepository(Repository):
     The document that queries read (the projection) is rewritten after the claim; whoever finds
     it behind the journal rolls it forward. Outbox entries are written before the claim in their
     own collection, tied to the claim by a token, and deleted once the broker confirmed them.
-    Each view is a collection whose `_id`s are the view's keys: rewritten after each projection
-    write, and again by whoever finds the projection newer than the views it just wrote."""
+    Each view is a collection whose `_id`s are the view's keys: rewritten after each claim, just
+    before the projection, and again by whoever finds a newer journal entry after its writes."""
 
     def __init__(self, db, name: str, views: Views | None = None, counts: Counts | None = None):
         super().__init__(db, name, views, counts)
