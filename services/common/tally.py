@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pymongo import DeleteOne, ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
@@ -138,22 +137,32 @@ class Tally:
         except DuplicateKeyError:
             self.head = None
             raise Conflict(n) from None
-        self._write(values)
+        self._write(values, current)
         self.head = n
         self.seen.update(dict.fromkeys(claims, n))
         if n % 100 == 0:
             self._forget(n - KEEP)
         return len(claims)
 
-    def _write(self, values: Rows) -> None:
-        ops = [
-            ReplaceOne({"_id": key}, {"_id": key, "m": m}, upsert=True)
-            if m
-            else DeleteOne({"_id": key})
-            for key, m in values.items()
+    def _write(self, values: Rows, stored: Iterable[str] | None = None) -> None:
+        """Make the rows `values` say (a row with no measure is deleted). `stored`: the keys
+        known to have a row (None: not known). One statement per command: FerretDB 1.24 hangs
+        a database when a multi-statement upsert runs beside another write to it (found by the
+        bench), so new rows go in one insert, known ones are replaced one by one."""
+        gone = [key for key, m in values.items() if not m]
+        if gone:
+            self.rows.delete_many({"_id": {"$in": gone}})
+        known = set(stored) if stored is not None else None
+        new = [
+            {"_id": k, "m": m}
+            for k, m in values.items()
+            if m and known is not None and k not in known
         ]
-        if ops:
-            self.rows.bulk_write(ops, ordered=False)
+        if new:
+            self.rows.insert_many(new, ordered=False)
+        for key, m in values.items():
+            if m and (known is None or key in known):
+                _replace(self.rows, {"_id": key, "m": m})
 
     def _forget(self, before: int) -> None:
         """Drop fold entries older than `before` and their claims (kept: KEEP folds)."""
@@ -171,7 +180,16 @@ class Tally:
             for key in stored.keys() | rows.keys()
             if rows.get(key, {}) != stored.get(key, {})
         }
-        self._write(values)
+        self._write(values, stored)
+
+
+def _replace(collection, doc: dict) -> None:
+    while True:
+        try:
+            collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+            return
+        except DuplicateKeyError:  # created meanwhile: replace it now
+            continue
 
 
 def compare(stored: Rows, expected: Rows) -> dict[str, dict[str, tuple[int, int]]]:

@@ -90,7 +90,7 @@ def test_a_row_back_to_zero_is_deleted(db):
 
 
 def test_a_fold_cut_off_half_way_is_finished_by_the_next_folder(db):
-    def killed(values):
+    def killed(values, stored=None):
         raise ConnectionError("killed after its claim")
 
     Tally(db, "counts").fold([("a:1", {"k": {"n": 1}})])
