@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 BOOKKEEPING = ("version", "applied", "_views", "_outbox")
 MAX_TRIES = 20  # writers racing for one aggregate: each try reloads and decides again
 SETTLE = timedelta(seconds=5)  # outbox entries younger than this are left to their writer
+FORGET_BATCH = 50  # published journal-outbox entries deleted together
+_PUBLISHED: dict[str, list[str]] = {}  # per outbox collection: published, not yet deleted
 
 
 class NotFound(KeyError):
@@ -435,12 +437,25 @@ class JournalRepository(Repository):
         return [{**e, "_key": e["_id"], "_id": last_part(e["_id"])} for e in cursor]
 
     def _forget(self, pending: dict) -> None:
-        self.outbox.delete_one({"_id": pending["_id"]})
+        """Published entries are deleted FORGET_BATCH at a time, and by the next sweep (which
+        runs more often than an entry takes to be swept again): one delete for many changes.
+        Those of a process that dies first are published again by a sweep, as an entry whose
+        writer died before its publish is; every consumer ignores a message it applied."""
+        published = _PUBLISHED.setdefault(f"{self.db.name}.{self.outbox.name}", [])
+        published.append(pending["_id"])
+        if len(published) >= FORGET_BATCH:
+            self._flush(published)
+
+    def _flush(self, published: list[str]) -> None:
+        ids, published[:] = list(published), []
+        if ids:
+            self.outbox.delete_many({"_id": {"$in": ids}})
 
     def sweep(self, publisher, settle=SETTLE) -> int:
         """Outbox entries of changes that lost their claim (or whose writer died before claiming)
         are dropped; those of claimed changes are published and their aggregate rolled forward
         (its writer may have died before projecting)."""
+        self._flush(_PUBLISHED.setdefault(f"{self.db.name}.{self.outbox.name}", []))
         sent, now = 0, datetime.now(UTC)
         for pending in self.outbox.find({}, limit=200):
             if now - pending["created_at"] < settle:
