@@ -33,7 +33,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.keys import last_part
 from services.common.messaging import count_entry
-from services.common.tally import Counts, difference, total
+from services.common.tally import Counts, Rows, add, difference, total
 
 log = logging.getLogger(__name__)
 
@@ -189,16 +189,14 @@ class Repository(ABC):
             return committed
         raise Conflict(_id)
 
-    def import_many(self, docs: list[dict], publisher=None) -> int:
+    def import_many(self, docs: list[dict], counted: Rows | None = None) -> int:
         """Bulk-load new aggregates (each at version 1, with its views, no messages): for loads
         such as the benchmark's. One that exists already is left as it is; returns how many
-        were new. With counters, what the new ones add is published with `publisher` as one
-        count message (without a publisher, `make recount --repair` brings the counters up)."""
+        were new. With counters, what the new ones count for is added to `counted`, for the
+        loader to fold once it is done (`Tally.fold_rows`)."""
         new = self._import(docs)
-        if self.counts is not None and publisher is not None and new:
-            rows = total((public(d) for d in new), self.counts.contributions)
-            claim = f"{self.name}:import:{new[0]['_id']}:{len(new)}"
-            publisher.publish([count_entry(self.counts.name, claim, rows)])
+        if self.counts is not None and counted is not None:
+            add(counted, total((public(d) for d in new), self.counts.contributions))
         return len(new)
 
     @abstractmethod

@@ -164,6 +164,21 @@ class Tally:
             if m and (known is None or key in known):
                 _replace(self.rows, {"_id": key, "m": m})
 
+    def fold_rows(self, rows: Rows, claim: str, chunk: int = 5000) -> int:
+        """Add a bulk load's rows (`claim`: the load's name, once per load), `chunk` rows per
+        fold, taking turns with the service's folder; the folds made."""
+        keys, folds = sorted(rows), 0
+        for i in range(0, len(keys), chunk):
+            part = [(f"{claim}:{i // chunk}", {k: rows[k] for k in keys[i : i + chunk]})]
+            while True:
+                try:
+                    self.fold(part)
+                    break
+                except Conflict:
+                    self.recover()
+            folds += 1
+        return folds
+
     def _forget(self, before: int) -> None:
         """Drop fold entries older than `before` and their claims (kept: KEEP folds)."""
         if before <= 0:

@@ -157,3 +157,16 @@ def test_the_folder_takes_from_the_real_queue_and_a_batch_not_acked_comes_again(
         taker._close()
         with Connection(servers["amqp"]) as conn:
             conn.default_channel.queue_delete(queue.name)
+
+
+def test_a_bulk_load_is_counted_once_folded(db):
+    counts = Counts("load_counts", contributions)
+    repo = ADAPTERS["journal"](db, "things", None, counts)
+    docs = [{"_id": f"a{n}", "office": f"X{n % 3}", "state": "done", "size": n} for n in range(9)]
+    counted: dict = {}
+    assert repo.import_many(docs, counted) == 9
+    again: dict = {}
+    assert repo.import_many(docs, again) == 0 and again == {}  # nothing new, nothing counted
+    tally = Tally(db, counts.name)
+    assert tally.fold_rows(counted, "load-1", chunk=2) == 3  # six rows, two a fold
+    assert tally.all() == total(docs, contributions)
