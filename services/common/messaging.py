@@ -66,6 +66,11 @@ def count_entry(name: str, claim: str, rows: dict) -> dict:
     }
 
 
+def is_count(entry: dict) -> bool:
+    """Whether an outbox entry is a count message (`count_entry`)."""
+    return entry["exchange"] == "" and entry["routing_key"].startswith("lienthong.counts.")
+
+
 class EntryPublisher:
     """Publishes outbox entries persistently with publisher confirms."""
 
@@ -77,7 +82,7 @@ class EntryPublisher:
         """Publish entries in order; return the ids confirmed before the first failure."""
         done = []
         for entry in entries:
-            if entry["exchange"] == "":  # straight to a queue: the counts
+            if is_count(entry):  # straight to its queue
                 queue = counts_queue(entry["routing_key"].removeprefix("lienthong.counts."))
                 exchange, declare = queue.exchange, [queue]
             elif entry["exchange"] == LIAISON_EXCHANGE.name:

@@ -32,7 +32,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.keys import last_part
-from services.common.messaging import count_entry
+from services.common.messaging import count_entry, is_count
 from services.common.tally import Counts, Rows, add, difference, total
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,11 @@ class Repository(ABC):
         batch by batch. The documents themselves, with their history, are kept whole."""
         for done, _ in _batches(self.collection, batch, ids):
             yield done, 0
+
+    @abstractmethod
+    def forget_counts(self) -> int:
+        """Take the count messages out of the outbox (after `make recount --repair` wrote the
+        rows they would add); the outbox entries changed. Services stopped."""
 
     def scan(self, batch: int = 500) -> Iterator[list[dict]]:
         """Every aggregate as it is now (bookkeeping removed), `batch` at a time, in one pass."""
@@ -469,6 +474,15 @@ class JournalRepository(Repository):
     def backlog(self) -> int:
         return self.outbox.estimated_document_count()
 
+    def forget_counts(self) -> int:
+        changed = 0
+        for pending in self.outbox.find({}):
+            kept = [e for e in pending["entries"] if not is_count(e)]
+            if len(kept) != len(pending["entries"]):
+                self.outbox.update_one({"_id": pending["_id"]}, {"$set": {"entries": kept}})
+                changed += 1
+        return changed
+
     def create_indexes(self) -> None:
         """Every query reads `_id` ranges: the primary key is the only index needed."""
 
@@ -677,6 +691,18 @@ class DocumentRepository(Repository):
 
     def backlog(self) -> int:
         return self.collection.count_documents({"_outbox.id": {"$exists": True}})
+
+    def forget_counts(self) -> int:
+        changed = 0
+        for doc in self.collection.find({"_outbox.id": {"$exists": True}}):
+            outbox = [
+                {**p, "entries": [e for e in p["entries"] if not is_count(e)]}
+                for p in doc["_outbox"]
+            ]
+            if outbox != doc["_outbox"]:
+                self.collection.update_one({"_id": doc["_id"]}, {"$set": {"_outbox": outbox}})
+                changed += 1
+        return changed
 
     def create_indexes(self) -> None:
         self.collection.create_index("_outbox.id", sparse=True)

@@ -7,8 +7,8 @@ changed what a dossier counts for.
 Without --repair it reads only, with the services running: a difference still there after
 `--settle` seconds (changes in flight settle first) is reported, and the exit status is 1.
 `--repair` (services stopped: `make recount REPAIR=1`) writes the recomputed rows, drops the fold
-log and empties the counts queue (what it held is in the aggregates already); it refuses while
-an outbox still holds messages, whose counts would then be added twice.
+log, empties the counts queue and takes the count messages out of the outboxes (what they would
+add is in the aggregates already).
 """
 
 import argparse
@@ -65,15 +65,6 @@ def recount(client, prefix, adapter, settle: float = 30.0, out=sys.stdout) -> di
 
 def repair(client, prefix, adapter, amqp_uri: str, out=sys.stdout) -> int:
     """Make the rows the recomputed ones (services stopped); the rows rewritten."""
-    backlog = {
-        f"{db.name}.{name}": n
-        for store in STORES
-        for db in [client[prefix + store.database]]
-        for name in store.counts
-        if (n := db[f"{name}_outbox"].estimated_document_count())
-    }
-    if backlog:
-        raise SystemExit(f"outboxes not empty ({backlog}): start the services, let them settle")
     changed = 0
     for db, name, tally, rows, counts in counted(client, prefix, adapter, out):
         changed += len(compare(tally.all(), rows))
@@ -82,6 +73,7 @@ def repair(client, prefix, adapter, amqp_uri: str, out=sys.stdout) -> int:
             queue.declare()
             queue.purge()
         tally.folds.drop()
+        ADAPTERS[adapter](db, name, None, counts).forget_counts()
         tally.replace(rows)
         out.write(f"{db.name}.{name}: rows repaired\n")
     return changed

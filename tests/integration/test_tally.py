@@ -6,6 +6,7 @@ takes its messages from the real queue and a batch it did not ack comes again wi
 twice."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from kombu import Connection
@@ -170,3 +171,19 @@ def test_a_bulk_load_is_counted_once_folded(db):
     tally = Tally(db, counts.name)
     assert tally.fold_rows(counted, "load-1", chunk=2) == 3  # six rows, two a fold
     assert tally.all() == total(docs, contributions)
+
+
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_a_repair_takes_the_count_messages_out_of_the_outbox(db, adapter):
+    class Down:
+        def publish(self, entries):
+            return []
+
+    counts = Counts(f"c{uuid.uuid4().hex[:6]}", contributions)
+    repo = ADAPTERS[adapter](db, "things", None, counts)
+    event = {"id": "e1", "exchange": "x.events", "routing_key": "k", "body": {}}
+    repo.create({"_id": "a", "office": "X1", "state": "new", "size": 1}, [event], publisher=Down())
+    assert repo.forget_counts() == 1
+    sent = Captured()
+    assert repo.sweep(sent, settle=timedelta(0)) == 1  # the event alone is still published
+    assert sent.counts == []
