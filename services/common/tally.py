@@ -18,6 +18,7 @@ counted in it. `recount` compares the rows with the sum of every aggregate's con
 """
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,7 +79,9 @@ class Tally:
 
     def __init__(self, db, name: str):
         self.rows = db[name]
-        self.folds = db[f"{name}_folds"]
+        self.folds = db[f"{name}_folds"]  # the fold entries: number, claims, where the values are
+        self.values = db[f"{name}_fold_values"]  # each fold's row values, by a token of its own
+        self.hint = db[f"{name}_head"]  # the last fold number known (a hint: folds may follow)
         self.head: int | None = None  # the last fold number, once recovered
         self.seen: dict[str, int] = {}  # claim -> fold number, for the last KEEP folds
 
@@ -94,12 +97,17 @@ class Tally:
     def recover(self) -> int:
         """Find the last fold, write its rows again (its folder may have died half way) and
         remember the claims of the last KEEP folds; the last fold's number."""
-        last = list(self.folds.find({}, sort=[("_id", -1)], limit=1))
-        self.head, self.seen = 0, {}
-        if last:
-            self.head = last[0]["n"]
-            self._write(last[0]["values"])
-            first = fold_id(max(0, self.head - KEEP))
+        hint = self.hint.find_one({"_id": "head"})
+        n, last = (hint["n"], None) if hint else (0, None)
+        while entry := self.folds.find_one({"_id": fold_id(n + 1)}):
+            n, last = n + 1, entry
+        if last is None and n:
+            last = self.folds.find_one({"_id": fold_id(n)})
+        self.head, self.seen = n, {}
+        if last is not None:
+            values = self.values.find_one({"_id": last["values_id"]})
+            self._write(values["rows"] if values else {})
+            first = fold_id(max(0, n - KEEP))
             for entry in self.folds.find({"_id": {"$gt": first}}, {"claims": 1, "n": 1}):
                 self.seen.update(dict.fromkeys(entry["claims"], entry["n"]))
         return self.head
@@ -125,19 +133,23 @@ class Tally:
             for key, delta in change.items()
         }
         n = self.head + 1
+        values_id = f"{fold_id(n)}:{uuid.uuid4().hex[:12]}"
+        self.values.insert_one({"_id": values_id, "rows": values})
         entry = {
             "_id": fold_id(n),
             "n": n,
             "claims": claims,
-            "values": values,
+            "values_id": values_id,
             "at": now or datetime.now(UTC),
         }
         try:
             self.folds.insert_one(entry)
         except DuplicateKeyError:
+            self.values.delete_one({"_id": values_id})
             self.head = None
             raise Conflict(n) from None
         self._write(values, current)
+        self.hint.replace_one({"_id": "head"}, {"_id": "head", "n": n}, upsert=True)
         self.head = n
         self.seen.update(dict.fromkeys(claims, n))
         if n % 100 == 0:
@@ -164,7 +176,7 @@ class Tally:
             if m and (known is None or key in known):
                 _replace(self.rows, {"_id": key, "m": m})
 
-    def fold_rows(self, rows: Rows, claim: str, chunk: int = 5000) -> int:
+    def fold_rows(self, rows: Rows, claim: str, chunk: int = 2000) -> int:
         """Add a bulk load's rows (`claim`: the load's name, once per load), `chunk` rows per
         fold, taking turns with the service's folder; the folds made."""
         keys, folds = sorted(rows), 0
@@ -180,11 +192,18 @@ class Tally:
         return folds
 
     def _forget(self, before: int) -> None:
-        """Drop fold entries older than `before` and their claims (kept: KEEP folds)."""
+        """Drop fold entries older than `before`, their values and their claims (kept: KEEP)."""
         if before <= 0:
             return
         self.folds.delete_many({"_id": {"$lt": fold_id(before)}})
+        self.values.delete_many({"_id": {"$lt": fold_id(before)}})
         self.seen = {claim: n for claim, n in self.seen.items() if n >= before}
+
+    def reset(self) -> None:
+        """Forget every fold (a repair rewrote the rows from the aggregates)."""
+        for collection in (self.folds, self.values, self.hint):
+            collection.drop()
+        self.head, self.seen = None, {}
 
     def replace(self, rows: Rows) -> None:
         """Make the stored rows exactly `rows` (a repair by `make recount --repair`, with the

@@ -72,7 +72,7 @@ def repair(client, prefix, adapter, amqp_uri: str, out=sys.stdout) -> int:
             queue = counts_queue(counts.name)(conn.default_channel)
             queue.declare()
             queue.purge()
-        tally.folds.drop()
+        tally.reset()
         ADAPTERS[adapter](db, name, None, counts).forget_counts()
         tally.replace(rows)
         out.write(f"{db.name}.{name}: rows repaired\n")
