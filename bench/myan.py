@@ -417,6 +417,19 @@ def stats(officer, start: date = FIRST_DAY, end: date = LAST_DAY) -> dict:
     return r.json()
 
 
+def settled(reader, want: dict, timeout: float = 180.0) -> tuple[dict, float]:
+    """The statistics once they give `want`, or the last read after `timeout` seconds, and the
+    seconds waited: the counters trail the dossiers (docs/counters.md), by more than a second
+    right after the replay's last burst of actions."""
+    started = time.monotonic()
+    while True:
+        got = stats(reader)
+        waited = time.monotonic() - started
+        if not differences(want, got) or waited >= timeout:
+            return got, round(waited, 1)
+        time.sleep(2)
+
+
 def run(threads: int = 8, seed: int = SEED, say: Callable[[str], None] = print) -> dict:
     """Replay the half-year on the running stack and check /api/stats; `ok` says if it matched."""
     from bench import stack
@@ -447,12 +460,13 @@ def run(threads: int = 8, seed: int = SEED, say: Callable[[str], None] = print) 
         result = replay.run(clock)
         # the morning after the period: its open work is measured at its end (as_of)
         clock.set(replay.at(LAST_DAY + timedelta(days=1), MORNING))
-        got = stats(reader)
+        got, settle = settled(reader, want)
     finally:
         clock.restore()
     diff = differences(want, got)
     result.update(
         ok=not diff,
+        counters_settled_s=settle,
         office=OFFICE,
         period=[FIRST_DAY.isoformat(), LAST_DAY.isoformat()],
         seed=seed,
