@@ -77,7 +77,7 @@ test-api: stack-up ## schemathesis against /api/openapi.json: no 500, every answ
 	    -H "Authorization: Bearer $$token" -H "X-Forwarded-For: 192.0.2.77" \
 	    --checks $(API_CHECKS) --max-examples $(or $(EXAMPLES),30) --no-color
 
-test-chaos: stack-up ## the short chaos run as a test: 300 dossiers, each service killed once, one RabbitMQ and one database restart; asserts lost=0 duplicated=0 stuck=0
+test-chaos: stack-up ## the short chaos run as a test: 300 dossiers, each service killed once, one RabbitMQ and one database restart; asserts lost=0 duplicated=0 stuck=0, then a recount finds no counter off
 	@$(ENV) $(VENV)/bin/pytest -q tests/chaos
 
 chaos: stack-up ## the full chaos run: N=2000 dossiers, each service kill -9ed KILLS=3 times, RabbitMQ and the database restarted; prints lost/duplicated/stuck
