@@ -22,7 +22,7 @@ venv: ## the Python venv alone, from requirements.lock: all that lint, format, t
 lock: ## resolve pyproject.toml's dependencies anew (fresh venv) and pin them all in requirements.lock
 	@$(STACK) lock
 
-stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc and the five services
+stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc, the simulators and the six services
 	@$(STACK) up
 
 stack-down: ## stop exactly what stack-up started (by pid file)

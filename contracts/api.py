@@ -12,6 +12,7 @@ from contracts.events import (
     PostalHandoverSchema,
 )
 from contracts.lifecycle import ACTIONS, ROLES, STATES
+from contracts.money import COUNTER_METHODS, KINDS, METHODS, STATUSES, vnd_field
 
 
 class ProvidedDocumentSchema(Schema):
@@ -41,6 +42,10 @@ class ReceiveRequestSchema(Schema):
     deciding_office_id = fields.String(
         load_default=None, validate=validate.Regexp(f"^{OFFICE_ID_PATTERN}$")
     )
+    # how the procedure's fee is paid (contracts/money.py): cash or transfer at the counter (the
+    # default), to the postal worker (channel post's default), or online, in which case the
+    # dossier is not accepted until the platform says it is paid
+    fee_method = fields.String(load_default=None, validate=validate.OneOf(METHODS))
 
 
 class ActionRequestSchema(Schema):
@@ -58,6 +63,34 @@ class ActionRequestSchema(Schema):
     )
     new_due_at = fields.AwareDateTime(load_default=None)
     note = fields.String(load_default=None, validate=validate.Length(max=1000))
+    # request_obligation: the amount to pay (whole VND), and the deadline to pay it by
+    amount_vnd = vnd_field(load_default=None)
+    pay_by = fields.AwareDateTime(load_default=None)
+
+
+class CounterPaymentSchema(Schema):
+    """POST /api/dossiers/{code}/payments: the citizen pays what is due at the counter."""
+
+    class Meta:
+        unknown = RAISE
+
+    method = fields.String(required=True, validate=validate.OneOf(COUNTER_METHODS))
+    payment_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "which payment; omitted: the dossier's only one due"},
+    )
+
+
+class PaymentsQuerySchema(Schema):
+    """`?office=&from=YYYY-MM-DD&to=YYYY-MM-DD`: what an office collected, local days from..to."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    office = fields.String(required=True, validate=validate.Regexp(f"^{OFFICE_ID_PATTERN}$"))
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
 
 
 class OfficerSchema(Schema):
@@ -99,7 +132,9 @@ class PlannedStepOutSchema(_Response):
 
 class ReceiveResponseSchema(_Response):
     code = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(["received", "not_accepted"]))
+    status = fields.String(
+        required=True, validate=validate.OneOf(["received", "not_accepted", "awaiting_fee"])
+    )
     appointment_at = fields.DateTime(required=True)
     route = fields.List(fields.Nested(PlannedStepOutSchema), required=True)
     receipt_url = fields.String(required=True)
@@ -126,6 +161,10 @@ class ReceiptResponseSchema(_Response):
     status = fields.String(required=True)
     not_accepted_reason = fields.String(allow_none=True)
     fee_vnd = fields.Integer(allow_none=True)
+    fee = fields.Dict(
+        allow_none=True,
+        metadata={"description": "amount_vnd, method, receipt_number (None while awaited online)"},
+    )
 
 
 class DossierSummarySchema(_Response):
@@ -178,7 +217,9 @@ class DossierSummarySchema(_Response):
 
 
 class TimelineEntrySchema(_Response):
-    kind = fields.String(required=True, validate=validate.OneOf(["workflow", "sms", "postal"]))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["workflow", "sms", "postal", "payment"])
+    )
     at = fields.DateTime(required=True)
     type = fields.String(required=True)
 
@@ -194,6 +235,7 @@ class DossierSchema(DossierSummarySchema):
     actions = fields.List(fields.String(validate=validate.OneOf(ACTIONS)), required=True)
     sms = fields.List(fields.Dict(), required=True)
     shipments = fields.List(fields.Dict(), required=True)
+    payments = fields.List(fields.Dict(), load_default=list)
     timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
 
 
@@ -320,8 +362,58 @@ class StatsSchema(_Response):
     withdrawn = fields.Integer(required=True)
     pending = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     suspended_for_supplement = fields.Integer(required=True)
+    awaiting_payment = fields.Integer(
+        load_default=0,
+        metadata={"description": "open dossiers waiting for a fee or a financial obligation"},
+    )
     returned = fields.Integer(required=True)
     on_time_rate = fields.Float(required=True, allow_none=True)
+
+
+class RefundSchema(_Response):
+    amount_vnd = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    method = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class PaymentSchema(_Response):
+    """One payment of a dossier: a fee or a financial obligation (contracts/money.py)."""
+
+    payment_id = fields.String(required=True)
+    dossier_code = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    office_id = fields.String(required=True)
+    amount_vnd = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    method = fields.String(allow_none=True)
+    receipt_number = fields.String(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    pay_by = fields.DateTime(allow_none=True)
+    pay_url = fields.String(allow_none=True, metadata={"description": "while due online"})
+    reason = fields.String(allow_none=True)
+    refunded_vnd = fields.Integer(required=True)
+    refunds = fields.List(fields.Nested(RefundSchema), required=True)
+
+
+class PaymentsSchema(_Response):
+    """GET /api/payments: what an office collected in a period, by channel."""
+
+    office_id = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    payments = fields.List(fields.Nested(PaymentSchema), required=True)
+    collected_vnd = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "paid in the period, by method, and total"},
+    )
+    refunded_vnd = fields.Integer(required=True)
+    fees = fields.Dict(
+        required=True,
+        metadata={"description": "payable dossiers (fees paid), of which online, online_share"},
+    )
 
 
 class MeSchema(_Response):
@@ -369,3 +461,6 @@ class TrackSchema(_Response):
     returned_at = fields.DateTime(allow_none=True)
     return_method = fields.String(required=True)
     steps = fields.List(fields.Nested(TrackStepSchema), required=True)
+    payments = fields.List(
+        fields.Dict(), load_default=list, metadata={"description": "fees and obligations"}
+    )

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from contracts.codes import OFFICE_ID_PATTERN
 from contracts.lifecycle import CHANNELS as CHANNELS  # re-exported for contracts.api
+from contracts.money import KINDS, METHODS, STATUSES, vnd_field
 from contracts.offices import LEVELS
 
 RETURN_METHODS = ("counter", "post")
@@ -35,6 +36,16 @@ class PostalHandoverSchema(Schema):
     officer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     at = fields.AwareDateTime(load_default=None, allow_none=True)  # intake: now, if not given
     tracking_number = fields.String(load_default=None, allow_none=True)
+
+
+class FeeSchema(Schema):
+    """The procedure's fee at receipt (contracts/money.py): how it is paid, and the receipt
+    number issued when it was paid there and then (None while an online payment is awaited)."""
+
+    amount_vnd = vnd_field(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(METHODS))
+    receipt_number = fields.String(load_default=None, allow_none=True)
+    collected_by = fields.String(load_default=None, allow_none=True)  # officer or postal worker
 
 
 class DocumentSchema(Schema):
@@ -72,10 +83,12 @@ class DossierReceivedSchema(Schema):
     received_by = fields.String(required=True)
     postal_handover = fields.Nested(PostalHandoverSchema, load_default=None, allow_none=True)
     status = fields.String(
-        load_default="received", validate=validate.OneOf(["received", "not_accepted"])
+        load_default="received",
+        validate=validate.OneOf(["received", "not_accepted", "awaiting_fee"]),
     )
     not_accepted_reason = fields.String(load_default=None, allow_none=True)
-    national_status = fields.Integer(load_default=None, allow_none=True)  # TrangThaiHoSo 2 or 3
+    fee = fields.Nested(FeeSchema, load_default=None, allow_none=True)  # None: no fee
+    national_status = fields.Integer(load_default=None, allow_none=True)  # TrangThaiHoSo 1-3
     national_channel = fields.Integer(load_default=None, allow_none=True)  # KenhThucHien 1-3
 
 
@@ -104,6 +117,11 @@ class WorkflowEventSchema(Schema):
     attempt = fields.Integer(load_default=None, allow_none=True)  # delivery attempts made
     original_appointment_at = fields.AwareDateTime(load_default=None, allow_none=True)  # form 04
     national_status = fields.Integer(load_default=None, allow_none=True)  # TrangThaiHoSo 1-10
+    # a notice of financial obligation (form-free; status 6): what, why, until when
+    amount_vnd = fields.Integer(load_default=None, allow_none=True)
+    pay_by = fields.AwareDateTime(load_default=None, allow_none=True)
+    payment_id = fields.String(load_default=None, allow_none=True)
+    receiving_office_id = fields.String(load_default=None, allow_none=True)  # where it is paid
 
 
 class HandoverSchema(Schema):
@@ -154,6 +172,36 @@ WORKFLOW_EVENTS = (
     "result_handed_over",
     "dossier_due_soon",
     "dossier_overdue",
+    "obligation_requested",
+    "obligation_fulfilled",
+    "obligation_overdue",
+    "fee_confirmed",
+)
+
+
+class PaymentEventSchema(Schema):
+    """What the payment service tells the world about one payment; no personal data."""
+
+    payment_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    office_id = office_field(required=True)
+    amount_vnd = vnd_field(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    method = fields.String(load_default=None, allow_none=True)
+    receipt_number = fields.String(load_default=None, allow_none=True)
+    paid_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    pay_by = fields.AwareDateTime(load_default=None, allow_none=True)
+    pay_url = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+    refunded_vnd = fields.Integer(load_default=0)
+
+
+PAYMENT_EVENT_TYPES = (
+    "payment_requested",  # due: the citizen is told the amount and how to pay
+    "payment_received",  # paid, with its receipt number
+    "payment_refunded",
+    "payment_overdue",  # a notice unpaid past its deadline (raised once)
+    "payment_cancelled",
 )
 
 
@@ -186,3 +234,4 @@ INTAKE_EVENTS = {"dossier_received": DossierReceivedSchema()}
 ROUTING_EVENTS = {name: WorkflowEventSchema() for name in WORKFLOW_EVENTS}
 TRANSFERS = {"dossier_transfer": TransferSchema()}
 POSTAL_EVENTS = {name: ShipmentEventSchema() for name in SHIPMENT_EVENT_OF.values()}
+PAYMENT_EVENTS = {name: PaymentEventSchema() for name in PAYMENT_EVENT_TYPES}

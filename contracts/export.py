@@ -27,7 +27,13 @@ from marshmallow import Schema
 
 from contracts import api, carrier
 from contracts.envelope import SCHEMA_VERSION, EnvelopeSchema
-from contracts.events import INTAKE_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS, TRANSFERS
+from contracts.events import (
+    INTAKE_EVENTS,
+    PAYMENT_EVENTS,
+    POSTAL_EVENTS,
+    ROUTING_EVENTS,
+    TRANSFERS,
+)
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -38,6 +44,7 @@ EVENTS: dict[str, Mapping[str, Schema]] = {
     "intake.events": INTAKE_EVENTS,
     "routing.events": ROUTING_EVENTS,
     "postal.events": POSTAL_EVENTS,
+    "payment.events": PAYMENT_EVENTS,
     "liaison": TRANSFERS,
 }
 COMMANDS: tuple[type[Schema], ...] = (api.ActionRequestSchema, api.OfficerSchema)
@@ -60,6 +67,10 @@ API_BODIES: tuple[type[Schema], ...] = (
     api.OkSchema,
     api.CallbackAppliedSchema,
     api.TrackSchema,
+    api.CounterPaymentSchema,
+    api.PaymentsQuerySchema,
+    api.PaymentSchema,
+    api.PaymentsSchema,
 )
 # The carrier's API: what postal sends, what the carrier answers, its signed status callbacks.
 CARRIER_BODIES: tuple[type[Schema], ...] = (

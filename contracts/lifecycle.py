@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from contracts.calendar import WorkingCalendar
 
+AWAITING_FEE = "awaiting_fee"  # registered; not accepted until its fee is paid online
 RECEIVED = "received"
 NOT_ACCEPTED = "not_accepted"
 AWAITING_ACCEPTANCE = "awaiting_acceptance"
 IN_PROCESS = "in_process"
 SUPPLEMENT_REQUESTED = "supplement_requested"
+OBLIGATION_REQUESTED = "obligation_requested"  # a tax or levy to pay; the clock stops
 RESOLVED = "resolved"
 REFUSED = "refused"
 READY_AT_COUNTER = "ready_at_counter"
@@ -20,9 +22,8 @@ WITHDRAWN = "withdrawn"
 STOPPED = "stopped"
 
 # The national portal's codes (docs/domain.md#national-status-codes): one table, every state to
-# its TrangThaiHoSo, every channel to its KenhThucHien. Codes 1 (registered online, not yet
-# checked) and 6 (financial obligation) belong to states that come with online submission and
-# money; they are named here so that the table is whole.
+# its TrangThaiHoSo, every channel to its KenhThucHien. Code 1 (newly registered) is a dossier
+# whose fee is to be paid online before it is accepted; 6 a financial obligation requested.
 NATIONAL_STATUS_NAMES = {
     1: "newly registered",
     2: "accepted",
@@ -36,11 +37,13 @@ NATIONAL_STATUS_NAMES = {
     10: "result returned",
 }
 NATIONAL_STATUS = {
+    AWAITING_FEE: 1,
     RECEIVED: 2,
     NOT_ACCEPTED: 3,
     AWAITING_ACCEPTANCE: 4,
     IN_PROCESS: 4,
     SUPPLEMENT_REQUESTED: 5,
+    OBLIGATION_REQUESTED: 6,
     RESOLVED: 9,
     REFUSED: 9,
     READY_AT_COUNTER: 9,
@@ -52,15 +55,21 @@ NATIONAL_STATUS = {
 NATIONAL_CHANNEL = {"counter": 1, "online": 2, "post": 3}
 CHANNELS = tuple(NATIONAL_CHANNEL)
 STATES = tuple(NATIONAL_STATUS)
-INITIAL_STATES = (RECEIVED, NOT_ACCEPTED)  # a dossier refused at the counter starts final
+INITIAL_STATES = (
+    AWAITING_FEE,
+    RECEIVED,
+    NOT_ACCEPTED,
+)  # a dossier refused at the counter starts final
 FINAL_STATES = frozenset({NOT_ACCEPTED, RETURNED, WITHDRAWN, STOPPED})
 
 STATE_LABELS_VI = {
+    AWAITING_FEE: "Chờ nộp phí, lệ phí trực tuyến",
     RECEIVED: "Đã tiếp nhận",
     NOT_ACCEPTED: "Không tiếp nhận",
     AWAITING_ACCEPTANCE: "Đã chuyển đến cơ quan giải quyết",
     IN_PROCESS: "Đang giải quyết",
     SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung hồ sơ",
+    OBLIGATION_REQUESTED: "Chờ thực hiện nghĩa vụ tài chính",
     RESOLVED: "Đã có kết quả",
     REFUSED: "Từ chối giải quyết",
     READY_AT_COUNTER: "Kết quả đã về Bộ phận Một cửa, chờ trả",
@@ -76,6 +85,7 @@ ROLES = (RECEIVER, HANDLER, LEADER, SYSTEM)
 ACCEPT, REQUEST_SUPPLEMENT, SUPPLEMENT = "accept", "request_supplement", "supplement"
 RESOLVE, REFUSE, EXTEND, STOP = "resolve", "refuse", "extend", "stop"
 WITHDRAW, RETURN_RESULT, HAND_OVER = "withdraw", "return_result", "hand_over"
+REQUEST_OBLIGATION = "request_obligation"  # a notice of financial obligation (status 6)
 ACTIONS = (
     ACCEPT,
     REQUEST_SUPPLEMENT,
@@ -87,11 +97,13 @@ ACTIONS = (
     WITHDRAW,
     RETURN_RESULT,
     HAND_OVER,
+    REQUEST_OBLIGATION,
 )
 # Internal transitions, applied by the system (role "system"), never by an officer.
 FORWARD, RESULT_ARRIVED = "forward", "result_arrived"
 POST_DELIVERED, POST_RETURNED = "post_delivered", "post_returned"
-SYSTEM_ACTIONS = (FORWARD, RESULT_ARRIVED, POST_DELIVERED, POST_RETURNED)
+FEE_PAID, OBLIGATION_PAID = "fee_paid", "obligation_paid"  # the payment service says so
+SYSTEM_ACTIONS = (FORWARD, RESULT_ARRIVED, POST_DELIVERED, POST_RETURNED, FEE_PAID, OBLIGATION_PAID)
 
 # Who may do what, and where: the one table of permissions. `where` is the receiving counter
 # (the office that received the dossier; "receive" is at the officer's own counter) or the office
@@ -103,6 +115,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     RECEIVE: (frozenset({RECEIVER, LEADER}), RECEIVING_COUNTER),
     ACCEPT: (_OFFICERS, HOLDING_OFFICE),  # receiving a transfer signs the control sheet
     REQUEST_SUPPLEMENT: (_OFFICERS, HOLDING_OFFICE),
+    REQUEST_OBLIGATION: (_OFFICERS, HOLDING_OFFICE),
     RESOLVE: (_OFFICERS, HOLDING_OFFICE),
     REFUSE: (_OFFICERS, HOLDING_OFFICE),
     EXTEND: (_OFFICERS, HOLDING_OFFICE),  # the apology (form 04)
@@ -127,6 +140,12 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (AWAITING_ACCEPTANCE, EXTEND): AWAITING_ACCEPTANCE,
     (IN_PROCESS, STOP): STOPPED,
     (SUPPLEMENT_REQUESTED, SUPPLEMENT): IN_PROCESS,
+    (IN_PROCESS, REQUEST_OBLIGATION): OBLIGATION_REQUESTED,
+    (OBLIGATION_REQUESTED, OBLIGATION_PAID): IN_PROCESS,
+    (OBLIGATION_REQUESTED, STOP): STOPPED,
+    (OBLIGATION_REQUESTED, WITHDRAW): WITHDRAWN,
+    (AWAITING_FEE, FEE_PAID): RECEIVED,
+    (AWAITING_FEE, WITHDRAW): WITHDRAWN,
     (RECEIVED, WITHDRAW): WITHDRAWN,
     (AWAITING_ACCEPTANCE, WITHDRAW): WITHDRAWN,
     (IN_PROCESS, WITHDRAW): WITHDRAWN,

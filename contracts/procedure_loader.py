@@ -44,6 +44,8 @@ class _ProcedureRecord(Schema):
     documents = fields.List(fields.Nested(_DocumentRecord), required=True)
     postal_return = fields.Boolean(required=True)
     same_day = fields.Boolean(load_default=False)
+    # a tax or levy may be assessed during processing (status 6): land dossiers, above all
+    financial_obligation = fields.Boolean(load_default=False)
     share = fields.Float(load_default=1.0, validate=validate.Range(min=0, min_inclusive=False))
 
 
@@ -78,7 +80,10 @@ def _procedure(r: dict[str, Any], weight: float) -> Procedure:
     docs = tuple(RequiredDocument(**d) for d in r["documents"])
     if len({d.id for d in docs}) != len(docs):
         raise CatalogError(f"procedures: {r['code']} lists a document id twice")
-    keep = ("code", "name", "field", "scope", "fee_vnd", "postal_return", "same_day")
+    keep = (
+        "code", "name", "field", "scope", "fee_vnd", "postal_return", "same_day",
+        "financial_obligation",
+    )  # fmt: skip
     return Procedure(**{k: r[k] for k in keep}, route=route, documents=docs, weight=weight)
 
 

@@ -51,6 +51,7 @@ class Procedure:
     postal_return: bool
     same_day: bool
     weight: float
+    financial_obligation: bool = False  # a tax or levy may be assessed in processing (status 6)
 
 
 class ProcedureCatalog:

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The local stack without Docker: RabbitMQ, a MongoDB-wire server (mongod or FerretDB), Kannel with
-# fakesmsc, the carrier simulator, and the five services as `nameko run` processes, each under
-# supervise.sh, which starts it again when it exits by itself. Data, logs and pid files live
-# under $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up` wrote.
+# fakesmsc, the carrier and payment-platform simulators, and the six services as `nameko run`
+# processes, each under supervise.sh, which starts it again when it exits by itself. Data, logs
+# and pid files live under $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up`
+# wrote.
 #
 #   stack.sh install                 install what is missing (Debian packages, FerretDB, venv)
 #   stack.sh venv                    the Python venv alone (what lint and unit tests need)
 #   stack.sh lock                    resolve the Python dependencies anew into requirements.lock
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
-#   stack.sh services-up             the five services (and anything extra named: routing:2 …)
+#   stack.sh services-up             the six services (and anything extra named: routing:2 …)
 #   stack.sh services-down           stop the services, leave the infrastructure running
 #   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
@@ -24,7 +25,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=env.sh
 . "$HERE/env.sh"
 
-SERVICES=(intake routing postal notification gateway)
+SERVICES=(intake routing postal notification payment gateway)
 PIDS=$LT_STACK_DIR/pids
 LOGS=$LT_STACK_DIR/logs
 RESTARTS=$LT_STACK_DIR/restarts
@@ -40,6 +41,7 @@ service_port() { # name instance
     routing) base=$((LT_SERVICE_PORT_BASE + 2)) ;;
     postal) base=$((LT_SERVICE_PORT_BASE + 3)) ;;
     notification) base=$((LT_SERVICE_PORT_BASE + 4)) ;;
+    payment) base=$((LT_SERVICE_PORT_BASE + 5)) ;;
     *) die "unknown service $1" ;;
   esac
   echo $((base + 10 * ($2 - 1)))

@@ -14,12 +14,13 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from contracts.api import BookQuerySchema, WorklistQuerySchema
+from contracts.api import BookQuerySchema, PaymentsQuerySchema, WorklistQuerySchema
 from contracts.calendar import WorkingCalendar, period
 from contracts.carrier import SIGNATURE_HEADER
 from contracts.codes import is_valid_code
 from contracts.errors import NotFoundError
 from contracts.offices import load_offices
+from contracts.payment_platform import SIGNATURE_HEADER as PAYMENT_SIGNATURE_HEADER
 from contracts.procedures import load_procedures
 from services.common import observability
 from services.common.clock import now
@@ -39,7 +40,13 @@ from services.gateway.openapi import openapi_spec
 from services.gateway.pages import PAGES, static_response
 from services.gateway.store import GatewayStore, TrackLimiter
 from services.gateway.timeline import merge_timeline
-from services.gateway.tracking import PHONE_DIGITS, citizen_view, client_address, phone_matches
+from services.gateway.tracking import (
+    PHONE_DIGITS,
+    citizen_payments,
+    citizen_view,
+    client_address,
+    phone_matches,
+)
 
 BOOK_STATE_FIELDS = ("state", "status_label", "finished_at", "timing", "outcome", "returned_at")
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
@@ -76,6 +83,7 @@ class GatewayService(observability.Observed):
     routing = TimedRpcProxy("routing")
     notification = TimedRpcProxy("notification")
     postal = TimedRpcProxy("postal")
+    payment = TimedRpcProxy("payment")
 
     def _officer(self, request) -> dict:
         match = _BEARER.match(request.headers.get("Authorization", ""))
@@ -117,9 +125,31 @@ class GatewayService(observability.Observed):
         access.check_dossier(officer, dossier, load_offices())
         messages = self.notification.messages(code)
         shipments = self.postal.shipments(code)
-        dossier["sms"], dossier["shipments"] = messages, shipments
-        dossier["timeline"] = merge_timeline(dossier["history"], messages, shipments)
+        payments = self.payment.for_dossier(code)
+        dossier["sms"], dossier["shipments"], dossier["payments"] = messages, shipments, payments
+        dossier["timeline"] = merge_timeline(dossier["history"], messages, shipments, payments)
         return json_response(dossier)
+
+    @http("POST", "/api/dossiers/<string:code>/payments")
+    @api
+    def pay_at_counter(self, request, code):
+        """The citizen pays what is due (a fee awaited, or a financial obligation) at the
+        dossier's counter: {"method": "cash"|"transfer"} -> the payment with its receipt."""
+        officer = self._officer(request)
+        body = read_json(request)
+        return json_response(self.payment.pay_at_counter(self._code(code), body, officer))
+
+    @http("GET", "/api/payments")
+    @api
+    def payments(self, request):
+        """?office=&from=YYYY-MM-DD&to=YYYY-MM-DD: what the office collected, by method."""
+        officer = self._officer(request)
+        query = PaymentsQuerySchema().load(request.args)
+        office = access.check_office(officer, query["office"], load_offices())
+        start, end = query["from_"].isoformat(), query["to"].isoformat()
+        if start > end:
+            raise ApiError(422, "invalid_period", "from must not be after to")
+        return json_response(self.payment.collected(office.id, start, end))
 
     @http("GET", "/api/dossiers/<string:code>/receipt")
     @api
@@ -222,7 +252,9 @@ class GatewayService(observability.Observed):
         except NotFoundError:
             dossier = None  # routing has not seen it yet
         offices = load_offices()
-        return json_response(citizen_view(receipt, dossier, lambda o: offices.get(o).name))
+        view = citizen_view(receipt, dossier, lambda o: offices.get(o).name)
+        view["payments"] = citizen_payments(self.payment.for_dossier(code))
+        return json_response(view)
 
     @timer(interval=60)
     def forget_track_failures(self):
@@ -267,6 +299,29 @@ class GatewayService(observability.Observed):
                 401, "bad_signature", f"not a callback from the carrier: {exc.reason}"
             ) from None
         if self.postal.carrier_callback(parse_json(raw)) == "duplicate":
+            raise ApiError(
+                409, "replayed_callback", "this event was applied before; nothing changed"
+            )
+        return json_response({"status": "applied"})
+
+    @http("POST", "/api/callbacks/payment")
+    @api
+    def payment_callback(self, request):
+        """The payment platform's signed status callback: 200 applied; 409 applied before (a
+        replay); 401 not signed with the shared secret, or signed too long ago."""
+        raw = read_raw(request)
+        try:
+            verify(
+                self.config["PAYMENT_PLATFORM_SECRET"],
+                raw,
+                request.headers.get(PAYMENT_SIGNATURE_HEADER),
+                time.time(),
+            )
+        except BadSignature as exc:
+            raise ApiError(
+                401, "bad_signature", f"not a callback from the payment platform: {exc.reason}"
+            ) from None
+        if self.payment.platform_callback(parse_json(raw)) == "duplicate":
             raise ApiError(
                 409, "replayed_callback", "this event was applied before; nothing changed"
             )

@@ -1,7 +1,23 @@
-"""One timeline per dossier: workflow history, SMS log and postal shipments merged in time order."""
+"""One timeline per dossier: workflow history, SMS log, postal shipments and payments merged in
+time order."""
 
 
-def merge_timeline(history: list[dict], messages: list[dict], shipments=()) -> list[dict]:
+def _payment_entries(p: dict) -> list[dict]:
+    common = {"kind": "payment", "payment_id": p["payment_id"], "amount_vnd": p["amount_vnd"]}
+    entries = []
+    if p["paid_at"]:
+        entries.append(
+            {**common, "at": p["paid_at"], "type": f"{p['kind']}_paid", "method": p["method"],
+             "receipt_number": p["receipt_number"]}
+        )  # fmt: skip
+    for r in p["refunds"]:
+        entries.append({**common, "at": r["at"], "type": "refunded", "method": r["method"]})
+    return entries
+
+
+def merge_timeline(
+    history: list[dict], messages: list[dict], shipments=(), payments=()
+) -> list[dict]:
     entries = [{"kind": "workflow", **h} for h in history]
     for m in messages:
         for h in m.get("history", []):
@@ -30,4 +46,6 @@ def merge_timeline(history: list[dict], messages: list[dict], shipments=()) -> l
                     "detail": e.get("detail") or None,
                 }
             )
+    for p in payments:
+        entries.extend(_payment_entries(p))
     return sorted(entries, key=lambda e: str(e["at"]))

@@ -6,6 +6,7 @@ import hmac
 import re
 
 from contracts import lifecycle as lc
+from contracts import money
 
 PHONE_DIGITS = re.compile(r"^[0-9]{4}$")
 # a dossier whose result exists: every step is done
@@ -52,6 +53,27 @@ def citizen_view(receipt: dict, dossier: dict | None, office_name) -> dict:
         "return_method": receipt["return_method"],
         "steps": steps,
     }
+
+
+def citizen_payments(payments: list[dict]) -> list[dict]:
+    """What the citizen sees of a dossier's payments: what, how much, paid or how to pay."""
+    return [
+        {
+            "kind": p["kind"],
+            "kind_label": money.KIND_LABELS_VI[p["kind"]],
+            "amount_vnd": p["amount_vnd"],
+            "amount": money.format_vnd(p["amount_vnd"]),
+            "status": p["status"],
+            "status_label": money.STATUS_LABELS_VI[p["status"]],
+            "reason": p["reason"],
+            "pay_by": p["pay_by"],
+            "pay_url": p["pay_url"],
+            "receipt_number": p["receipt_number"],
+            "paid_at": p["paid_at"],
+            "refunded_vnd": p["refunded_vnd"],
+        }
+        for p in payments
+    ]
 
 
 def client_address(remote_addr: str | None, forwarded_for: str | None, trusted: set[str]) -> str:

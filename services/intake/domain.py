@@ -13,6 +13,7 @@ from contracts.envelope import make_envelope
 from contracts.errors import Forbidden, InvalidInput
 from contracts.events import DossierReceivedSchema
 from contracts.lifecycle import RECEIVE, national_channel, national_status, roles_of
+from contracts.money import ONLINE, POST, fee_payment_id, receipt_number
 from contracts.offices import Office, OfficeCatalog, UnknownOffice
 from contracts.procedures import Procedure, ProcedureCatalog, UnknownProcedure, missing_documents
 from contracts.route import PlannedStep, RouteError, plan_route, schedule
@@ -56,6 +57,10 @@ def check_request(
         raise InvalidInput("postal_handover_unexpected", "postal_handover is for channel post")
     if request["not_accepted_reason"]:
         return request, procedure, office, steps  # refused at the counter: nothing more to check
+    if request.get("fee_method") == POST and request["channel"] != "post":
+        raise InvalidInput(
+            "fee_method_not_allowed", "only a dossier that came by post is paid to the post"
+        )
     provided: dict[str, int] = {}
     for document in request["documents"]:  # a document on two lines counts both
         provided[document["id"]] = provided.get(document["id"], 0) + document["count"]
@@ -97,6 +102,24 @@ def _postal_handover(
     return {**handover, "officer": officer["name"], "at": handover["at"] or now}
 
 
+def fee_of(
+    request: dict[str, Any], procedure: Procedure, code: str, collector: str
+) -> dict[str, Any] | None:
+    """The fee block of a receipt: None when there is nothing to pay (no fee, or refused at the
+    counter). Paid there and then (cash, transfer, or to the postal worker) it has its receipt
+    number; online it is awaited, and the dossier with it (contracts/money.py)."""
+    if not procedure.fee_vnd or request["not_accepted_reason"]:
+        return None
+    method = request.get("fee_method") or (POST if request["channel"] == "post" else "cash")
+    paid = method != ONLINE
+    return {
+        "amount_vnd": procedure.fee_vnd,
+        "method": method,
+        "receipt_number": receipt_number(fee_payment_id(code)) if paid else None,
+        "collected_by": collector if paid else None,
+    }
+
+
 def build_receipt(
     request: dict[str, Any],
     procedure: Procedure,
@@ -131,6 +154,15 @@ def build_receipt(
         }
         for d in request["documents"]
     ]
+    handover = _postal_handover(request["postal_handover"], officer, now)
+    fee = fee_of(
+        request, procedure, code, handover["postal_worker"] if handover else officer["name"]
+    )
+    status = "received"
+    if request["not_accepted_reason"]:
+        status = "not_accepted"
+    elif fee and fee["method"] == ONLINE:
+        status = "awaiting_fee"
     payload = {
         "code": code,
         "procedure_code": procedure.code,
@@ -145,9 +177,10 @@ def build_receipt(
         "appointment_at": dues[-1],
         "route": route,
         "received_by": officer["name"],
-        "postal_handover": _postal_handover(request["postal_handover"], officer, now),
-        "status": "not_accepted" if request["not_accepted_reason"] else "received",
+        "postal_handover": handover,
+        "status": status,
         "not_accepted_reason": request["not_accepted_reason"],
+        "fee": fee,
     }
     payload["national_status"] = national_status(payload["status"])
     payload["national_channel"] = national_channel(request["channel"])

@@ -4,6 +4,7 @@ import hashlib
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from contracts import money
 from contracts.calendar import WorkingCalendar
 from contracts.offices import OfficeCatalog, UnknownOffice
 from services.common.repository import Change
@@ -22,6 +23,9 @@ SMS_OF = {
     ("postal", "shipment_requested"): "sent_by_post",  # it carries the tracking number
     ("routing", "result_delivered_by_post"): "delivered",
     ("routing", "result_returned_from_post"): "returned_from_post",
+    ("payment", "payment_requested"): "payment_due",  # the amount, and how to pay
+    ("routing", "fee_confirmed"): "received",  # a fee paid online: the dossier is accepted
+    ("routing", "obligation_fulfilled"): "obligation_paid",  # the clock resumes: the new date
 }
 TEMPLATE_OF = {event: template for (_, event), template in SMS_OF.items()}
 # The SMS status machine, the one place it is written: each status and the statuses a message
@@ -94,8 +98,8 @@ def compose(
 ) -> RenderedSms | None:
     """The rendered SMS for this event, or None if the event sends none."""
     template_id = choices.get(event_type)
-    if template_id is None or payload.get("status") == "not_accepted":
-        return None
+    if template_id is None or payload.get("status") in ("not_accepted", "awaiting_fee"):
+        return None  # refused at the counter, or its fee awaited (the payment SMS says so)
     if event_type == "result_returned" and payload.get("return_method") == "post":
         return None  # not "collect it at the counter": the "sent by post" SMS follows
     office_name = _office_name(offices, recipient["office_id"])
@@ -117,6 +121,11 @@ def compose(
     context["missing"] = list(payload.get("missing_documents") or [])
     context["reason"] = payload.get("reason") or ""
     context["tracking_number"] = payload.get("tracking_number") or ""
+    amount = payload.get("amount_vnd")
+    context["amount"] = money.format_vnd(amount) if amount else ""
+    context["what"] = money.KIND_LABELS_VI.get(payload.get("kind") or "", "").lower()
+    pay_by = payload.get("pay_by")
+    context["deadline"] = f" trước {format_datetime(calendar.local(pay_by))}" if pay_by else ""
     return render(template_id, context)
 
 

@@ -11,7 +11,7 @@ from nameko.timer import timer
 from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message
 from contracts.errors import NotFoundError
-from contracts.events import INTAKE_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
@@ -248,7 +248,12 @@ class NotificationService(observability.Observed):
         return out
 
 
-SCHEMAS = {"intake": INTAKE_EVENTS, "routing": ROUTING_EVENTS, "postal": POSTAL_EVENTS}
+SCHEMAS = {
+    "intake": INTAKE_EVENTS,
+    "routing": ROUTING_EVENTS,
+    "postal": POSTAL_EVENTS,
+    "payment": PAYMENT_EVENTS,
+}
 
 
 def _sms_handler(source: str, event: str):

@@ -45,6 +45,8 @@ EVENTS = (
     "late",
     "returned_from_post",
     "supplemented",
+    "payment_due",
+    "obligation_paid",
 )
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
 DEFAULT_MAX_PARTS = 3

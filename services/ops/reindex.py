@@ -16,10 +16,17 @@ from services.common.repository import ADAPTERS
 from services.common.store import MongoStore
 from services.intake.store import IntakeStore
 from services.notification.store import NotificationStore
+from services.payment.store import PaymentStore
 from services.postal.store import PostalStore
 from services.routing.store import RoutingStore
 
-STORES: tuple[type[MongoStore], ...] = (IntakeStore, RoutingStore, NotificationStore, PostalStore)
+STORES: tuple[type[MongoStore], ...] = (
+    IntakeStore,
+    RoutingStore,
+    NotificationStore,
+    PostalStore,
+    PaymentStore,
+)
 
 
 def reindex(client: MongoClient, prefix: str, adapter: str, batch: int = 200, out=sys.stdout):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from contracts import lifecycle as lc
 from contracts.errors import Forbidden, IllegalAction, InvalidInput
+from contracts.procedures import UnknownProcedure, load_procedures
 
 if TYPE_CHECKING:
     from contracts.calendar import WorkingCalendar
@@ -37,9 +38,14 @@ class Decision:
         return not (self.changes or self.history or self.handovers or self.events or self.transfers)
 
 
+INITIAL_STATE = {"received": lc.RECEIVED, "not_accepted": lc.NOT_ACCEPTED}
+INITIAL_STATE["awaiting_fee"] = lc.AWAITING_FEE
+
+
 def new_dossier(received: dict[str, Any]) -> dict[str, Any]:
-    """Routing's copy of a dossier just received at a counter (no personal data kept)."""
-    state = lc.NOT_ACCEPTED if received["status"] == "not_accepted" else lc.RECEIVED
+    """Routing's copy of a dossier just received at a counter (no personal data kept). One whose
+    fee is awaited online waits at the counter with its clock stopped from the receipt."""
+    state = INITIAL_STATE[received["status"]]
     route = [
         {**step, "arrived_at": received["received_at"] if step["index"] == 0 else None}
         | {"done_at": None, "timing": None, "outcome": None}
@@ -65,7 +71,8 @@ def new_dossier(received: dict[str, Any]) -> dict[str, Any]:
         "not_accepted_reason": received["not_accepted_reason"],
         "current_due_at": route[0]["due_at"],
         "supplement_requests": 0,
-        "paused_at": None,
+        "paused_at": received["received_at"] if state == lc.AWAITING_FEE else None,
+        "obligation": None,
         "timing": None,
         "finished_at": None,
         "outcome": None,
@@ -210,14 +217,22 @@ def on_received(d: dict[str, Any], now: datetime, calendar: "WorkingCalendar") -
     """Just received: forward at once if the counter's own step has no processing time (the
     receiving officer hands it on by receiving it)."""
     decision = Decision()
-    if d["state"] == lc.NOT_ACCEPTED:
+    if d["state"] in (lc.NOT_ACCEPTED, lc.AWAITING_FEE):
         return decision
+    _start(d, decision, d["received_at"], calendar)
+    return decision
+
+
+def _start(
+    d: dict[str, Any], decision: Decision, at: datetime, calendar: "WorkingCalendar"
+) -> None:
+    """The dossier is accepted at its counter (`at`): the counter's step begins, or, when it has
+    no processing time, the dossier is handed on at that instant, however long routing takes to
+    read it (the counter's step is judged then: its due is that office instant)."""
     first = d["route"][0]
-    decision.changes["state"] = lc.transition(d["state"], lc.FORWARD, lc.SYSTEM)
+    state = decision.changes.get("state", d["state"])
+    decision.changes["state"] = lc.transition(state, lc.FORWARD, lc.SYSTEM)
     if first["duration_amount"] == 0 and len(d["route"]) > 1:
-        # handed on at the receipt itself, however long routing takes to read it: the counter's
-        # step is judged at that instant (its due is the receipt's office instant)
-        at = d["received_at"]
         _send(d, decision, at, calendar, 1, "forward", by=d["received_by"])
         record_event(
             d,
@@ -227,7 +242,6 @@ def on_received(d: dict[str, Any], now: datetime, calendar: "WorkingCalendar") -
             from_office_id=first["office_id"],
             to_office_id=d["route"][1]["office_id"],
         )
-    return decision
 
 
 def on_arrived(d: dict[str, Any], transfer: dict[str, Any], now: datetime) -> Decision:
@@ -279,9 +293,19 @@ def allowed_actions(d: dict[str, Any], role: str, now: datetime) -> list[str]:
     actions = lc.allowed_actions(d["state"], role)
     if d["return_method"] != "post":
         actions = [a for a in actions if a != lc.RETURN_RESULT]
+    if lc.REQUEST_OBLIGATION in actions and not _may_owe(d["procedure_code"]):
+        actions = [a for a in actions if a != lc.REQUEST_OBLIGATION]
     if now >= d["appointment_at"]:
         actions = [a for a in actions if a != lc.EXTEND]
     return actions
+
+
+def _may_owe(procedure_code: str) -> bool:
+    """Whether the procedure may assess a financial obligation (the catalog says so)."""
+    try:
+        return load_procedures().get(procedure_code).financial_obligation
+    except UnknownProcedure:
+        return False
 
 
 def actions_for(d: dict[str, Any], officer: dict[str, Any], now: datetime) -> list[str]:
@@ -425,17 +449,13 @@ def resumed_due(due: datetime, paused: timedelta, calendar: "WorkingCalendar") -
     return calendar.session_close(calendar.shift_by_working_time(due, paused))
 
 
-def _supplement(
-    d: dict[str, Any],
-    decision: Decision,
-    params: dict[str, Any],
-    actor: dict[str, Any],
-    now: datetime,
-    calendar: "WorkingCalendar",
+def _resume(
+    d: dict[str, Any], decision: Decision, at: datetime, calendar: "WorkingCalendar"
 ) -> None:
-    """The citizen brought what was missing: the clock resumes; every due still ahead moves by
-    the office time it stood still (docs/domain.md#time), and the citizen is told the new date."""
-    paused = calendar.working_time_between(d["paused_at"], now)
+    """The clock, stopped since `paused_at` (a supplement, a fee or an obligation awaited from
+    the citizen), resumes at `at`: every due still ahead moves by the office time it stood
+    still (docs/domain.md#time)."""
+    paused = calendar.working_time_between(d["paused_at"], max(at, d["paused_at"]))
     route = _route(d, decision)
     for step in route[d["step_index"] :]:
         step["due_at"] = resumed_due(step["due_at"], paused, calendar)
@@ -448,6 +468,19 @@ def _supplement(
             "legal_due_at": resumed_due(legal, paused, calendar),
         }
     )
+
+
+def _supplement(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
+    """The citizen brought what was missing: the clock resumes; every due still ahead moves by
+    the office time it stood still (docs/domain.md#time), and the citizen is told the new date."""
+    _resume(d, decision, now, calendar)
     record_event(
         d,
         "dossier_supplemented",
@@ -502,6 +535,40 @@ def _extend(
     )
 
 
+def _request_obligation(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
+    """A notice of financial obligation (status 6): the amount, why, and the deadline to pay by.
+    The clock stops until the payment service says it is paid (the law does not count the time
+    the citizen takes to pay); the payment service asks for the money."""
+    amount, pay_by, reason = params.get("amount_vnd"), params.get("pay_by"), params.get("reason")
+    if not amount or not isinstance(pay_by, datetime) or not reason:
+        raise InvalidInput(
+            "obligation_needs_amount_deadline_reason",
+            "a notice of financial obligation needs amount_vnd, pay_by and a reason",
+        )
+    if pay_by <= now:
+        raise InvalidInput("pay_by_passed", "the deadline to pay must be in the future")
+    notice = {"amount_vnd": amount, "pay_by": pay_by, "reason": reason, "at": now}
+    decision.changes.update({"paused_at": now, "obligation": notice})
+    record_event(
+        d,
+        "obligation_requested",
+        now,
+        decision,
+        actor,
+        amount_vnd=amount,
+        pay_by=pay_by,
+        reason=reason,
+        receiving_office_id=d["receiving_office_id"],
+    )
+
+
 _ACTIONS = {
     "accept": _accept,
     "resolve": _resolve_or_refuse,
@@ -509,6 +576,7 @@ _ACTIONS = {
     "request_supplement": _request_supplement,
     "supplement": _supplement,
     "extend": _extend,
+    "request_obligation": _request_obligation,
 }
 _EVENT_OF = {
     "stop": "dossier_stopped",
@@ -556,6 +624,60 @@ _POST_OUTCOME = {
     "shipment_delivered": (lc.POST_DELIVERED, "result_delivered_by_post"),
     "shipment_returned": (lc.POST_RETURNED, "result_returned_from_post"),
 }
+
+
+def on_payment(
+    d: dict[str, Any],
+    type_: str,
+    payment: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> Decision:
+    """The payment service's news (contracts/money.py): a fee awaited online is paid (the
+    dossier is accepted at its counter then, and its clock starts), a notice of obligation is
+    paid (the clock resumes, the appointment moves by the time it stood still), or a notice is
+    past its deadline unpaid (raised to the office holding the dossier, once)."""
+    decision = Decision()
+    kind, state = payment["kind"], d["state"]
+    if type_ == "payment_received" and kind == "fee" and state == lc.AWAITING_FEE:
+        at = min(max(payment["paid_at"] or now, d["received_at"]), now)
+        _resume(d, decision, at, calendar)
+        decision.changes["state"] = lc.transition(state, lc.FEE_PAID, lc.SYSTEM)
+        record_event(
+            d,
+            "fee_confirmed",
+            at,
+            decision,
+            appointment_at=decision.changes["appointment_at"],
+            amount_vnd=payment["amount_vnd"],
+            payment_id=payment["payment_id"],
+        )
+        _start(d, decision, at, calendar)
+    elif type_ == "payment_received" and kind == "obligation" and state == lc.OBLIGATION_REQUESTED:
+        at = min(max(payment["paid_at"] or now, d["paused_at"]), now)
+        _resume(d, decision, at, calendar)
+        decision.changes["state"] = lc.transition(state, lc.OBLIGATION_PAID, lc.SYSTEM)
+        record_event(
+            d,
+            "obligation_fulfilled",
+            at,
+            decision,
+            appointment_at=decision.changes["appointment_at"],
+            due_at=decision.changes["current_due_at"],
+            amount_vnd=payment["amount_vnd"],
+            payment_id=payment["payment_id"],
+        )
+    elif type_ == "payment_overdue" and state == lc.OBLIGATION_REQUESTED:
+        record_event(
+            d,
+            "obligation_overdue",
+            now,
+            decision,
+            amount_vnd=payment["amount_vnd"],
+            pay_by=payment["pay_by"],
+            payment_id=payment["payment_id"],
+        )
+    return decision
 
 
 def raise_alert(

@@ -14,6 +14,7 @@ from contracts.envelope import load_message, make_envelope
 from contracts.errors import InvalidInput, NotFoundError
 from contracts.events import (
     INTAKE_EVENTS,
+    PAYMENT_EVENTS,
     POSTAL_EVENTS,
     TRANSFERS,
     TransferSchema,
@@ -191,6 +192,26 @@ class RoutingService(observability.Observed):
     @event_handler("postal", "shipment_returned")
     def on_shipment_returned(self, body):
         self._on_shipment(body)
+
+    def _on_payment(self, body):
+        envelope, payment = load_message(body, PAYMENT_EVENTS)
+        if payment["kind"] == "fee" and payment["method"] != "online":
+            return  # paid at the counter or to the post at receipt: nothing waits for it
+        calendar = WorkingCalendar()
+        self._decide(
+            envelope["dossier_code"],
+            lambda d, now: domain.on_payment(d, envelope["type"], payment, now, calendar),
+            message_id=envelope["message_id"],
+            correlation_id=envelope["correlation_id"],
+        )
+
+    @event_handler("payment", "payment_received")
+    def on_payment_received(self, body):
+        self._on_payment(body)
+
+    @event_handler("payment", "payment_overdue")
+    def on_payment_overdue(self, body):
+        self._on_payment(body)
 
     @rpc
     def act(self, code: str, body: dict, officer: dict, request_key: str | None = None) -> dict:

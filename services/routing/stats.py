@@ -35,9 +35,11 @@ The dossiers it answers for (the office that decided it, and the receiving count
   resolved in the period.
 
 Its open workload (the dossiers it holds now, or that are on their way to it): not finished;
-suspended_for_supplement if paused, else pending, split into past_deadline (its step's due <
-as_of) and within_deadline. The workload is the current one (counters carry no past holder):
-for a period that ended, it is what the office holds now, judged against the period's end.
+awaiting_payment if paused for a fee or a financial obligation (status 1 or 6),
+suspended_for_supplement if paused for a supplement, else pending, split into past_deadline
+(its step's due < as_of) and within_deadline. The workload is the current one (counters carry
+no past holder): for a period that ended, it is what the office holds now, judged against the
+period's end.
 
 Example: a dossier received at commune X28720, handed on early by the commune and by district
 H824, resolved late by province T82 and handed over at X28720: X28720 counts one step handed on
@@ -60,6 +62,7 @@ from services.routing.domain import HANDED_ON
 TIMINGS = ("early", "on_time", "late")
 DECIDED = frozenset({lc.RESOLVED, lc.REFUSED})
 ACTIVE = (lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED)  # the overdue gauge's
+PAYING = frozenset({lc.AWAITING_FEE, lc.OBLIGATION_REQUESTED})  # paused for the citizen's money
 SYSTEM = "_"  # the rows of the whole system (the gauges), in place of an office id
 
 
@@ -139,7 +142,8 @@ def contributions(d: dict[str, Any]) -> Rows:
     else:
         holder = d["office_id"]
         if d.get("paused_at"):
-            add(rows, {f"{holder}|now": {"suspended": 1}})
+            waiting = "awaiting_payment" if d["state"] in PAYING else "suspended"
+            add(rows, {f"{holder}|now": {waiting: 1}})
         else:
             _due(rows, holder, d["current_due_at"])
     return rows
@@ -233,6 +237,7 @@ def figures(
         **{k: period.get(k, 0) for k in ("refused", "stopped", "withdrawn")},
         "pending": {"within_deadline": pending - past, "past_deadline": past},
         "suspended_for_supplement": now_row.get("suspended", 0),
+        "awaiting_payment": now_row.get("awaiting_payment", 0),
         "returned": period.get("returned", 0),
         "on_time_rate": _rate([resolved]),
     }

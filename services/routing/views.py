@@ -9,7 +9,8 @@ from services.routing.domain import allowed_actions, is_due_soon
 
 
 def due_status(d: dict[str, Any], now: datetime, calendar: WorkingCalendar) -> str:
-    """early / on_time / late once finished; paused while a supplement is awaited (the clock
+    """early / on_time / late once finished; paused while the citizen is waited for (a
+    supplement, a fee or a financial obligation: the clock
     stands still: no due counting); else on_time, due_soon or overdue for the current step."""
     if d["state"] in lc.FINAL_STATES or d.get("finished_at"):
         timing: str = d.get("timing") or "finished"
@@ -62,4 +63,5 @@ def full(d: dict[str, Any], now: datetime, calendar: WorkingCalendar) -> dict[st
         "history": d.get("history", []),
         "control_sheet": d.get("handovers", []),
         "apologies": d.get("apologies", []),
+        "obligation": d.get("obligation"),  # the last notice of financial obligation, if any
     }

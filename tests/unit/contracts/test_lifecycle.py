@@ -23,6 +23,7 @@ EXPECTED = {
         "resolve": lc.RESOLVED,
         "refuse": lc.REFUSED,
         "extend": lc.IN_PROCESS,
+        "request_obligation": lc.OBLIGATION_REQUESTED,
     },
     (lc.IN_PROCESS, L): {
         "request_supplement": lc.SUPPLEMENT_REQUESTED,
@@ -30,10 +31,16 @@ EXPECTED = {
         "refuse": lc.REFUSED,
         "extend": lc.IN_PROCESS,
         "stop": lc.STOPPED,
+        "request_obligation": lc.OBLIGATION_REQUESTED,
     },
     (lc.IN_PROCESS, R): {"withdraw": lc.WITHDRAWN},
     (lc.IN_PROCESS, S): {"forward": lc.AWAITING_ACCEPTANCE},
     (lc.SUPPLEMENT_REQUESTED, R): {"supplement": lc.IN_PROCESS, "withdraw": lc.WITHDRAWN},
+    (lc.AWAITING_FEE, R): {"withdraw": lc.WITHDRAWN},
+    (lc.AWAITING_FEE, S): {"fee_paid": lc.RECEIVED},
+    (lc.OBLIGATION_REQUESTED, R): {"withdraw": lc.WITHDRAWN},
+    (lc.OBLIGATION_REQUESTED, L): {"stop": lc.STOPPED},
+    (lc.OBLIGATION_REQUESTED, S): {"obligation_paid": lc.IN_PROCESS},
     (lc.RESOLVED, S): {"result_arrived": lc.READY_AT_COUNTER},
     (lc.REFUSED, S): {"result_arrived": lc.READY_AT_COUNTER},
     (lc.READY_AT_COUNTER, R): {"hand_over": lc.RETURNED, "return_result": lc.RETURNING_BY_POST},
@@ -89,6 +96,7 @@ def test_national_status_codes():
         "received": 2, "not_accepted": 3, "awaiting_acceptance": 4, "in_process": 4,
         "supplement_requested": 5, "resolved": 9, "refused": 9, "ready_at_counter": 9,
         "returning_by_post": 9, "returned": 10, "withdrawn": 7, "stopped": 8,
+        "awaiting_fee": 1, "obligation_requested": 6,
     }  # fmt: skip
     assert {s: lc.national_status(s) for s in lc.STATES} == expected
     assert set(lc.STATE_LABELS_VI) == set(lc.STATES)
@@ -151,8 +159,7 @@ def test_the_national_status_names_are_exactly_one_to_ten():
     assert all(name.strip() for name in lc.NATIONAL_STATUS_NAMES.values())
     assert lc.NATIONAL_STATUS_NAMES[9] == "resolved"
     assert lc.NATIONAL_STATUS_NAMES[10] == "result returned"
-    # 1 (registered online, not yet checked) and 6 (financial obligation) have no state yet
-    assert set(lc.NATIONAL_STATUS.values()) == set(range(1, 11)) - {1, 6}
+    assert set(lc.NATIONAL_STATUS.values()) == set(range(1, 11))
 
 
 @pytest.mark.parametrize("channel, code", [("counter", 1), ("online", 2), ("post", 3)])

@@ -22,6 +22,7 @@ def officer(office_id, role=lc.HANDLER):
 def dossier(state=lc.IN_PROCESS, office_id="H824", at_office=True):
     return {
         "_id": "X28720-261203-0001",
+        "procedure_code": "HT-01",
         "state": state,
         "return_method": "counter",
         "receiving_office_id": "X28720",

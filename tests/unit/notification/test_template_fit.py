@@ -74,11 +74,12 @@ codes = st.builds(
 )
 timestamps = st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31)).map(format_datetime)
 tracking_numbers = st.from_regex(r"[A-Z]{2}[0-9]{9}VN", fullmatch=True)
+# (free text that spells "None" would pass for a missing value in the check below)
 document_names = st.sampled_from(DOCUMENTS) | st.text(FREE_TEXT, min_size=1, max_size=200).filter(
-    str.strip
+    lambda s: s.strip() and "None" not in s
 )
 missing_lists = st.lists(document_names, min_size=1, max_size=50)
-reasons = st.text(FREE_TEXT, max_size=1000)
+reasons = st.text(FREE_TEXT, max_size=1000).filter(lambda s: "None" not in s)
 collect_places = st.sampled_from(("Bộ phận Một cửa", "địa chỉ đã đăng ký, qua bưu điện"))
 
 
@@ -98,6 +99,9 @@ def contexts(draw):
         "tracking_number": draw(tracking_numbers),
         "missing": draw(missing_lists),
         "reason": draw(reasons),
+        "what": draw(st.sampled_from(("phí, lệ phí", "nghĩa vụ tài chính"))),
+        "amount": f"{draw(st.integers(1, 100_000_000_000)):,} ₫".replace(",", "."),
+        "deadline": draw(st.sampled_from(("",)) | timestamps.map(lambda t: f" trước {t}")),
     }
 
 
@@ -112,6 +116,9 @@ LONGEST = {
     "tracking_number": "EB123456789VN",
     "missing": ["Giấy tờ " + "ữ" * 192] * 50,
     "reason": "Lý do " * 166,
+    "what": "nghĩa vụ tài chính",
+    "amount": "100.000.000.000 ₫",
+    "deadline": " trước 16:30 31/12/2099",
 }
 
 

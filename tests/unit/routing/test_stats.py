@@ -492,6 +492,7 @@ def test_the_figures_of_an_empty_office():
         "withdrawn": 0,
         "pending": {"within_deadline": 0, "past_deadline": 0},
         "suspended_for_supplement": 0,
+        "awaiting_payment": 0,
         "returned": 0,
         "on_time_rate": None,
     }
