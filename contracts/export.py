@@ -1,7 +1,8 @@
 """Every message and body of the system as JSON Schema files under contracts/schemas/ (`make
 contracts`, or `python -m contracts.export`): the envelope, each event payload and liaison
 transfer by message type, the commands (an officer's action and the officer identity passed
-over RPC), and each HTTP request and response body of the gateway's API and of the carrier's.
+over RPC), and each HTTP request and response body of the gateway's API, of the carrier's and
+of the payment platform's.
 
 The schemas are converted from the marshmallow schemas by apispec's MarshmallowPlugin (JSON
 Schema as OpenAPI 3.1 has it: a nullable field is `"type": [..., "null"]`), nested schemas
@@ -25,7 +26,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from contracts import api, carrier
+from contracts import api, carrier, payment_platform
 from contracts.envelope import SCHEMA_VERSION, EnvelopeSchema
 from contracts.events import (
     INTAKE_EVENTS,
@@ -78,6 +79,17 @@ CARRIER_BODIES: tuple[type[Schema], ...] = (
     carrier.ShipmentSchema,
     carrier.StatusCallbackSchema,
     carrier.ErrorSchema,
+)
+# The payment platform's API: what a payer system sends, what the platform answers, its signed
+# status callbacks.
+PAYMENT_PLATFORM_BODIES: tuple[type[Schema], ...] = (
+    payment_platform.PaymentRequestSchema,
+    payment_platform.RefundRequestSchema,
+    payment_platform.PaymentListQuerySchema,
+    payment_platform.PaymentSchema,
+    payment_platform.PaymentListSchema,
+    payment_platform.StatusCallbackSchema,
+    payment_platform.ErrorSchema,
 )
 
 
@@ -139,7 +151,11 @@ def documents() -> dict[str, dict[str, Any]]:
     for cls in COMMANDS:
         name = body_name(cls)
         docs[f"commands/{name}.json"] = _document(converter, cls(), name, kind="command")
-    for api_name, bodies in (("api", API_BODIES), ("carrier", CARRIER_BODIES)):
+    for api_name, bodies in (
+        ("api", API_BODIES),
+        ("carrier", CARRIER_BODIES),
+        ("payment_platform", PAYMENT_PLATFORM_BODIES),
+    ):
         for cls in bodies:
             name = body_name(cls)
             docs[f"http/{api_name}/{name}.json"] = _document(

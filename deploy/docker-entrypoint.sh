@@ -14,8 +14,14 @@ case $role in
     exec python -m services.carrier.simulator --host 0.0.0.0 --port "${LT_CARRIER_PORT:-8090}" \
       --callback-url "${LT_PUBLIC_URL:-http://gateway:8000}/api/callbacks/postal" \
       --secret "$LT_CARRIER_SECRET" "$@" ;;
+  payment-platform)
+    # the payment platform simulator (compose profile "simulator"): callbacks go to the gateway
+    exec python -m services.payment_platform.simulator --host 0.0.0.0 \
+      --port "${LT_PAYMENT_PLATFORM_PORT:-8091}" \
+      --callback-url "${LT_PUBLIC_URL:-http://gateway:8000}/api/callbacks/payment" \
+      --secret "$LT_PAYMENT_PLATFORM_SECRET" "$@" ;;
   ""|-h|--help)
-    echo "usage: lienthong-entrypoint intake|routing|postal|notification|gateway|carrier" >&2
+    echo "usage: lienthong-entrypoint intake|routing|postal|notification|gateway|carrier|payment-platform" >&2
     exit 64 ;;
   *)
     # Anything else is a command (e.g. `docker compose run --rm gateway python -m …`).

@@ -26,6 +26,7 @@ export LT_KANNEL_SENDSMS_PORT=${LT_KANNEL_SENDSMS_PORT:-$(_p 13013)}
 export LT_KANNEL_USERNAME=${LT_KANNEL_USERNAME:-lienthong}
 export LT_KANNEL_PASSWORD=${LT_KANNEL_PASSWORD:-lienthong-dev}
 export LT_CARRIER_PORT=${LT_CARRIER_PORT:-$(_p 8090)}
+export LT_PAYMENT_PLATFORM_PORT=${LT_PAYMENT_PLATFORM_PORT:-$(_p 8091)}
 export LT_GATEWAY_PORT=${LT_GATEWAY_PORT:-$(_p 8000)}
 # Each service process serves /healthz and /metrics on its own port: base + offset.
 export LT_SERVICE_PORT_BASE=${LT_SERVICE_PORT_BASE:-$(_p 8000)}
@@ -45,8 +46,15 @@ export LT_CARRIER_SECRET=${LT_CARRIER_SECRET:-lienthong-dev-carrier}
 export LT_CARRIER_PICKUP_DELAY=${LT_CARRIER_PICKUP_DELAY:-1}
 export LT_CARRIER_DELIVERY_DELAY=${LT_CARRIER_DELIVERY_DELAY:-1}
 export LT_CARRIER_FAIL_RATE=${LT_CARRIER_FAIL_RATE:-0}
+export LT_PAYMENT_PLATFORM_URL=${LT_PAYMENT_PLATFORM_URL:-http://127.0.0.1:$LT_PAYMENT_PLATFORM_PORT}
+export LT_PAYMENT_PLATFORM_SECRET=${LT_PAYMENT_PLATFORM_SECRET:-lienthong-dev-payment}
+# the payment simulator's delay (seconds) before it pays an [autopay] payment by itself, and
+# its share of failed automatic payments
+export LT_PAYMENT_PLATFORM_PAY_DELAY=${LT_PAYMENT_PLATFORM_PAY_DELAY:-1}
+export LT_PAYMENT_PLATFORM_FAIL_RATE=${LT_PAYMENT_PLATFORM_FAIL_RATE:-0}
 export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
 export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/postal}
+export LT_PAYMENT_CALLBACK_URL=${LT_PAYMENT_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/payment}
 export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
 export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}
 # The local stack serves demos and tests at any hour, so its SMS are not held overnight as

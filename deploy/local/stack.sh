@@ -16,6 +16,8 @@
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
 #   stack.sh kill NAME               kill -9 a process of the stack (for chaos tests)
 #   stack.sh carrier-restart         restart the carrier simulator (it forgets its shipments)
+#   stack.sh payment-platform-restart
+#                                    restart the payment simulator (it forgets its payments)
 #   stack.sh rabbitmq-restart        stop and start RabbitMQ (for chaos tests)
 #   stack.sh mongo-restart           stop and start the MongoDB-wire server (for chaos tests)
 #   stack.sh down | status | logs
@@ -316,6 +318,18 @@ start_carrier() {
   say "carrier simulator on $LT_CARRIER_URL (callbacks to $LT_CARRIER_CALLBACK_URL)"
 }
 
+# --- the national payment platform (a simulator standing in for its API) ------------------
+start_payment_platform() {
+  start_bg payment-platform "$LOGS/payment-platform.log" "$LT_VENV/bin/python" \
+    -m services.payment_platform.simulator \
+    --port "$LT_PAYMENT_PLATFORM_PORT" --callback-url "$LT_PAYMENT_CALLBACK_URL" \
+    --secret "$LT_PAYMENT_PLATFORM_SECRET" --pay-delay "$LT_PAYMENT_PLATFORM_PAY_DELAY" \
+    --fail-rate "$LT_PAYMENT_PLATFORM_FAIL_RATE"
+  wait_http payment-platform "$LT_PAYMENT_PLATFORM_URL/health" 30
+  say "payment platform simulator on $LT_PAYMENT_PLATFORM_URL" \
+    "(callbacks to $LT_PAYMENT_CALLBACK_URL)"
+}
+
 # --- services ------------------------------------------------------------------------------
 service_start() { # name[:instance]
   local name=${1%%:*} n=1 port
@@ -339,12 +353,13 @@ cmd_services_up() {
 all_names() { # every pid file, services first, infrastructure last
   local f names=()
   for f in "$PIDS"/*.pid; do [ -e "$f" ] && names+=("$(basename "$f" .pid)"); done
-  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier' || true
+  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier|payment-platform' || true
 }
 
 cmd_down() {
   local n
   for n in $(all_names); do stop_pid "$n"; done
+  stop_pid payment-platform
   stop_pid carrier
   stop_kannel
   stop_pid mongo
@@ -371,14 +386,18 @@ case ${1:-} in
   install) cmd_install ;;
   venv) install_venv ;;
   lock) cmd_lock ;;
-  infra-up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier ;;
-  up) cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; cmd_services_up ;;
+  infra-up)
+    cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform ;;
+  up)
+    cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform
+    cmd_services_up ;;
   services-up) shift; cmd_services_up "$@" ;;
   services-down) for n in $(all_names); do stop_pid "$n"; done ;;
   service-start) service_start "$2" ;;
   service-stop) stop_pid "${2/:/-}" ;;
   bearerbox-start) start_bearerbox ;;
   carrier-restart) stop_pid carrier; start_carrier ;;
+  payment-platform-restart) stop_pid payment-platform; start_payment_platform ;;
   bearerbox-stop) stop_pid bearerbox ;;
   rabbitmq-restart) stop_rabbitmq; start_rabbitmq ;;
   mongo-restart) stop_pid mongo; start_mongo ;;
@@ -386,5 +405,5 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

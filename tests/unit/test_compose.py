@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_ROLES = {"intake", "routing", "postal", "notification", "gateway", "carrier"}
+SIMULATORS = {"carrier", "payment-platform"}
+APP_ROLES = {"intake", "routing", "postal", "notification", "gateway"} | SIMULATORS
 SECRET_KEY = re.compile(r"PASS(WORD)?$|SECRET$", re.IGNORECASE)
 REQUIRED_VAR = re.compile(r"^\$\{[A-Z0-9_]+:\?[^}]*\}$")
 
@@ -55,7 +56,7 @@ def test_every_long_running_service_has_a_healthcheck_and_restarts(services):
 
 
 def test_app_services_probe_their_healthz(services):
-    for name in APP_ROLES - {"carrier"}:
+    for name in APP_ROLES - SIMULATORS:
         test = " ".join(services[name]["healthcheck"]["test"])
         assert "http://127.0.0.1:8000/healthz" in test, name
         assert services[name]["environment"]["LT_HTTP_ADDRESS"] == "0.0.0.0:8000"
@@ -74,11 +75,12 @@ def test_depends_on_waits_for_health(services):
 
 def test_start_order_of_the_application(services):
     infra = {"rabbitmq", "rabbitmq-init", "mongo"}
-    for name in APP_ROLES - {"carrier"}:
+    for name in APP_ROLES - SIMULATORS:
         assert infra <= set(services[name]["depends_on"]), name
     assert "kannel" in services["notification"]["depends_on"]
-    assert services["carrier"]["profiles"] == ["simulator"]
-    assert "depends_on" not in services["carrier"]
+    for name in SIMULATORS:  # external parties: they stand alone, only in the simulator profile
+        assert services[name]["profiles"] == ["simulator"], name
+        assert "depends_on" not in services[name], name
     assert services["rabbitmq-init"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
 
 
@@ -148,8 +150,9 @@ def test_images_and_build_sources(services):
 def test_entrypoint_knows_every_role():
     script = (ROOT / "deploy/docker-entrypoint.sh").read_text()
     case_line = re.search(r"^\s*(intake\|[\w|]+)\)", script, re.MULTILINE)
-    assert case_line and set(case_line.group(1).split("|")) == APP_ROLES - {"carrier"}
-    assert re.search(r"^\s*carrier\)", script, re.MULTILINE)
+    assert case_line and set(case_line.group(1).split("|")) == APP_ROLES - SIMULATORS
+    for name in SIMULATORS:
+        assert re.search(rf"^\s*{name}\)", script, re.MULTILINE), name
 
 
 def test_kannel_template_takes_credentials_from_env():
