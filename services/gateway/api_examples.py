@@ -229,3 +229,42 @@ POSTAL_CALLBACK = {
 }
 
 ERROR = {"error": {"code": "not_your_office", "message": "this dossier is not at your office"}}
+
+PAYMENT = {
+    "payment_id": f"{CODE}-F",
+    "dossier_code": CODE,
+    "kind": "fee",
+    "office_id": "X28720",
+    "amount_vnd": 15000,
+    "status": "paid",
+    "method": "cash",
+    "receipt_number": f"BL-{CODE}-F",
+    "paid_at": "2026-12-03T02:05:00+00:00",
+    "pay_by": None,
+    "pay_url": None,
+    "reason": "Đăng ký nhận cha, mẹ, con",
+    "refunded_vnd": 0,
+    "refunds": [],
+    "platform_ref": None,
+}
+COUNTER_PAYMENT = {"method": "cash"}
+PAYMENTS = {
+    "office_id": "X28720",
+    "from": "2026-12-01",
+    "to": "2026-12-31",
+    "payments": [PAYMENT],
+    "collected_vnd": {"cash": 15000, "transfer": 0, "post": 0, "online": 0, "total": 15000},
+    "refunded_vnd": 0,
+    "fees": {"paid": 1, "online": 0, "online_share": 0.0},
+}
+PAYMENT_CALLBACK = {
+    "event_id": "evt-5c1d2e3f",
+    "payment_ref": "PAY000000000123",
+    "reference": f"{CODE}-N12-1",
+    "status": "paid",
+    "amount": 1500000,
+    "refunded_amount": 0,
+    "channel": "e_wallet",
+    "occurred_at": "2026-12-03T02:05:00+00:00",
+    "refund_ref": None,
+}

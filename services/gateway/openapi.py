@@ -8,6 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from contracts import api as schemas
+from contracts import payment_platform
 from contracts.carrier import SIGNATURE_HEADER, StatusCallbackSchema
 from services.gateway import api_examples as ex
 
@@ -203,6 +204,72 @@ OPERATIONS: list[tuple[str, str, dict]] = [
         },
     ),
     (
+        "/api/payments",
+        "get",
+        {
+            "summary": "What an office collected on local days from..to (both included): each "
+            "payment, the totals by method, refunds, and the share of fees paid online",
+            "security": _BEARER,
+            "parameters": [
+                _query("office", "office id", "X28720"),
+                _query("from", "first day, YYYY-MM-DD", "2026-12-01"),
+                _query("to", "last day, YYYY-MM-DD", "2026-12-31"),
+            ],
+            "responses": {"200": _json(schemas.PaymentsSchema, ex.PAYMENTS)},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/payments",
+        "post",
+        {
+            "summary": "The citizen pays what is due (a fee awaited online, or a financial "
+            "obligation) at the dossier's counter: the payment with its receipt number; 409 "
+            "when nothing is due",
+            "security": _BEARER,
+            "parameters": [_CODE],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": schemas.CounterPaymentSchema,
+                        "example": ex.COUNTER_PAYMENT,
+                    }
+                },
+            },
+            "responses": {"200": _json(schemas.PaymentSchema, ex.PAYMENT)},
+        },
+    ),
+    (
+        "/api/callbacks/payment",
+        "post",
+        {
+            "summary": "The payment platform's signed status callback: 200 applied, 409 a "
+            "replay, 401 a bad or stale signature, 404 an unknown payment",
+            "parameters": [
+                {
+                    "name": payment_platform.SIGNATURE_HEADER,
+                    "in": "header",
+                    "required": True,
+                    "description": "t=<unix time>,v1=<hex HMAC-SHA256 of 't.body'>",
+                    "schema": {"type": "string"},
+                    "example": "t=1764730800,v1=5f2b8e0c",
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": payment_platform.StatusCallbackSchema,
+                        "example": ex.PAYMENT_CALLBACK,
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(schemas.CallbackAppliedSchema, {"status": "applied"}),
+            },
+        },
+    ),
+    (
         "/api/me",
         "get",
         {
@@ -313,6 +380,9 @@ def openapi_spec() -> dict:
     )
     spec.components.security_scheme("officer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=schemas.ErrorSchema)
+    # two outside parties call back with a body of the same class name: each gets its own
+    spec.components.schema("CarrierCallback", schema=StatusCallbackSchema)
+    spec.components.schema("PaymentCallback", schema=payment_platform.StatusCallbackSchema)
     for path, method, operation in OPERATIONS:
         responses = {
             **operation["responses"],

@@ -280,7 +280,12 @@ def overdue(p: dict[str, Any], now: datetime) -> tuple[dict, Events]:
 def view(p: dict[str, Any]) -> dict[str, Any]:
     """A payment as the API shows it (contracts/api.py PaymentSchema)."""
     shown = payload(p)
-    shown.update(dossier_code=p["dossier_code"], refunds=p["refunds"])
+    online = p.get("online") or {}
+    shown.update(
+        dossier_code=p["dossier_code"],
+        refunds=p["refunds"],
+        platform_ref=online.get("payment_ref"),  # the platform's payment, once asked for
+    )
     return shown
 
 

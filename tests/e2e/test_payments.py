@@ -52,7 +52,9 @@ def pay_online(code: str, phone: str, action="pay") -> dict:
     )
     page = requests.get(payment["pay_url"], timeout=30)
     assert page.status_code == 200 and format_vnd(payment["amount_vnd"]) in page.text
-    r = requests.post(payment["pay_url"], data={"action": action, "channel": "e_wallet"}, timeout=30)
+    r = requests.post(
+        payment["pay_url"], data={"action": action, "channel": "e_wallet"}, timeout=30
+    )
     assert r.status_code == 200, r.text
     return payment
 
@@ -116,8 +118,12 @@ def test_a_fee_paid_online_before_the_dossier_is_accepted(officers):
     assert len(confirmed) == 1 and d["national_status"] == 4
     # the clock started when it was paid: the appointment moved by the office time it waited
     calendar = WorkingCalendar()
-    waited = calendar.working_time_between(when(answer["receipt"]["received_at"]), when(confirmed[0]["at"]))
-    assert when(d["appointment_at"]) == resumed_due(when(answer["appointment_at"]), waited, calendar)
+    waited = calendar.working_time_between(
+        when(answer["receipt"]["received_at"]), when(confirmed[0]["at"])
+    )
+    assert when(d["appointment_at"]) == resumed_due(
+        when(answer["appointment_at"]), waited, calendar
+    )
     texts = eventually(lambda: [t for t in sms_to(phone, since) if "Đã nhận hồ sơ" in t], 30)
     assert len(texts) == 1
     assert track(code, phone)["payments"][0]["status_label"] == "Đã nộp"
@@ -132,9 +138,7 @@ def _at_province(officers, phone: str) -> str:
     return code
 
 
-def test_an_obligation_paid_late_at_the_counter_then_one_paid_on_time_online(
-    officers, stack_clock
-):
+def test_an_obligation_paid_late_at_the_counter_then_one_paid_on_time_online(officers, stack_clock):
     receiver, handler = officers(COMMUNE, "receiver"), officers(PROVINCE, "handler")
     phone, since = "0912000403", len(read_received(FAKESMSC_LOG))
     code = _at_province(officers, phone)
@@ -227,25 +231,23 @@ def test_a_refused_dossiers_fee_is_refunded_and_callbacks_are_checked(officers):
         assert [r["method"] for r in refunded["refunds"]] == [method]
 
     # the platform's own record of the online payment: paid, then refunded, exactly once
-    platform = requests.get(
-        f"{PLATFORM}/payments/{pay_ref(online, phone)}", timeout=30
-    ).json()
+    platform_ref = wait_payment(receiver, online, "refunded")["platform_ref"]
+    platform = requests.get(f"{PLATFORM}/payments/{platform_ref}", timeout=30).json()
     assert platform["refunded_amount"] == 15000 and len(platform["refunds"]) == 1
     event = platform["events"][-1]
     # a replay of a real callback changes nothing: 409; forged or stale ones: 401
     assert callback(event).status_code == 409
-    assert callback({**event, "event_id": "x" + uuid.uuid4().hex}, secret="wrong").status_code == 401
-    assert callback({**event, "event_id": "y" + uuid.uuid4().hex}, at=time.time() - 3600).status_code == 401
+    assert (
+        callback({**event, "event_id": "x" + uuid.uuid4().hex}, secret="wrong").status_code == 401
+    )
+    assert (
+        callback({**event, "event_id": "y" + uuid.uuid4().hex}, at=time.time() - 3600).status_code
+        == 401
+    )
     unknown = {**event, "event_id": "z" + uuid.uuid4().hex, "reference": "X00000-000000-0000-F-1"}
     assert callback(unknown).status_code == 404
     refunded = wait_payment(receiver, online, "refunded")
     assert refunded["refunded_vnd"] == 15000 and len(refunded["refunds"]) == 1
-
-
-def pay_ref(code: str, phone: str) -> str:
-    """The platform reference of the dossier's fee, from its pay link."""
-    payment = track(code, phone)["payments"][0]
-    return payment.get("pay_url") or ""
 
 
 def test_reconcile_names_a_payment_the_platform_has_and_we_have_not(officers):

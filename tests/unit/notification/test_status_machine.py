@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts.events import INTAKE_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from services.common.repository import Change
 from services.notification import domain
 from services.notification.templates import load_templates
@@ -128,7 +128,12 @@ def test_a_message_without_history():
 
 # ---------------------------------------------------------------- which events send an SMS
 
-EVENTS_OF = {"intake": INTAKE_EVENTS, "routing": ROUTING_EVENTS, "postal": POSTAL_EVENTS}
+EVENTS_OF = {
+    "intake": INTAKE_EVENTS,
+    "routing": ROUTING_EVENTS,
+    "postal": POSTAL_EVENTS,
+    "payment": PAYMENT_EVENTS,
+}
 
 
 @pytest.mark.parametrize("source, event", sorted(domain.SMS_OF))

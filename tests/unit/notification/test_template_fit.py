@@ -157,6 +157,9 @@ SHORT = {
     "tracking_number": "EB123456789VN",
     "missing": ["Bản sao CCCD"],
     "reason": "Chờ ý kiến Sở Xây dựng",
+    "what": "phí, lệ phí",
+    "amount": "15.000 ₫",
+    "deadline": "",
 }
 FIVE_DOCUMENTS = [
     "Bản vẽ mặt bằng",

@@ -32,6 +32,9 @@ CONTEXT = {
     "missing": ["bản sao CCCD có chứng thực"],
     "to_office": "Sở Tư pháp TP. Hồ Chí Minh",
     "tracking_number": "EL123456789VN",
+    "what": "nghĩa vụ tài chính",
+    "amount": "1.500.000 ₫",
+    "deadline": " trước 16:30 21/06/2024",
 }
 TEMPLATE_IDS = sorted(load_templates())
 
