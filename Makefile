@@ -89,6 +89,9 @@ dlq: ## messages parked in the dead-letter queue (with reason) and SMS failed fo
 redrive: ## send parked messages back to their queue: make redrive, or make redrive ID=<message id>
 	@$(ENV) $(PY) -W ignore -m services.ops.deadletters redrive $(if $(ID),--id "$(ID)")
 
+reconcile: ## online payments of a UTC day against the payment platform's records: make reconcile DATE=2026-12-05
+	@$(ENV) $(PY) -W ignore -m services.ops.reconcile --date "$(or $(DATE),$(shell date -u +%F))"
+
 officer: ## issue an officer token: make officer OFFICE=X28720 ROLE=receiver NAME="Nguyễn Văn A"
 	@$(ENV) $(PY) -W ignore -m services.gateway.officers issue --office "$(OFFICE)" --role "$(ROLE)" --name "$(NAME)"
 

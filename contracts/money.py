@@ -53,6 +53,21 @@ def vnd_field(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_VND), **kwargs)
 
 
+def fractional_amounts(body: Any) -> list[str]:
+    """The names of the amounts in a request body (keys ending in `amount_vnd`, at any depth)
+    given as a number that is not a whole one: a float amount is refused with 400, not read."""
+    found: list[str] = []
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key.endswith("amount_vnd") and isinstance(value, float):
+                found.append(key)
+            found += fractional_amounts(value)
+    elif isinstance(body, list):
+        for item in body:
+            found += fractional_amounts(item)
+    return found
+
+
 def format_vnd(amount: int) -> str:
     """150000 -> "150.000 ₫" (Vietnamese digit grouping)."""
     return f"{amount:,}".replace(",", ".") + " ₫"

@@ -54,6 +54,8 @@ export LT_PAYMENT_PLATFORM_PAY_DELAY=${LT_PAYMENT_PLATFORM_PAY_DELAY:-1}
 export LT_PAYMENT_PLATFORM_FAIL_RATE=${LT_PAYMENT_PLATFORM_FAIL_RATE:-0}
 export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
 export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/postal}
+# seconds without news from the platform before the payment service polls it (production: 30)
+export LT_PAYMENT_POLL_AFTER=${LT_PAYMENT_POLL_AFTER:-5}
 export LT_PAYMENT_CALLBACK_URL=${LT_PAYMENT_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/payment}
 export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
 export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}

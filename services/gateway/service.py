@@ -14,6 +14,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
+from contracts import money
 from contracts.api import BookQuerySchema, PaymentsQuerySchema, WorklistQuerySchema
 from contracts.calendar import WorkingCalendar, period
 from contracts.carrier import SIGNATURE_HEADER
@@ -71,6 +72,15 @@ def _day(value: str, name: str) -> str:
     if not 2000 <= day.year <= 2100:
         raise ApiError(422, "invalid_period", f"{name} must be a day from 2000 to 2100")
     return day.isoformat()
+
+
+def _money_body(body):
+    """A body whose amounts are whole VND; 400 for one given as a fraction (1500000.5)."""
+    if fractional := money.fractional_amounts(body):
+        raise ApiError(
+            400, "amount_not_whole", f"amounts are whole VND (an integer): {', '.join(fractional)}"
+        )
+    return body
 
 
 class GatewayService(observability.Observed):
@@ -136,7 +146,7 @@ class GatewayService(observability.Observed):
         """The citizen pays what is due (a fee awaited, or a financial obligation) at the
         dossier's counter: {"method": "cash"|"transfer"} -> the payment with its receipt."""
         officer = self._officer(request)
-        body = read_json(request)
+        body = _money_body(read_json(request))
         return json_response(self.payment.pay_at_counter(self._code(code), body, officer))
 
     @http("GET", "/api/payments")
@@ -177,7 +187,7 @@ class GatewayService(observability.Observed):
     @api
     def act(self, request, code):
         officer = self._officer(request)
-        body, key = read_json(request), request_key(request)
+        body, key = _money_body(read_json(request)), request_key(request)
         return json_response(self.routing.act(self._code(code), body, officer, key))
 
     @http("GET", "/api/offices/<string:office_id>/worklist")

@@ -1,12 +1,12 @@
 """The payment nameko service: fees at receipt, notices of financial obligation, online payment
 through the payment platform (pay links, signed status callbacks via the gateway, polling when
 they stop), payment at the counter, refunds of refused dossiers' fees, the overdue notice,
-what each office collected and the reconciliation against the platform. Entrypoints are thin;
-decisions come from domain.py, the rules from contracts/money.py."""
+and what each office collected (services/ops/reconcile.py checks it against the platform).
+Entrypoints are thin; decisions come from domain.py, the rules from contracts/money.py."""
 
 import logging
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
@@ -17,7 +17,7 @@ from contracts import money
 from contracts.api import CounterPaymentSchema, OfficerSchema
 from contracts.calendar import WorkingCalendar, period
 from contracts.envelope import load_message, make_envelope
-from contracts.errors import Forbidden, IllegalAction, InvalidInput, NotFoundError, Unavailable
+from contracts.errors import Forbidden, IllegalAction, InvalidInput, NotFoundError
 from contracts.events import INTAKE_EVENTS, ROUTING_EVENTS, PaymentEventSchema
 from contracts.lifecycle import LEADER, RECEIVER
 from contracts.payment_platform import StatusCallbackSchema
@@ -275,23 +275,4 @@ class PaymentService(observability.Observed):
             "to": to_date,
             "payments": [domain.view(p) for p in payments],
             **domain.figures(payments),
-        }
-
-    @rpc
-    def reconcile(self, day: str) -> dict:
-        """Our online payments of a UTC day against the platform's records of it."""
-        try:
-            start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
-        except ValueError:
-            raise InvalidInput("invalid_date", "the day must be YYYY-MM-DD") from None
-        ours = self.store.collected("online", start, start + timedelta(days=1))
-        try:
-            theirs = self.platform.client.paid_on(day)
-        except PlatformError as exc:
-            raise Unavailable("platform_unavailable", str(exc)) from None
-        return {
-            "date": day,
-            "ours": len(ours),
-            "platform": len(theirs),
-            "mismatches": domain.reconcile(ours, theirs),
         }
