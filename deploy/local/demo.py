@@ -1,9 +1,11 @@
 """`make demo`: one whole journey over the HTTP API of a running stack, printed step by step.
 
 A citizen asks Vàm Láng town's counter (commune) for a construction permit, decided by Gò Công
-Đông district; the district accepts and resolves it; the result comes back to the counter, which
-sends it home by post (the carrier simulator picks it up and delivers it). The SMS the citizen got
-are read back from fakesmsc."""
+Đông district, and chooses to pay its fee online: the dossier waits at the counter until the
+payment platform (its simulator) says the citizen paid on its page, and is accepted then. The
+district accepts and resolves it; the result comes back to the counter, which sends it home by
+post (the carrier simulator picks it up and delivers it). The SMS the citizen got are read back
+from fakesmsc."""
 
 import os
 import subprocess
@@ -96,11 +98,28 @@ def main() -> int:
             ],
             "return_method": "post",
             "postal_address": {"line": "Ấp Giồng Cát, số 12", "commune_id": COMMUNE},
+            "fee_method": "online",
         },
     )
     code = receipt["code"]
-    step(f"received at counter {COMMUNE}: {code}, appointment {receipt['appointment_at']}")
-    for s in receipt["route"]:
+    step(f"registered at counter {COMMUNE}: {code} ({receipt['status']}), fee to pay online")
+    payment = wait_for(
+        "the pay link",
+        lambda: next((p for p in call("GET", f"/api/dossiers/{code}", receiver)["payments"]
+                      if p["pay_url"]), None),
+    )  # fmt: skip
+    step(f"fee {payment['amount_vnd']:,} VND due; the citizen pays at {payment['pay_url']}")
+    paid = requests.post(payment["pay_url"], data={"action": "pay", "channel": "card"}, timeout=30)
+    paid.raise_for_status()
+    accepted = wait_for(
+        "the dossier accepted once paid",
+        lambda: (
+            (d := call("GET", f"/api/dossiers/{code}", receiver))["state"] != "awaiting_fee" and d
+        ),
+    )
+    (fee,) = accepted["payments"]
+    step(f"paid online, receipt {fee['receipt_number']}; appointment {accepted['appointment_at']}")
+    for s in accepted["route"]:
         step(f"    route: {s['level']:<9} {s['office_id']:<7} due {s['due_at']}")
 
     wait_for("the district worklist", lambda: code in worklist(DISTRICT, handler))
@@ -126,12 +145,15 @@ def main() -> int:
         f"(picked up by {shipment['handover']['postal_worker']}); state {final['state']} "
         f"(national status {final['national_status']})"
     )
-    wait_for("the delivered SMS", lambda: len(read_received(FAKESMSC_LOG)) >= already + 3)
+    wait_for("the delivered SMS", lambda: len(read_received(FAKESMSC_LOG)) >= already + 4)
 
     dossier = call("GET", f"/api/dossiers/{code}", receiver)
     print("\nTimeline:")
     for e in dossier["timeline"]:
-        where = e.get("office_id") or e.get("to") or e.get("tracking_number") or ""
+        where = (
+            e.get("office_id") or e.get("to") or e.get("tracking_number")
+            or e.get("receipt_number") or ""
+        )  # fmt: skip
         print(f"  {e['at']}  {e['kind']:<8} {e['type']:<26} {where}")
     print("\nSMS as fakesmsc received them:")
     for sms in read_received(FAKESMSC_LOG)[already:]:
