@@ -109,7 +109,8 @@ def refundable(payment: dict[str, Any]) -> int:
     """What may still be refunded of a payment: what was paid less what was refunded."""
     if payment["status"] not in (PAID, REFUNDED):
         return 0
-    return max(0, payment["amount_vnd"] - payment.get("refunded_vnd", 0))
+    left: int = payment["amount_vnd"] - payment.get("refunded_vnd", 0)
+    return max(0, left)
 
 
 def check_refund(payment: dict[str, Any], amount: int) -> None:

@@ -41,9 +41,8 @@ def main(argv=None) -> int:
         day = date.fromisoformat(args.date)
     except ValueError:
         parser.error(f"--date must be YYYY-MM-DD, not {args.date!r}")
-    client = MongoClient(
-        os.environ.get("LT_MONGO_URI", "mongodb://127.0.0.1:27017/"), tz_aware=True
-    )
+    uri = os.environ.get("LT_MONGO_URI", "mongodb://127.0.0.1:27017/")
+    client: MongoClient = MongoClient(uri, tz_aware=True)
     prefix = os.environ.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
     db = client[prefix + PaymentStore.database]
     adapter = ADAPTERS[os.environ.get("LT_STORE_ADAPTER") or "journal"]

@@ -45,7 +45,9 @@ def new_payment(
     }
 
 
-def fee_payment(received: dict[str, Any], now: datetime, correlation_id=None) -> dict | None:
+def fee_payment(
+    received: dict[str, Any], now: datetime, correlation_id: str | None = None
+) -> dict[str, Any] | None:
     """The fee payment of a dossier just received (None: nothing to pay). Paid there and then
     at the counter or to the postal worker, or due online (the dossier waits for it)."""
     fee = received.get("fee")
@@ -75,7 +77,9 @@ def fee_payment(received: dict[str, Any], now: datetime, correlation_id=None) ->
     return payment
 
 
-def obligation_payment(envelope: dict[str, Any], notice: dict[str, Any], receiving_office: str):
+def obligation_payment(
+    envelope: dict[str, Any], notice: dict[str, Any], receiving_office: str
+) -> dict[str, Any]:
     """The payment a notice of financial obligation asks for: due, at the counter of the
     dossier or online, by the notice's deadline."""
     code = envelope["dossier_code"]
@@ -118,7 +122,9 @@ def created_events(p: dict[str, Any]) -> Events:
     return [("payment_received" if p["status"] == money.PAID else "payment_requested", payload(p))]
 
 
-def _paid(p: dict[str, Any], method: str, at: datetime, by: str | None) -> tuple[dict, Events]:
+def _paid(
+    p: dict[str, Any], method: str, at: datetime, by: str | None
+) -> tuple[dict[str, Any], Events]:
     changes = {
         "status": money.PAID,
         "method": method,
@@ -131,7 +137,7 @@ def _paid(p: dict[str, Any], method: str, at: datetime, by: str | None) -> tuple
 
 def pay_at_counter(
     p: dict[str, Any], method: str, officer: dict[str, Any], now: datetime
-) -> tuple[dict, Events]:
+) -> tuple[dict[str, Any], Events]:
     """The citizen pays what is due at the counter (cash or transfer): a receipt is issued."""
     if method not in money.COUNTER_METHODS:
         raise ValueError(f"not a counter method: {method!r}")
@@ -208,14 +214,14 @@ def apply_platform(
     }
     changes: dict[str, Any] = {"last_heard_at": now}
     events: Events = []
-    status, online = event["status"], p.get("online")
-    current = online and online["payment_ref"] == event["payment_ref"]
+    status, online = event["status"], p.get("online") or {}
+    current = online.get("payment_ref") == event["payment_ref"]
     if status == money.ATTEMPT_PAID and p["status"] == money.DUE:
         paid, events = _paid(p, money.ONLINE, event["occurred_at"], event.get("channel"))
         changes.update(paid)
         if current:
             changes["online"] = {**online, "status": status}
-    elif status in money.ATTEMPT_DEAD and current and online["status"] == "pending":
+    elif status in money.ATTEMPT_DEAD and current and online.get("status") == "pending":
         changes["online"] = {**online, "status": status}
     elif status in (money.ATTEMPT_REFUNDED, "partially_refunded") and p.get("refund"):
         done = min(int(event.get("refunded_amount") or 0), p["amount_vnd"])
@@ -239,7 +245,9 @@ def _refunded(
     }
 
 
-def refund_on_refusal(p: dict[str, Any], reason: str, now: datetime) -> tuple[dict, Events]:
+def refund_on_refusal(
+    p: dict[str, Any], reason: str, now: datetime
+) -> tuple[dict[str, Any], Events]:
     """A fee paid for a dossier that was refused is refunded in full: at once at the counter
     (cash back) when it was paid there or to the post; through the platform when paid online
     (the refund is recorded when the platform confirms it)."""
@@ -262,7 +270,7 @@ def refund_request(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def cancel(p: dict[str, Any]) -> tuple[dict, Events]:
+def cancel(p: dict[str, Any]) -> tuple[dict[str, Any], Events]:
     """The dossier was withdrawn or stopped: what is still due will not be asked for."""
     if p["status"] != money.DUE:
         return {}, []
@@ -270,7 +278,7 @@ def cancel(p: dict[str, Any]) -> tuple[dict, Events]:
     return changes, [("payment_cancelled", payload({**p, **changes}))]
 
 
-def overdue(p: dict[str, Any], now: datetime) -> tuple[dict, Events]:
+def overdue(p: dict[str, Any], now: datetime) -> tuple[dict[str, Any], Events]:
     """A notice unpaid past its deadline: raised to the office once."""
     if not money.is_overdue(p, now) or p["overdue_raised"]:
         return {}, []
@@ -330,7 +338,12 @@ def reconcile(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[
     return mismatches
 
 
-def _mismatch(kind: str, reference: str, mine=None, their=None) -> dict[str, Any]:
+def _mismatch(
+    kind: str,
+    reference: str,
+    mine: dict[str, Any] | None = None,
+    their: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "mismatch": kind,
         "reference": reference,

@@ -36,6 +36,7 @@ DOCUMENTS = {
     ],
     "NCC-01": [{"id": "ban_khai_ncc", "count": 1}, {"id": "giay_to_tham_gia_kc", "count": 1}],
     "HT-03": [{"id": "to_khai_ket_hon", "count": 1}, {"id": "xac_nhan_hon_nhan", "count": 1}],
+    "DD-04": [{"id": "don_cap_doi", "count": 1}, {"id": "gcn_qsdd", "count": 1}],
 }
 
 
@@ -56,6 +57,7 @@ def received_payload(
     not_accepted_reason: str | None = None,
     postal_handover: dict | None = None,
     number: int = 1,
+    fee_method: str | None = None,
 ) -> dict:
     """The dossier_received payload of a dossier handed in at `office_id`, as routing loads it."""
     procedure = PROCEDURES.get(code)
@@ -73,6 +75,7 @@ def received_payload(
         "postal_handover": postal_handover,
         "not_accepted_reason": not_accepted_reason,
         "deciding_office_id": deciding,
+        "fee_method": fee_method,
     }
     receiver = receiver or {"name": "Trần Thị Lan", "role": "receiver", "office_id": office_id}
     _, envelope = build_receipt(request, procedure, office, steps, number, when, CAL, receiver)
