@@ -470,3 +470,40 @@ def test_return_by_post_keeps_the_address():
     dossier, _ = receipt(body(return_method="post", postal_address=ADDRESS))
     assert dossier["return_method"] == "post"
     assert dossier["postal_address"] == {**ADDRESS, "receiver_name": None}
+
+
+# ---------------------------------------------------------------- the fee (contracts/money.py)
+
+
+@pytest.mark.parametrize(
+    "extra, method, status, collector",
+    [
+        ({}, "cash", "received", RECEIVER),  # the counter's default
+        ({"fee_method": "transfer"}, "transfer", "received", RECEIVER),
+        ({"fee_method": "online"}, "online", "awaiting_fee", None),
+        ({"channel": "post", "postal_handover": HANDOVER}, "post", "received", "Phạm Văn Bưu"),
+    ],
+)
+def test_the_fee_is_paid_at_receipt_or_awaited_online(extra, method, status, collector):
+    dossier, envelope = receipt(body("HT-04", **extra))  # 15.000 ₫
+    fee = dossier["fee"]
+    assert (fee["amount_vnd"], fee["method"], fee["collected_by"]) == (15000, method, collector)
+    paid = method != "online"
+    expected = f"BL-{dossier['code']}-F" if paid else None
+    assert fee["receipt_number"] == expected and dossier["fee_vnd"] == 15000
+    assert dossier["status"] == envelope["payload"]["status"] == status
+    assert envelope["payload"]["national_status"] == (2 if paid else 1)
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [body("HT-01"), body("HT-04", not_accepted_reason="Thiếu giấy tờ", documents=[])],
+)
+def test_no_fee_is_asked_without_one_or_of_a_dossier_refused_at_the_counter(request_body):
+    dossier, _ = receipt(request_body)
+    assert dossier["fee"] is None
+
+
+def test_only_a_dossier_that_came_by_post_is_paid_to_the_post():
+    assert refused(body("HT-04", fee_method="post")).code == "fee_method_not_allowed"
+    assert refused(body("HT-04", fee_method="card")).code == "invalid_input"
