@@ -539,11 +539,8 @@ function paymentsSection(d) {
   const payments = d.payments || [];
   if (!payments.length) return null;
   const atCounter = (p) => p.status === "due" && ["receiver", "leader"].includes(me.role) && me.office_id === p.office_id;
-  const statusText = (p) => {
-    let text = PAY_STATUS[p.status] || p.status;
-    if (p.status === "refunded" && p.refunded_vnd) text += ` (${vnd(p.refunded_vnd)})`;
-    return el("span", { class: `pay pay-${p.status}` }, text);
-  };
+  const statusText = (p) => [el("span", { class: `pay pay-${p.status}` }, PAY_STATUS[p.status] || p.status),
+    p.refunded_vnd ? el("div", { class: "muted small" }, `hoàn ${vnd(p.refunded_vnd)}`) : null];
   const rows = payments.map((p) => el("tr", { "data-payment": p.payment_id, class: `payment payment-${p.status}` },
     el("td", {}, PAY_KINDS[p.kind] || p.kind),
     el("td", { class: "nowrap amount" }, vnd(p.amount_vnd)),
