@@ -165,7 +165,10 @@ def attempt_request(p: dict[str, Any], public_url: str, now: datetime) -> dict[s
     """The platform's POST /payments body for the payment's next attempt."""
     seconds = money.FEE_ATTEMPT_SECONDS
     if p.get("pay_by"):
-        seconds = max(60, int((p["pay_by"] - now).total_seconds()))
+        # a link lives until the notice's deadline, but no longer than the platform allows (a
+        # week): a deadline further off gets a new link when this one expires (needs_attempt)
+        left = int((p["pay_by"] - now).total_seconds())
+        seconds = min(money.FEE_ATTEMPT_SECONDS, max(60, left))
     label = money.KIND_LABELS_VI[p["kind"]]
     return {
         "reference": money.attempt_reference(p["_id"], p["attempts"] + 1),

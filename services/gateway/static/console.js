@@ -14,6 +14,9 @@ const DUE = {
   early: "Xong trước hạn", late: "Xong quá hạn", finished: "Đã kết thúc",
   paused: "Tạm dừng (chờ bổ sung)",
 };
+// the clock also stops while the citizen pays: a fee awaited online, a financial obligation
+const PAYING_STATES = ["awaiting_fee", "obligation_requested"];
+const PAYING_BADGE = "Chờ nộp tiền";
 // a step's or a dossier's result against its due (forms 06 and 07)
 const TIMING = { early: "Trước hạn", on_time: "Đúng hạn", late: "Quá hạn" };
 const ACTIONS = {
@@ -27,6 +30,7 @@ const ACTIONS = {
   withdraw: "Công dân rút hồ sơ",
   return_result: "Gửi kết quả qua bưu chính",
   hand_over: "Trả kết quả cho công dân",
+  request_obligation: "Thông báo nghĩa vụ tài chính",
 };
 // what each action asks the officer for (the API's fields)
 const ACTION_FIELDS = {
@@ -35,12 +39,15 @@ const ACTION_FIELDS = {
   extend: ["new_due_at", "reason"],
   stop: ["reason"],
   withdraw: ["reason"],
+  request_obligation: ["amount_vnd", "reason", "pay_by"],
 };
 const FIELD_LABELS = {
   missing_documents: "Giấy tờ cần bổ sung (mỗi dòng một loại)",
   reason: "Lý do",
   new_due_at: "Ngày, giờ hẹn trả kết quả mới (giờ Việt Nam)",
   note: "Ghi chú",
+  amount_vnd: "Số tiền phải nộp (đồng, số nguyên)",
+  pay_by: "Hạn nộp (giờ Việt Nam)",
 };
 // labels that differ by action
 const ACTION_FIELD_LABELS = {
@@ -49,6 +56,7 @@ const ACTION_FIELD_LABELS = {
   "stop.reason": "Lý do dừng giải quyết",
   "refuse.reason": "Lý do từ chối giải quyết",
   "withdraw.reason": "Lý do rút hồ sơ",
+  "request_obligation.reason": "Khoản phải nộp (ví dụ: lệ phí trước bạ, thuế thu nhập cá nhân)",
 };
 const EVENTS = {
   dossier_received: "Tiếp nhận hồ sơ",
@@ -69,6 +77,19 @@ const EVENTS = {
   result_handed_over: "Trả kết quả cho công dân",
   dossier_due_soon: "Cảnh báo sắp đến hạn",
   dossier_overdue: "Cảnh báo quá hạn",
+  fee_confirmed: "Đã nộp phí, lệ phí trực tuyến: hồ sơ được tiếp nhận",
+  obligation_requested: "Thông báo nghĩa vụ tài chính",
+  obligation_fulfilled: "Đã thực hiện nghĩa vụ tài chính",
+  obligation_overdue: "Quá hạn nộp nghĩa vụ tài chính",
+};
+// money (contracts/money.py)
+const PAY_KINDS = { fee: "Phí, lệ phí", obligation: "Nghĩa vụ tài chính" };
+const PAY_STATUS = { due: "Chờ nộp", paid: "Đã nộp", refunded: "Đã hoàn trả", cancelled: "Đã huỷ" };
+const PAY_METHODS = {
+  cash: "Tiền mặt", transfer: "Chuyển khoản", post: "Nộp cho nhân viên bưu chính", online: "Trực tuyến",
+};
+const PAY_EVENTS = {
+  fee_paid: "Nộp phí, lệ phí", obligation_paid: "Nộp nghĩa vụ tài chính", refunded: "Hoàn trả",
 };
 const SMS = {
   queued: "chờ gửi", held: "giữ lại (ngoài giờ)", sending: "đang gửi", sent: "đã gửi",
@@ -79,13 +100,14 @@ const POST = {
   failed_attempt: "phát không thành công", delivered: "đã phát", returned: "chuyển hoàn",
   cancelled: "đã huỷ",
 };
-const KINDS = { workflow: "Xử lý", sms: "SMS", postal: "Bưu chính" };
+const KINDS = { workflow: "Xử lý", sms: "SMS", postal: "Bưu chính", payment: "Thanh toán" };
 // the citizen SMS templates (services/notification/templates.yaml) by what they say
 const SMS_TEMPLATES = {
   received: "báo tiếp nhận", supplement_requested: "yêu cầu bổ sung", supplemented: "đã nhận bổ sung",
   forwarded: "chuyển hồ sơ", result_ready: "có kết quả", sent_by_post: "gửi kết quả qua bưu chính",
   result_ready_ascii: "có kết quả", delivered: "đã phát kết quả", late: "xin lỗi, hẹn lại",
   returned_from_post: "bưu chính hoàn kết quả",
+  payment_due: "báo nộp tiền", obligation_paid: "đã nộp nghĩa vụ tài chính",
 };
 const CHANNELS = { counter: "Trực tiếp", online: "Trực tuyến", post: "Qua bưu chính" };
 const METHODS = { counter: "Tại Bộ phận Một cửa", post: "Qua dịch vụ bưu chính" };
@@ -96,6 +118,7 @@ const ENDED_WITHOUT_RESULT = ["stopped", "withdrawn", "not_accepted"];
 const FORMS = { original: "Bản chính", certified_copy: "Bản sao chứng thực", copy: "Bản sao" };
 
 let me = null;
+let notice = ""; // said on the next page (a new hash draws a new page and clears the message)
 const catalog = { offices: null, procedures: null };
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -163,6 +186,10 @@ function today() { // YYYY-MM-DD in Vietnam
 function dayText(ymd) { // 2025-03-12 -> 12/03/2025
   const [y, m, d] = ymd.split("-");
   return `${d}/${m}/${y}`;
+}
+
+function vnd(amount) { // 1500000 -> "1.500.000 ₫" (Vietnamese grouping, whatever the locale)
+  return `${String(Math.trunc(Number(amount) || 0)).replace(/\B(?=(\d{3})+(?!\d))/g, ".")} ₫`;
 }
 
 function say(text, ok = false) {
@@ -234,12 +261,14 @@ function committeeName(id) {
   return `UBND ${officeName(id).toUpperCase()}`;
 }
 
-function dueBadge(status) {
-  return el("span", { class: `due due-${status}` }, DUE[status] || status);
+// the clock stopped for money shows as such, not as a supplement awaited
+function dueBadge(status, state = null) {
+  const label = status === "paused" && PAYING_STATES.includes(state) ? PAYING_BADGE : DUE[status] || status;
+  return el("span", { class: `due due-${status}` }, label);
 }
 
 function show(...nodes) {
-  document.getElementById("view").replaceChildren(...nodes);
+  document.getElementById("view").replaceChildren(...nodes.filter((n) => n !== null && n !== undefined));
 }
 
 // ---- sign in ----------------------------------------------------------------------------
@@ -294,7 +323,8 @@ async function route() {
   const [, view, ...rest] = (location.hash || "#/").split("/");
   const arg = rest.map((part) => decodeURIComponent(part));
   const code = arg[0];
-  say("");
+  say(notice, true);
+  notice = "";
   try {
     if (view === "dossier" && code) await dossierView(code);
     else if (view === "receive") receiveView();
@@ -320,7 +350,7 @@ function worklistRow(d) {
     el("td", {}, d.status_label),
     el("td", {}, when(d.current_due_at)),
     el("td", {}, when(d.appointment_at)),
-    el("td", {}, dueBadge(d.due_status)));
+    el("td", {}, dueBadge(d.due_status, d.state)));
 }
 
 // One part of the worklist a page at a time, soonest due first; "Xem thêm" appends the next.
@@ -377,7 +407,14 @@ function timelineText(entry) {
     const by = entry.by ? ` (${entry.by})` : "";
     return `Bưu gửi ${entry.tracking_number}: ${POST[entry.status] || entry.status}${by}`;
   }
+  if (entry.kind === "payment") {
+    const kind = PAY_EVENTS[entry.type] || entry.type;
+    const method = PAY_METHODS[entry.method] || entry.method || "";
+    const receipt = entry.receipt_number ? ` — biên lai số ${entry.receipt_number}` : "";
+    return `${kind} ${vnd(entry.amount_vnd)}${method ? ` (${method.toLowerCase()})` : ""}${receipt}`;
+  }
   let text = EVENTS[entry.type] || entry.type;
+  if (entry.amount_vnd && entry.kind === "workflow") text += ` ${vnd(entry.amount_vnd)}`;
   if (entry.office_id) text += ` — ${officeName(entry.office_id)}`;
   if (entry.by) text += ` — ${entry.by}`;
   if (entry.reason) text += `: ${entry.reason}`;
@@ -386,6 +423,10 @@ function timelineText(entry) {
   }
   if (entry.type === "dossier_extended" && (entry.new_appointment_at || entry.appointment_at)) {
     text += ` — hẹn trả mới: ${when(entry.new_appointment_at || entry.appointment_at)}`;
+  }
+  if (entry.type === "obligation_requested" && entry.pay_by) text += ` — hạn nộp ${when(entry.pay_by)}`;
+  if (["fee_confirmed", "obligation_fulfilled"].includes(entry.type) && entry.appointment_at) {
+    text += ` — hẹn trả: ${when(entry.appointment_at)}`;
   }
   return text;
 }
@@ -399,11 +440,29 @@ function actionForm(dossier, action) {
       `Hẹn trả hiện tại: ${when(dossier.appointment_at)}. Cơ quan xin lỗi công dân và hẹn lại ngày trả kết quả; `,
       "chỉ lập được trước thời điểm hẹn trả."));
   }
+  if (action === "request_obligation") {
+    form.append(el("p", { class: "muted" },
+      "Hồ sơ tạm dừng tính thời gian (mã trạng thái 6) cho đến khi công dân nộp đủ; công dân nhận tin nhắn, ",
+      `nộp trực tuyến hoặc tại Bộ phận Một cửa ${officeName(dossier.receiving_office_id)}.`));
+  }
   for (const field of fields) {
     const id = `${action}-${field}`;
     let input;
     if (field === "missing_documents") input = el("textarea", { id, rows: 3, required: true });
-    else if (field === "new_due_at") {
+    else if (field === "amount_vnd") {
+      input = el("input", { id, required: true, inputmode: "numeric", maxlength: 20, autocomplete: "off", class: "amount" });
+      const shown = el("span", { class: "muted amount-words", id: `${id}-shown` });
+      input.addEventListener("input", () => {
+        const amount = wholeVnd(input.value);
+        shown.textContent = amount ? `= ${vnd(amount)}` : "";
+      });
+      inputs[field] = input;
+      form.append(el("label", { for: id }, ACTION_FIELD_LABELS[`${action}.${field}`] || FIELD_LABELS[field]),
+        el("div", { class: "amount-row" }, input, shown));
+      continue;
+    } else if (field === "pay_by") {
+      input = el("input", { id, type: "datetime-local", required: true, min: localInput(new Date().toISOString()) });
+    } else if (field === "new_due_at") {
       input = el("input", {
         id, type: "datetime-local", required: true,
         min: dossier.appointment_at ? localInput(dossier.appointment_at) : null,
@@ -419,12 +478,17 @@ function actionForm(dossier, action) {
     event.preventDefault();
     say("");
     failure.textContent = "";
+    if (inputs.amount_vnd && !wholeVnd(inputs.amount_vnd.value)) {
+      failure.textContent = "Số tiền phải là số nguyên dương, tính bằng đồng (ví dụ 1.500.000).";
+      return;
+    }
     const body = { action };
     for (const [field, input] of Object.entries(inputs)) {
       const value = input.value.trim();
       if (!value) continue;
       if (field === "missing_documents") body[field] = value.split("\n").map((s) => s.trim()).filter(Boolean);
-      else if (field === "new_due_at") body[field] = `${value.slice(0, 16)}:00+07:00`;
+      else if (field === "new_due_at" || field === "pay_by") body[field] = `${value.slice(0, 16)}:00+07:00`;
+      else if (field === "amount_vnd") body[field] = wholeVnd(value);
       else body[field] = value;
     }
     try {
@@ -438,6 +502,14 @@ function actionForm(dossier, action) {
     }
   });
   return form;
+}
+
+// "1.500.000", "1 500 000" or "1500000" -> 1500000; anything else (a fraction, letters) -> null
+function wholeVnd(text) {
+  const digits = String(text).trim().replace(/[.\s]/g, "");
+  if (!/^[0-9]{1,12}$/.test(digits)) return null;
+  const amount = Number(digits);
+  return amount >= 1 ? amount : null;
 }
 
 function lastOf(list, predicate = () => true) {
@@ -460,6 +532,68 @@ function formLinks(d) {
       ? link("print-apology", "apology", "Phiếu xin lỗi, hẹn lại (mẫu 04)") : null,
     d.state === "stopped" ? link("print-stop", "stop", "Thông báo dừng giải quyết (mẫu 05)") : null,
     refused ? null : link("print-control", "control", "Phiếu kiểm soát (mẫu 06)"));
+}
+
+// What the dossier's payments are; a receiver at the payment's counter takes what is due.
+function paymentsSection(d) {
+  const payments = d.payments || [];
+  if (!payments.length) return null;
+  const atCounter = (p) => p.status === "due" && ["receiver", "leader"].includes(me.role) && me.office_id === p.office_id;
+  const statusText = (p) => [el("span", { class: `pay pay-${p.status}` }, PAY_STATUS[p.status] || p.status),
+    p.refunded_vnd ? el("div", { class: "muted small" }, `hoàn ${vnd(p.refunded_vnd)}`) : null];
+  const rows = payments.map((p) => el("tr", { "data-payment": p.payment_id, class: `payment payment-${p.status}` },
+    el("td", {}, PAY_KINDS[p.kind] || p.kind),
+    el("td", { class: "nowrap amount" }, vnd(p.amount_vnd)),
+    el("td", {}, statusText(p)),
+    el("td", {}, p.method ? PAY_METHODS[p.method] || p.method : p.pay_url ? "Trực tuyến (đã gửi đường dẫn thanh toán)" : "—",
+      p.status === "paid" && p.paid_at ? el("div", { class: "muted small" }, `lúc ${when(p.paid_at)}`) : null),
+    el("td", { class: "receipt-number" }, p.receipt_number || "—"),
+    el("td", { class: "nowrap" }, p.pay_by ? when(p.pay_by) : "—"),
+    el("td", {}, p.reason || "")));
+  const counters = payments.filter(atCounter).map((p) => counterPaymentForm(d, p));
+  return el("section", { class: "card", id: "payments" },
+    el("h2", {}, "Thanh toán"),
+    el("table", { class: "payments-table" },
+      el("thead", {}, el("tr", {}, ["Loại", "Số tiền", "Trạng thái", "Hình thức", "Biên lai",
+        "Hạn nộp", "Lý do"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, rows)),
+    counters);
+}
+
+function counterPaymentForm(d, p) {
+  const id = `pay-${p.payment_id}`;
+  const method = el("select", { id: `${id}-method`, class: "pay-method" },
+    el("option", { value: "cash" }, PAY_METHODS.cash), el("option", { value: "transfer" }, PAY_METHODS.transfer));
+  const failure = el("p", { class: "error", role: "alert" });
+  const button = el("button", { type: "submit", class: "pay-at-counter", id: `${id}-button` }, "Thu tiền tại quầy");
+  const form = el("form", { class: "action-form counter-payment", id, "data-payment": p.payment_id },
+    el("p", {}, el("strong", {}, `Thu tại quầy: ${PAY_KINDS[p.kind] || p.kind} ${vnd(p.amount_vnd)}`),
+      p.reason ? ` — ${p.reason}` : ""),
+    el("label", { for: `${id}-method` }, "Hình thức nộp"),
+    el("div", { class: "inline" }, method, button),
+    failure);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    say("");
+    failure.textContent = "";
+    button.disabled = true;
+    try {
+      const paid = await api(`/api/dossiers/${encodeURIComponent(d.code)}/payments`, {
+        method: "POST", body: { method: method.value, payment_id: p.payment_id },
+      });
+      await dossierView(d.code);
+      say(`Đã thu ${vnd(paid.amount_vnd)} (${(PAY_METHODS[paid.method] || paid.method).toLowerCase()}) — biên lai số ${paid.receipt_number}.`, true);
+      window.scrollTo(0, 0);
+    } catch (error) {
+      button.disabled = false;
+      const text = error.code === "nothing_due" ? "Khoản này không còn phải nộp (đã được nộp)."
+        : error.code === "not_your_counter" ? "Chỉ Bộ phận Một cửa đã tiếp nhận hồ sơ mới thu khoản này."
+          : explain(error);
+      say(text);
+      failure.textContent = text;
+    }
+  });
+  return form;
 }
 
 async function dossierView(code) {
@@ -486,7 +620,7 @@ async function dossierView(code) {
       el("h2", {}, `Hồ sơ ${d.code}`),
       el("table", { class: "facts" },
         row("Thủ tục", d.procedure_name),
-        el("tr", {}, el("th", {}, "Trạng thái"), el("td", { id: "status" }, d.status_label, " ", dueBadge(ENDED_WITHOUT_RESULT.includes(d.state) ? "finished" : d.due_status),
+        el("tr", {}, el("th", {}, "Trạng thái"), el("td", { id: "status" }, d.status_label, " ", dueBadge(ENDED_WITHOUT_RESULT.includes(d.state) ? "finished" : d.due_status, d.state),
           el("div", { class: "muted small", id: "national-status" }, `Mã trạng thái (Cổng DVC quốc gia): ${d.national_status}`))),
         row("Nơi tiếp nhận", officeName(d.receiving_office_id), ` (${CHANNELS[d.channel] || d.channel})`),
         row("Đang ở", officeName(d.office_id), d.at_office ? "" : " (đang chuyển)"),
@@ -496,6 +630,7 @@ async function dossierView(code) {
         row("Trả kết quả", METHODS[d.return_method] || d.return_method)),
       el("h2", {}, "Các bước"), el("ul", { class: "steps" }, steps),
       formLinks(d)),
+    paymentsSection(d),
     el("section", { class: "card", id: "actions" },
       el("h2", {}, "Thao tác"),
       buttons.length ? buttons : el("p", { class: "muted" }, "Không có thao tác nào bạn được thực hiện ở trạng thái này."),
@@ -512,10 +647,35 @@ function receiveView() {
     el("option", { value: "" }, "— Chọn thủ tục —"),
     procedures.map((p) => el("option", { value: p.code }, `${p.code} — ${p.name}`)));
   const documents = el("div", { id: "documents" });
+  // the fee and how it is paid: at the counter (cash, transfer), online before acceptance, or
+  // (a dossier that came by post) to the postal worker; nothing to choose when there is no fee
+  const feeAmount = el("strong", { id: "fee-amount" });
+  const feeMethod = el("select", { id: "fee_method" });
+  const feeNote = el("p", { class: "muted small", id: "fee-note" });
+  const fee = el("div", { id: "fee", class: "hidden" },
+    el("p", {}, "Phí, lệ phí: ", feeAmount),
+    el("label", { for: "fee_method" }, "Hình thức nộp phí"), feeMethod, feeNote);
+  const channel = el("select", { id: "channel" }, el("option", { value: "counter" }, CHANNELS.counter), el("option", { value: "online" }, CHANNELS.online));
+  const feeOf = () => Number((catalog.procedures[select.value] || {}).fee_vnd || 0);
+  const showFee = () => {
+    const amount = feeOf();
+    fee.classList.toggle("hidden", !amount);
+    feeAmount.textContent = amount ? vnd(amount) : "";
+    const methods = channel.value === "post" ? ["post"] : ["cash", "transfer", "online"];
+    if (methods.join() !== [...feeMethod.options].map((o) => o.value).join()) {
+      feeMethod.replaceChildren(...methods.map((m) => el("option", { value: m }, PAY_METHODS[m])));
+    }
+    feeNote.textContent = feeMethod.value === "online"
+      ? "Hồ sơ chỉ được tiếp nhận sau khi công dân nộp phí trực tuyến; công dân nhận tin nhắn và đường dẫn thanh toán."
+      : "Thu ngay khi tiếp nhận; số biên lai ghi trên giấy tiếp nhận.";
+  };
+  feeMethod.addEventListener("change", showFee);
+  channel.addEventListener("change", showFee);
   select.addEventListener("change", () => {
     const p = catalog.procedures[select.value];
+    showFee();
     documents.replaceChildren(...(p ? [
-      el("p", { class: "muted" }, `Lệ phí: ${Number(p.fee_vnd).toLocaleString("vi-VN")} đồng. Giấy tờ phải nộp:`),
+      el("p", { class: "muted" }, "Giấy tờ phải nộp:"),
       el("table", {}, el("tbody", {}, p.documents.map((doc) => el("tr", {},
         el("td", {}, el("input", { type: "checkbox", id: `doc-${doc.id}`, "data-doc": doc.id, checked: true })),
         el("td", {}, el("label", { for: `doc-${doc.id}` }, doc.name)),
@@ -539,8 +699,8 @@ function receiveView() {
     el("div", { class: "row" },
       el("div", {}, el("label", { for: "applicant_id" }, "Số CCCD (nếu có)"), el("input", { id: "applicant_id", inputmode: "numeric", maxlength: 12 })),
       el("div", {}, el("label", { for: "applicant_address" }, "Địa chỉ"), el("input", { id: "applicant_address", maxlength: 300 }))),
-    el("label", { for: "channel" }, "Hình thức nộp"),
-    el("select", { id: "channel" }, el("option", { value: "counter" }, CHANNELS.counter), el("option", { value: "online" }, CHANNELS.online)),
+    el("label", { for: "channel" }, "Hình thức nộp hồ sơ"), channel,
+    fee,
     el("label", { for: "return_method" }, "Nhận kết quả"), method, postal,
     el("p", {}, el("button", { type: "submit", id: "receive-button" }, "Tiếp nhận và in giấy hẹn")));
   form.addEventListener("submit", async (event) => {
@@ -554,6 +714,7 @@ function receiveView() {
         .map((c) => ({ id: c.dataset.doc, count: Number(document.getElementById(`count-${c.dataset.doc}`).value) || 1 })),
       return_method: method.value,
     };
+    if (feeOf()) body.fee_method = feeMethod.value;
     if (value("applicant_id")) body.applicant.id_number = value("applicant_id");
     if (value("applicant_address")) body.applicant.address = value("applicant_address");
     if (method.value === "post") {
@@ -561,14 +722,29 @@ function receiveView() {
     }
     try {
       const received = await api("/api/dossiers", { method: "POST", body });
+      const said = received.status === "awaiting_fee" ? "Đã ghi nhận hồ sơ" : "Đã tiếp nhận hồ sơ";
+      notice = `${said} ${received.code}.${feeSaid(received.receipt && received.receipt.fee)}`;
       location.hash = `#/receipt/${encodeURIComponent(received.code)}`;
-      say(`Đã tiếp nhận hồ sơ ${received.code}.`, true);
     } catch (error) {
       if (error.code === "missing_documents") say(`Hồ sơ chưa đủ giấy tờ: ${error.message}`);
       else say(explain(error));
     }
   });
   show(el("section", { class: "card" }, el("h2", {}, "Tiếp nhận hồ sơ"), form));
+}
+
+// the fee as the receipt and the officer read it: "15.000 ₫ — biên lai số BL-…" or awaited online
+function feeText(fee) {
+  if (!fee || !fee.amount_vnd) return "không phải nộp";
+  if (fee.receipt_number) return `${vnd(fee.amount_vnd)} — Biên lai số ${fee.receipt_number}`;
+  if (fee.method === "online") return `${vnd(fee.amount_vnd)} — chờ nộp trực tuyến`;
+  return vnd(fee.amount_vnd);
+}
+
+function feeSaid(fee) {
+  if (!fee || !fee.amount_vnd) return "";
+  if (fee.receipt_number) return ` Đã thu phí, lệ phí ${vnd(fee.amount_vnd)} — biên lai số ${fee.receipt_number}.`;
+  return ` Phí, lệ phí ${vnd(fee.amount_vnd)}: Chờ nộp trực tuyến — hồ sơ được tiếp nhận khi công dân nộp xong.`;
 }
 
 // ---- printable forms --------------------------------------------------------------------
@@ -614,11 +790,24 @@ function trackLine(code) {
     ` bằng mã hồ sơ ${code} và 4 số cuối số điện thoại.`);
 }
 
+// A fee awaited online at intake and paid since: its receipt number is the payment's
+async function paidFee(code, fee) {
+  if (!fee || !fee.amount_vnd || fee.receipt_number) return fee;
+  try {
+    const d = await api(`/api/dossiers/${encodeURIComponent(code)}`);
+    const paid = (d.payments || []).find((p) => p.kind === "fee" && p.receipt_number && p.status !== "cancelled");
+    return paid ? { ...fee, method: paid.method, receipt_number: paid.receipt_number } : fee;
+  } catch (error) {
+    return fee;
+  }
+}
+
 async function receiptView(code) {
   const r = await api(`/api/dossiers/${encodeURIComponent(code)}/receipt`);
   const procedure = catalog.procedures[r.procedure_code];
   const docName = (id) => (procedure && (procedure.documents.find((d) => d.id === id) || {}).name) || id;
   const refused = r.status === "not_accepted";
+  const fee = await paidFee(code, r.fee || (r.fee_vnd ? { amount_vnd: r.fee_vnd } : null));
   show(printBar(dossierLink(code)), el("section", { class: "form-doc", id: "receipt", "data-form": refused ? "03" : "01" },
     formHeading(r.office_id, refused ? "03" : "01", r.received_at),
     el("h3", {}, refused ? "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" : "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"),
@@ -639,7 +828,7 @@ async function receiptView(code) {
     ] : [
       el("p", {}, `Thời gian tiếp nhận: ${longWhen(r.received_at)}`),
       el("p", {}, "Thời gian trả kết quả: ", el("strong", { id: "receipt-appointment" }, longWhen(r.appointment_at))),
-      el("p", {}, `Lệ phí: ${Number(r.fee_vnd || 0).toLocaleString("vi-VN")} đồng`),
+      el("p", { id: "receipt-fee" }, `Phí, lệ phí: ${feeText(fee)}`),
       el("p", {}, `Nhận kết quả: ${METHODS[r.return_method] || r.return_method}`),
       trackLine(r.code),
     ],

@@ -20,6 +20,35 @@ function when(iso) {
 
 function text(id, value) { document.getElementById(id).textContent = value; }
 
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+// One fee or financial obligation: what, how much, paid or how to pay (online, while due).
+function payment(p) {
+  const due = p.status === "due";
+  return el("li", { class: `payment payment-${p.status}` },
+    el("div", { class: "payment-head" },
+      el("strong", {}, `${p.kind_label}: `), el("span", { class: "amount" }, p.amount), " ",
+      el("span", { class: `pay pay-${p.status}` }, p.status_label)),
+    p.reason ? el("div", {}, `Nội dung: ${p.reason}`) : null,
+    due && p.pay_by ? el("div", {}, `Hạn nộp: ${when(p.pay_by)}`) : null,
+    p.receipt_number && p.status !== "due" ? el("div", {}, `Biên lai số: ${p.receipt_number}`) : null,
+    p.paid_at && p.status !== "due" ? el("div", { class: "muted" }, `Đã nộp lúc ${when(p.paid_at)}`) : null,
+    due && p.pay_url ? el("div", { class: "pay-link" },
+      el("a", { class: "button pay-online", href: p.pay_url, target: "_blank", rel: "noopener" },
+        "Thanh toán trực tuyến")) : null,
+    due ? el("div", { class: "muted" }, p.pay_url
+      ? "Hoặc nộp tại Bộ phận Một cửa nơi đã nộp hồ sơ."
+      : "Nộp tại Bộ phận Một cửa nơi đã nộp hồ sơ; đường dẫn thanh toán trực tuyến sẽ được gửi qua tin nhắn.") : null);
+}
+
 async function lookUp(event) {
   event.preventDefault();
   const code = document.getElementById("code").value.trim().toUpperCase();
@@ -49,6 +78,9 @@ async function lookUp(event) {
   text("r-method", METHODS[view.return_method] || view.return_method);
   document.getElementById("r-returned-row").classList.toggle("hidden", !view.returned_at);
   text("r-returned", when(view.returned_at));
+  const payments = view.payments || [];
+  document.getElementById("r-payments-block").classList.toggle("hidden", !payments.length);
+  document.getElementById("r-payments").replaceChildren(...payments.map(payment));
   const steps = document.getElementById("r-steps");
   steps.replaceChildren(...view.steps.map((step) => {
     const li = document.createElement("li");
