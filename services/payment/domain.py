@@ -10,7 +10,7 @@ from typing import Any
 from contracts import money
 from contracts.errors import IllegalAction
 
-MAX_ATTEMPTS = 3  # online attempts (pay links) per payment; then the counter only
+MAX_ATTEMPTS = 3  # failed online attempts (pay links) per payment; then the counter only
 Events = list[tuple[str, dict[str, Any]]]
 
 
@@ -156,9 +156,16 @@ def needs_attempt(p: dict[str, Any], now: datetime) -> bool:
         p["status"] == money.DUE
         and p["wants_online"]
         and not live
-        and p["attempts"] < MAX_ATTEMPTS
+        and attempts_left(p)
         and not money.is_overdue(p, now)
     )
+
+
+def attempts_left(p: dict[str, Any]) -> bool:
+    """Whether another pay link may be asked for: fewer than MAX_ATTEMPTS so far, or the last
+    one merely expired (a link lives a week at most; a notice due later gets a new one)."""
+    expired = (p.get("online") or {}).get("status") == "expired"
+    return p["attempts"] < MAX_ATTEMPTS or expired
 
 
 def attempt_request(p: dict[str, Any], public_url: str, now: datetime) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def entries(p: dict) -> dict[str, dict[str, dict]]:
     if (
         due
         and p["wants_online"]
-        and p["attempts"] < domain.MAX_ATTEMPTS
+        and domain.attempts_left(p)
         and (not online or online["status"] in money.ATTEMPT_DEAD)
     ):
         views[OPEN][f"to_request|{p['_id']}"] = {}
