@@ -1,1 +1,2 @@
-"""The national public-service portal simulator (an external system played in development and tests)."""
+"""The national public-service portal simulator (an external party played in development and
+tests)."""

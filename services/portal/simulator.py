@@ -54,7 +54,14 @@ from contracts.portal import (
     PutAnswerSchema,
 )
 from services.portal import pages
-from services.portal.rules import TokenBucket, Verdict, authorised, outage_left, retry_after, verdict
+from services.portal.rules import (
+    TokenBucket,
+    Verdict,
+    authorised,
+    outage_left,
+    retry_after,
+    verdict,
+)
 
 log = logging.getLogger("portal.simulator")
 
