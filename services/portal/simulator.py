@@ -29,6 +29,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -331,7 +332,7 @@ def _unauthorised() -> Response:
     return response
 
 
-def _route(portal: Portal, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
+def _route(portal: Portal, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
     """The answer once the request is past the faults that come before it."""
     if endpoint == "page":
         html = pages.recent_page(portal.recent(pages.RECENT))
