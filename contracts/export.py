@@ -1,8 +1,8 @@
 """Every message and body of the system as JSON Schema files under contracts/schemas/ (`make
 contracts`, or `python -m contracts.export`): the envelope, each event payload and liaison
 transfer by message type, the commands (an officer's action and the officer identity passed
-over RPC), and each HTTP request and response body of the gateway's API, of the carrier's and
-of the payment platform's.
+over RPC), and each HTTP request and response body of the gateway's API, of the carrier's, of
+the payment platform's and of the national public-service portal's.
 
 The schemas are converted from the marshmallow schemas by apispec's MarshmallowPlugin (JSON
 Schema as OpenAPI 3.1 has it: a nullable field is `"type": [..., "null"]`), nested schemas
@@ -26,7 +26,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from contracts import api, carrier, payment_platform
+from contracts import api, carrier, payment_platform, portal
 from contracts.envelope import SCHEMA_VERSION, EnvelopeSchema
 from contracts.events import (
     INTAKE_EVENTS,
@@ -90,6 +90,20 @@ PAYMENT_PLATFORM_BODIES: tuple[type[Schema], ...] = (
     payment_platform.PaymentListSchema,
     payment_platform.StatusCallbackSchema,
     payment_platform.ErrorSchema,
+)
+# The national public-service portal's API: the dossier records a province pushes, what the
+# portal answers, and the simulator's admin API (its faults and counts).
+PORTAL_BODIES: tuple[type[Schema], ...] = (
+    portal.DossierRecordSchema,
+    portal.PutAnswerSchema,
+    portal.DossierVersionsSchema,
+    portal.DossierListQuerySchema,
+    portal.DossierListSchema,
+    portal.OutageRequestSchema,
+    portal.FaultsRequestSchema,
+    portal.FaultsSchema,
+    portal.AdminStatsSchema,
+    portal.ErrorSchema,
 )
 
 
@@ -155,6 +169,7 @@ def documents() -> dict[str, dict[str, Any]]:
         ("api", API_BODIES),
         ("carrier", CARRIER_BODIES),
         ("payment_platform", PAYMENT_PLATFORM_BODIES),
+        ("portal", PORTAL_BODIES),
     ):
         for cls in bodies:
             name = body_name(cls)

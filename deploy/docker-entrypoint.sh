@@ -20,8 +20,13 @@ case $role in
       --port "${LT_PAYMENT_PLATFORM_PORT:-8091}" \
       --callback-url "${LT_PUBLIC_URL:-http://gateway:8000}/api/callbacks/payment" \
       --secret "$LT_PAYMENT_PLATFORM_SECRET" "$@" ;;
+  portal)
+    # the national public-service portal simulator (compose profile "simulator")
+    exec python -m services.portal.simulator --host 0.0.0.0 --port "${LT_PORTAL_PORT:-8092}" \
+      --api-key "$LT_PORTAL_API_KEY" --latency "${LT_PORTAL_LATENCY:-0}" \
+      --fail-rate "${LT_PORTAL_FAIL_RATE:-0}" --rate-limit "${LT_PORTAL_RATE_LIMIT:-0}" "$@" ;;
   ""|-h|--help)
-    echo "usage: lienthong-entrypoint intake|routing|postal|notification|gateway|carrier|payment-platform" >&2
+    echo "usage: lienthong-entrypoint intake|routing|postal|notification|gateway|carrier|payment-platform|portal" >&2
     exit 64 ;;
   *)
     # Anything else is a command (e.g. `docker compose run --rm gateway python -m …`).

@@ -27,6 +27,7 @@ export LT_KANNEL_USERNAME=${LT_KANNEL_USERNAME:-lienthong}
 export LT_KANNEL_PASSWORD=${LT_KANNEL_PASSWORD:-lienthong-dev}
 export LT_CARRIER_PORT=${LT_CARRIER_PORT:-$(_p 8090)}
 export LT_PAYMENT_PLATFORM_PORT=${LT_PAYMENT_PLATFORM_PORT:-$(_p 8091)}
+export LT_PORTAL_PORT=${LT_PORTAL_PORT:-$(_p 8092)}
 export LT_GATEWAY_PORT=${LT_GATEWAY_PORT:-$(_p 8000)}
 # Each service process serves /healthz and /metrics on its own port: base + offset.
 export LT_SERVICE_PORT_BASE=${LT_SERVICE_PORT_BASE:-$(_p 8000)}
@@ -52,6 +53,14 @@ export LT_PAYMENT_PLATFORM_SECRET=${LT_PAYMENT_PLATFORM_SECRET:-lienthong-dev-pa
 # its share of failed automatic payments
 export LT_PAYMENT_PLATFORM_PAY_DELAY=${LT_PAYMENT_PLATFORM_PAY_DELAY:-1}
 export LT_PAYMENT_PLATFORM_FAIL_RATE=${LT_PAYMENT_PLATFORM_FAIL_RATE:-0}
+export LT_PORTAL_URL=${LT_PORTAL_URL:-http://127.0.0.1:$LT_PORTAL_PORT}
+# the province's API key on the national public-service portal (a bearer token both sides know)
+export LT_PORTAL_API_KEY=${LT_PORTAL_API_KEY:-lienthong-dev-portal}
+# the portal simulator's faults: seconds added to each answer, share of pushes answered 500,
+# requests per second allowed (0: no limit); tests change them live (POST /admin/faults)
+export LT_PORTAL_LATENCY=${LT_PORTAL_LATENCY:-0}
+export LT_PORTAL_FAIL_RATE=${LT_PORTAL_FAIL_RATE:-0}
+export LT_PORTAL_RATE_LIMIT=${LT_PORTAL_RATE_LIMIT:-0}
 export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
 export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/postal}
 # seconds without news from the platform before the payment service polls it (production: 30)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The local stack without Docker: RabbitMQ, a MongoDB-wire server (mongod or FerretDB), Kannel with
-# fakesmsc, the carrier and payment-platform simulators, and the six services as `nameko run`
-# processes, each under supervise.sh, which starts it again when it exits by itself. Data, logs
-# and pid files live under $LT_STACK_DIR; `down` stops exactly the processes whose pid files `up`
-# wrote.
+# fakesmsc, the carrier, payment-platform and national-portal simulators, and the six services as
+# `nameko run` processes, each under supervise.sh, which starts it again when it exits by itself.
+# Data, logs and pid files live under $LT_STACK_DIR; `down` stops exactly the processes whose pid
+# files `up` wrote.
 #
 #   stack.sh install                 install what is missing (Debian packages, FerretDB, venv)
 #   stack.sh venv                    the Python venv alone (what lint and unit tests need)
@@ -18,6 +18,7 @@
 #   stack.sh carrier-restart         restart the carrier simulator (it forgets its shipments)
 #   stack.sh payment-platform-restart
 #                                    restart the payment simulator (it forgets its payments)
+#   stack.sh portal-restart          restart the national portal simulator (it forgets its records)
 #   stack.sh rabbitmq-restart        stop and start RabbitMQ (for chaos tests)
 #   stack.sh mongo-restart           stop and start the MongoDB-wire server (for chaos tests)
 #   stack.sh down | status | logs
@@ -330,6 +331,15 @@ start_payment_platform() {
     "(callbacks to $LT_PAYMENT_CALLBACK_URL)"
 }
 
+# --- the national public-service portal (a simulator standing in for its API) -------------
+start_portal() {
+  start_bg portal "$LOGS/portal.log" "$LT_VENV/bin/python" -m services.portal.simulator \
+    --port "$LT_PORTAL_PORT" --api-key "$LT_PORTAL_API_KEY" --latency "$LT_PORTAL_LATENCY" \
+    --fail-rate "$LT_PORTAL_FAIL_RATE" --rate-limit "$LT_PORTAL_RATE_LIMIT"
+  wait_http portal "$LT_PORTAL_URL/health" 30
+  say "national portal simulator on $LT_PORTAL_URL"
+}
+
 # --- services ------------------------------------------------------------------------------
 service_start() { # name[:instance]
   local name=${1%%:*} n=1 port
@@ -353,12 +363,13 @@ cmd_services_up() {
 all_names() { # every pid file, services first, infrastructure last
   local f names=()
   for f in "$PIDS"/*.pid; do [ -e "$f" ] && names+=("$(basename "$f" .pid)"); done
-  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier|payment-platform' || true
+  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier|payment-platform|portal' || true
 }
 
 cmd_down() {
   local n
   for n in $(all_names); do stop_pid "$n"; done
+  stop_pid portal
   stop_pid payment-platform
   stop_pid carrier
   stop_kannel
@@ -387,9 +398,11 @@ case ${1:-} in
   venv) install_venv ;;
   lock) cmd_lock ;;
   infra-up)
-    cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform ;;
+    cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform
+    start_portal ;;
   up)
     cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform
+    start_portal
     cmd_services_up ;;
   services-up) shift; cmd_services_up "$@" ;;
   services-down) for n in $(all_names); do stop_pid "$n"; done ;;
@@ -398,6 +411,7 @@ case ${1:-} in
   bearerbox-start) start_bearerbox ;;
   carrier-restart) stop_pid carrier; start_carrier ;;
   payment-platform-restart) stop_pid payment-platform; start_payment_platform ;;
+  portal-restart) stop_pid portal; start_portal ;;
   bearerbox-stop) stop_pid bearerbox ;;
   rabbitmq-restart) stop_rabbitmq; start_rabbitmq ;;
   mongo-restart) stop_pid mongo; start_mongo ;;
@@ -405,5 +419,5 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
-  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SIMULATORS = {"carrier", "payment-platform"}
+SIMULATORS = {"carrier", "payment-platform", "portal"}
 APP_ROLES = {"intake", "routing", "postal", "notification", "gateway"} | SIMULATORS
-SECRET_KEY = re.compile(r"PASS(WORD)?$|SECRET$", re.IGNORECASE)
+SECRET_KEY = re.compile(r"PASS(WORD)?$|SECRET$|API_KEY$", re.IGNORECASE)
 REQUIRED_VAR = re.compile(r"^\$\{[A-Z0-9_]+:\?[^}]*\}$")
 
 

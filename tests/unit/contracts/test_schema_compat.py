@@ -8,7 +8,7 @@ import json
 import pytest
 from marshmallow import Schema, fields
 
-from contracts import api, carrier, envelope, events, payment_platform
+from contracts import api, carrier, envelope, events, payment_platform, portal
 from contracts.compat import breaking_changes, breaking_changes_between
 from contracts.envelope import SCHEMA_VERSION
 from contracts.export import (
@@ -17,6 +17,7 @@ from contracts.export import (
     COMMANDS,
     EVENTS,
     PAYMENT_PLATFORM_BODIES,
+    PORTAL_BODIES,
     SCHEMAS_DIR,
     baseline_dir,
     documents,
@@ -104,14 +105,14 @@ def _nested(schema: type[Schema]) -> set[type[Schema]]:
 
 def test_every_schema_of_the_contracts_is_exported_or_inside_one_that_is():
     exported = {envelope.EnvelopeSchema, *COMMANDS, *API_BODIES, *CARRIER_BODIES}
-    exported |= set(PAYMENT_PLATFORM_BODIES)
+    exported |= set(PAYMENT_PLATFORM_BODIES) | set(PORTAL_BODIES)
     exported |= {type(schema) for schemas in EVENTS.values() for schema in schemas.values()}
     reachable = set(exported)
     for schema in exported:
         reachable |= _nested(schema)
     declared = {
         value
-        for module in (api, carrier, payment_platform, events, envelope)
+        for module in (api, carrier, payment_platform, portal, events, envelope)
         for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, Schema)
