@@ -4,6 +4,7 @@ failed message — they retry it through the delay queues, then park it in the d
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 from amqp.exceptions import AMQPError
 from kombu import Connection, Exchange, Queue
@@ -46,7 +47,9 @@ def transfer_entry(routing_key: str, envelope: dict) -> dict:
 
 def counts_queue(name: str) -> Queue:
     """The queue of one repository's count messages (services/common/tally.py): durable, quorum,
-    with a single active consumer, so that one folder at a time adds them up."""
+    with a single active consumer, so that one folder at a time adds them up. `name` is
+    `<database>.<counters>` (counts_name): two deployments on one broker with different
+    database prefixes (a test run beside a stack) never fold each other's counts."""
     return Queue(
         f"lienthong.counts.{name}",
         exchange=Exchange(""),
@@ -54,6 +57,11 @@ def counts_queue(name: str) -> Queue:
         durable=True,
         queue_arguments={"x-queue-type": "quorum", "x-single-active-consumer": True},
     )
+
+
+def counts_name(database: str, counters: str) -> str:
+    """The name of a database's counters on the broker (its counts queue's suffix)."""
+    return f"{database}.{counters}"
 
 
 def count_entry(name: str, claim: str, rows: dict) -> dict:
@@ -123,17 +131,32 @@ class OutboxPublisher(DependencyProvider):
         return self
 
 
+def service_counts_queue(database: str, counters: str) -> Callable[[dict], Queue]:
+    """The counts queue of a service's database, named once its configuration (the database
+    prefix) is known: for BatchQueue."""
+
+    def queue(config: dict) -> Queue:
+        prefix = config.get("MONGO_DATABASE_PREFIX", "lienthong_")
+        return counts_queue(counts_name(prefix + database, counters))
+
+    return queue
+
+
 class BatchQueue(DependencyProvider):
     """Takes the messages of one queue in batches, for a timer to handle together and ack at
     once (the counts' folder). It consumes (so a single-active-consumer queue gives it every
     message while it is the active one) and keeps what arrives until `take` is called; a broker
     gone drops the connection and what it held unacked, which the broker delivers again."""
 
-    def __init__(self, queue: Queue, prefetch: int = 1000):
-        self.queue, self.prefetch = queue, prefetch
+    def __init__(self, queue: Queue | Callable[[dict], Queue], prefetch: int = 1000):
+        self.queue_of, self.prefetch = queue, prefetch
 
     def setup(self):
-        self.uri = self.container.config["AMQP_URI"]
+        config = self.container.config
+        # (a kombu Queue is callable too: it binds to a channel)
+        queue = self.queue_of
+        self.queue = queue if isinstance(queue, Queue) else queue(config)
+        self.uri = config["AMQP_URI"]
         self.connection = None
         self.held: list = []
 

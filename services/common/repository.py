@@ -32,7 +32,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.keys import last_part
-from services.common.messaging import count_entry, is_count
+from services.common.messaging import count_entry, counts_name, is_count
 from services.common.tally import Counts, Rows, add, difference, total
 
 log = logging.getLogger(__name__)
@@ -290,7 +290,8 @@ class Repository(ABC):
             rows = difference(old, self.counts.contributions(public(after)))
             if rows:
                 claim = f"{self.name}:{after['_id']}:{version}"
-                messages = [*messages, count_entry(self.counts.name, claim, rows)]
+                name = counts_name(self.db.name, self.counts.name)
+                messages = [*messages, count_entry(name, claim, rows)]
         return messages
 
 

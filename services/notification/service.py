@@ -15,7 +15,7 @@ from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTI
 from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
-from services.common.messaging import BatchQueue, counts_queue, event_handler
+from services.common.messaging import BatchQueue, event_handler, service_counts_queue
 from services.common.repository import NotFound
 from services.common.rpc import rpc
 from services.common.tally import fold_from
@@ -61,7 +61,7 @@ class NotificationService(observability.Observed):
     gauges = (sms_gauges,)
 
     store = NotificationStore()
-    counts = BatchQueue(counts_queue(indexes.COUNTS.name))
+    counts = BatchQueue(service_counts_queue(NotificationStore.database, indexes.COUNTS.name))
     sms = SmsGateway()
     clock = Clock()
     config = Config()

@@ -19,7 +19,7 @@ import time
 from kombu import Connection
 from pymongo import MongoClient
 
-from services.common.messaging import counts_queue
+from services.common.messaging import counts_name, counts_queue
 from services.common.repository import ADAPTERS
 from services.common.tally import Rows, Tally, add, compare, total
 from services.ops.reindex import STORES
@@ -69,7 +69,7 @@ def repair(client, prefix, adapter, amqp_uri: str, out=sys.stdout) -> int:
     for db, name, tally, rows, counts in counted(client, prefix, adapter, out):
         changed += len(compare(tally.all(), rows))
         with Connection(amqp_uri) as conn:
-            queue = counts_queue(counts.name)(conn.default_channel)
+            queue = counts_queue(counts_name(db.name, counts.name))(conn.default_channel)
             queue.declare()
             queue.purge()
         tally.reset()

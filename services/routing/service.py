@@ -28,9 +28,9 @@ from services.common.messaging import (
     BatchQueue,
     OutboxPublisher,
     ReliableConsumer,
-    counts_queue,
     event_entry,
     event_handler,
+    service_counts_queue,
     transfer_entry,
 )
 from services.common.repository import Change, NotFound
@@ -115,7 +115,7 @@ class RoutingService(observability.Observed):
 
     store = RoutingStore()
     outbox = OutboxPublisher()
-    counts = BatchQueue(counts_queue(COUNTS.name))
+    counts = BatchQueue(service_counts_queue(RoutingStore.database, COUNTS.name))
     clock = Clock()
     config = Config()
 
