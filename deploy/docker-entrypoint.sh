@@ -7,7 +7,7 @@ role=${1:-}
 [ $# -gt 0 ] && shift
 
 case $role in
-  intake|routing|postal|notification|gateway)
+  intake|routing|postal|notification|payment|gateway)
     exec nameko run --config deploy/config.yml "services.$role.service" "$@" ;;
   carrier)
     # the carrier simulator (compose profile "simulator"): callbacks go to the gateway
@@ -21,7 +21,7 @@ case $role in
       --callback-url "${LT_PUBLIC_URL:-http://gateway:8000}/api/callbacks/payment" \
       --secret "$LT_PAYMENT_PLATFORM_SECRET" "$@" ;;
   ""|-h|--help)
-    echo "usage: lienthong-entrypoint intake|routing|postal|notification|gateway|carrier|payment-platform" >&2
+    echo "usage: lienthong-entrypoint intake|routing|postal|notification|payment|gateway|carrier|payment-platform" >&2
     exit 64 ;;
   *)
     # Anything else is a command (e.g. `docker compose run --rm gateway python -m …`).
