@@ -9,8 +9,24 @@ from dataclasses import dataclass, field
 from contracts import lifecycle as lc
 from contracts.route import RouteError, plan_route
 
-SERVICES = ("intake", "routing", "postal", "notification", "gateway")
+SERVICES = ("intake", "routing", "postal", "notification", "payment", "gateway")
 SCENARIOS = ("straight", "supplement", "refuse", "withdraw", "not_accepted", "post", "stop")
+# dossiers with money paid online during the run, each on a procedure and counter of its own
+# (PAYING): a commune's fee paid by the citizen on the platform's pay page before the dossier is
+# accepted, and a land dossier's notice of financial obligation at the province, which the
+# platform simulator pays by itself ("[autopay]" in the reason). Every PAYMENT_EVERY dossiers
+# of a run, one of each.
+PAYMENT_SCENARIOS = ("fee_online", "obligation")
+PAYING = {
+    "fee_online": ("HT-04", "X28720"),  # decided at the commune, 15.000 ₫
+    "obligation": ("DD-04", "X28720"),  # forwarded at once to the province (T82), 50.000 ₫
+}
+PAYMENT_EVERY = 10
+# the payments each ends with, by kind (contracts/money.py), every one paid: the obligation's
+# dossier paid its fee at the counter when it was received
+PAYMENTS = {"fee_online": {"fee": 1}, "obligation": {"fee": 1, "obligation": 1}}
+RECEIVE_FIELDS = {"fee_online": {"fee_method": "online"}}
+OBLIGATION = {"amount_vnd": 250000, "reason": "Thuế thu nhập cá nhân [autopay]"}
 # how often each scenario is drawn (most dossiers go the ordinary way)
 WEIGHTS = {
     "straight": 40,
@@ -29,6 +45,8 @@ FINAL_STATE = {
     "not_accepted": lc.NOT_ACCEPTED,
     "post": lc.RETURNED,
     "stop": lc.STOPPED,
+    "fee_online": lc.RETURNED,
+    "obligation": lc.RETURNED,
 }
 # the history row each officer action leaves (resolve at a step that is not the last forwards)
 EVENT_OF_ACTION = {
@@ -40,6 +58,8 @@ EVENT_OF_ACTION = {
     "hand_over": "result_handed_over",
     "return_result": "result_sent_by_post",
     "stop": "dossier_stopped",
+    "pay_online": "fee_confirmed",  # the citizen pays; routing records the payment service's news
+    "request_obligation": "obligation_requested",
 }
 
 
@@ -57,6 +77,27 @@ class RouteShape:
     postal_return: bool
 
 
+def _shape(procedure, office_id: str, steps) -> RouteShape:
+    return RouteShape(
+        tuple(s.level for s in steps),
+        steps[0].duration.amount == 0 and len(steps) > 1,
+        procedure.code,
+        office_id,
+        tuple(s.office_id for s in steps),
+        procedure.postal_return,
+    )
+
+
+def payment_shapes(procedures, offices) -> dict[str, RouteShape]:
+    """The route of each payment scenario's procedure from its counter (PAYING)."""
+    return {
+        scenario: _shape(
+            procedures.get(code), office_id, plan_route(procedures.get(code), office_id, offices)
+        )
+        for scenario, (code, office_id) in PAYING.items()
+    }
+
+
 def route_shapes(procedures, offices, receiving_office_ids) -> list[RouteShape]:
     """One representative (procedure, receiving office) per distinct route shape the catalog
     allows at the given counters, in a stable order."""
@@ -67,17 +108,8 @@ def route_shapes(procedures, offices, receiving_office_ids) -> list[RouteShape]:
                 steps = plan_route(procedure, office_id, offices)
             except RouteError:
                 continue
-            levels = tuple(s.level for s in steps)
-            at_once = steps[0].duration.amount == 0 and len(steps) > 1
-            key = (levels, at_once)
-            shape = RouteShape(
-                levels,
-                at_once,
-                procedure.code,
-                office_id,
-                tuple(s.office_id for s in steps),
-                procedure.postal_return,
-            )
+            shape = _shape(procedure, office_id, steps)
+            key = (shape.levels, shape.forwards_at_once)
             # prefer a procedure that may be returned by post: it serves every scenario
             if key not in found or (shape.postal_return and not found[key].postal_return):
                 found[key] = shape
@@ -87,7 +119,8 @@ def route_shapes(procedures, offices, receiving_office_ids) -> list[RouteShape]:
 @dataclass(frozen=True)
 class Step:
     """An officer `role` at `office_id` does `action` once the dossier is in `state` at
-    `at_office` (and has arrived there)."""
+    `at_office` (and has arrived there), and its history holds the event `after` (if any). The
+    role CITIZEN pays online (action "pay_online") on the payment platform's pay page."""
 
     role: str
     office_id: str
@@ -95,6 +128,10 @@ class Step:
     params: dict
     state: str
     at_office: str
+    after: str | None = None
+
+
+CITIZEN = "citizen"
 
 
 @dataclass(frozen=True)
@@ -109,6 +146,12 @@ class DossierPlan:
     def final_state(self) -> str:
         return FINAL_STATE[self.scenario]
 
+    @property
+    def payments(self) -> dict[str, int]:
+        """The payments paid online during the run lead to: how many of each kind it ends with
+        (all paid); empty for a dossier whose payments are not checked."""
+        return PAYMENTS.get(self.scenario, {})
+
     def expected_events(self) -> Counter:
         """How many history rows of each officer-made type the dossier must end with."""
         counts: Counter = Counter()
@@ -118,7 +161,9 @@ class DossierPlan:
                 counts["dossier_resolved"] += step.office_id == last
             else:
                 counts[EVENT_OF_ACTION[step.action]] += 1
-        if self.scenario in ("straight", "supplement", "refuse", "post"):
+            if step.action == "request_obligation":  # paid online: the clock resumes
+                counts["obligation_fulfilled"] += 1
+        if self.scenario in ("straight", "supplement", "refuse", "post", *PAYMENT_SCENARIOS):
             counts["result_returned"] += 1
         if self.scenario == "post":
             counts["result_delivered_by_post"] += 1
@@ -141,9 +186,15 @@ def officer_steps(shape: RouteShape, scenario: str) -> tuple[Step, ...]:
         handling = handling[1:]
     steps: list[Step] = []
     A, P = lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS
+    if scenario == "fee_online":  # not accepted before the citizen paid the fee online
+        steps.append(Step(CITIZEN, counter, "pay_online", {}, lc.AWAITING_FEE, counter))
     for n, (_, office) in enumerate(handling):
         last = n == len(handling) - 1
         steps.append(Step("handler", office, "accept", {}, A, office))
+        if last and scenario == "obligation":  # resolved once the platform says it is paid
+            steps.append(Step("handler", office, "request_obligation", OBLIGATION, P, office))
+            steps.append(Step("handler", office, "resolve", {}, P, office, "obligation_fulfilled"))
+            continue
         if scenario == "withdraw":  # the citizen withdraws while the first office works on it
             steps.append(Step("receiver", counter, "withdraw", {}, P, office))
             return tuple(steps)
@@ -169,15 +220,28 @@ def officer_steps(shape: RouteShape, scenario: str) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-def dossier_plans(shapes: list[RouteShape], count: int, seed: int) -> list[DossierPlan]:
+def dossier_plans(
+    shapes: list[RouteShape],
+    count: int,
+    seed: int,
+    paying: dict[str, RouteShape] | None = None,
+) -> list[DossierPlan]:
     """`count` dossiers over every shape in turn, each with a scenario drawn by WEIGHTS (post
-    only where the procedure may be returned by post) and a phone number of its own."""
+    only where the procedure may be returned by post) and a phone number of its own; with
+    `paying` (payment_shapes), one in PAYMENT_EVERY dossiers of each payment scenario instead."""
     rng = random.Random(seed)
     plans = []
+    slots = {
+        PAYMENT_EVERY * (k + 1) // (len(PAYMENT_SCENARIOS) + 1) - 1: s
+        for k, s in enumerate(PAYMENT_SCENARIOS)
+    }
     for i in range(count):
         shape = shapes[i % len(shapes)]
         choices = [s for s in SCENARIOS if s != "post" or shape.postal_return]
         scenario = rng.choices(choices, weights=[WEIGHTS[s] for s in choices])[0]
+        if paying and i % PAYMENT_EVERY in slots:
+            scenario = slots[i % PAYMENT_EVERY]
+            shape = paying[scenario]
         phone = f"091{(seed * 1_000_003 + i) % 10_000_000:07d}"
         plans.append(DossierPlan(i, shape, scenario, phone, officer_steps(shape, scenario)))
     return plans

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,18 @@ from services.common.clock import now as stack_now
 from services.gateway.store import Officers
 from services.notification.fakesmsc import read_received
 from services.ops.deadletters import list_parked, redrive
-from tests.chaos.plan import DossierPlan, Fault, dossier_plans, fault_schedule, route_shapes
+from tests.chaos.plan import (
+    CITIZEN,
+    RECEIVE_FIELDS,
+    SERVICES,
+    DossierPlan,
+    Fault,
+    Step,
+    dossier_plans,
+    fault_schedule,
+    payment_shapes,
+    route_shapes,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "deploy" / "local" / "stack.sh"
@@ -47,12 +58,12 @@ AMQP_URI = ENV.get("LT_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 MONGO_URI = ENV.get("LT_MONGO_URI", "mongodb://127.0.0.1:27017/")
 PREFIX = ENV.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
 RABBITMQ_API = ENV.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
+PLATFORM = ENV.get("LT_PAYMENT_PLATFORM_URL", "http://127.0.0.1:8091")
 RABBITMQ_AUTH = (ENV.get("LT_RABBITMQ_USER", "guest"), ENV.get("LT_RABBITMQ_PASSWORD", "guest"))
 FAKESMSC_LOG = ENV.get("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
 PIDS = Path(ENV.get("LT_STACK_DIR", str(ROOT / ".stack"))) / "pids"
 LOGS = PIDS.parent / "logs"
 RESTARTS = PIDS.parent / "restarts"  # deploy/local/supervise.sh: a line per exit by itself
-SERVICES = ("intake", "routing", "postal", "notification", "gateway")
 CLOCK_OFFSET_FILE = Path(ENV.get("LT_CLOCK_OFFSET_FILE", str(ROOT / ".stack/clock_offset")))
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -118,6 +129,7 @@ class Journey:
     code: str | None = None
     done_steps: int = 0
     problem: str | None = None
+    seconds: float = 0.0  # from the receipt asked for to the final state seen
 
 
 class Run:
@@ -146,7 +158,8 @@ class Run:
     def journey(self, j: Journey, officers: Tokens) -> Journey:
         session = requests.Session()
         p = j.plan
-        deadline = min(time.monotonic() + self.args.journey_timeout, self.run_deadline)
+        began = time.monotonic()
+        deadline = min(began + self.args.journey_timeout, self.run_deadline)
         try:
             body = {
                 "procedure_code": p.shape.procedure_code,
@@ -161,6 +174,7 @@ class Run:
             if p.scenario == "post":
                 body["return_method"] = "post"
                 body["postal_address"] = {"line": "12 ấp Mỹ Lợi", "commune_id": "X28720"}
+            body.update(RECEIVE_FIELDS.get(p.scenario, {}))
             headers = officers.headers[p.shape.office_id, RECEIVER]
             key = f"chaos-{self.run_id}-{p.index}-receive"
             r = call(session, "POST", "/api/dossiers", headers, body, key, deadline)
@@ -168,9 +182,15 @@ class Run:
                 raise Gave(f"receive: {r.status_code} {r.text[:200]}")
             j.code = r.json()["code"]
             for n, step in enumerate(p.steps):
-                self.wait_for(j.code, step.state, step.at_office, deadline)
+                self.wait_for(j.code, step.state, step.at_office, deadline, step.after)
+                if step.role == CITIZEN:
+                    self.pay_online(
+                        session, j.code, officers.headers[p.shape.office_id, RECEIVER], deadline
+                    )
+                    j.done_steps += 1
+                    continue
                 key = f"chaos-{self.run_id}-{p.index}-{n}"
-                action = {"action": step.action, **step.params}
+                action = {"action": step.action, **self.params(step)}
                 r = call(
                     session,
                     "POST",
@@ -187,15 +207,70 @@ class Run:
         except (Gave, TimeoutError) as exc:
             j.problem = str(exc)
             log(f"dossier {p.index} ({p.scenario}, {j.code or 'not received'}): {j.problem}")
+        j.seconds = time.monotonic() - began
         return j
 
-    def wait_for(self, code: str, state: str, office: str | None, deadline: float) -> None:
+    @staticmethod
+    def params(step: Step) -> dict:
+        """The step's parameters; a notice of obligation is to be paid within five days."""
+        if step.action != "request_obligation":
+            return step.params
+        pay_by = stack_now(str(CLOCK_OFFSET_FILE)) + timedelta(days=5)
+        return {**step.params, "pay_by": pay_by.isoformat()}
+
+    def pay_online(self, session, code: str, headers: dict, deadline: float) -> None:
+        """The citizen opens the fee's pay link (as the tracking page shows it) and pays on the
+        platform's pay page; an answer lost is asked again, and a payment found paid already
+        (by that earlier try) is done."""
+        while True:
+            r = call(session, "GET", f"/api/dossiers/{code}", headers, until=deadline)
+            if r.status_code != 200:
+                raise Gave(f"pay: the dossier {r.status_code} {r.text[:200]}")
+            fee = next((x for x in r.json()["payments"] if x["kind"] == "fee"), None)
+            if fee and fee["status"] == "paid":
+                return
+            if fee and fee["pay_url"]:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no pay link for {code}: {fee}")
+            time.sleep(0.5 + random.random() * 0.5)
+        url, ref = fee["pay_url"], fee["pay_url"].rstrip("/").rsplit("/", 1)[1]
+        form = {"action": "pay", "channel": "e_wallet"}
+        while True:
+            try:
+                r = session.post(url, data=form, timeout=30)
+                if r.status_code == 200:
+                    return
+                if r.status_code == 409:  # no longer pending: paid by a try whose answer was lost
+                    status = session.get(f"{PLATFORM}/payments/{ref}", timeout=30).json()["status"]
+                    if status == "paid":
+                        return
+                    raise Gave(f"pay {ref}: the platform's payment is {status}")
+                if r.status_code < 500:
+                    raise Gave(f"pay {ref}: {r.status_code} {r.text[:200]}")
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"pay {ref}: no answer")
+            time.sleep(0.5 + random.random())
+
+    def history_has(self, code: str, event: str) -> bool:
+        try:
+            d = self.routing.dossiers.find_one({"_id": code}, {"history": 1})
+        except PyMongoError:
+            return False
+        return bool(d) and any(h["type"] == event for h in d.get("history", []))
+
+    def wait_for(
+        self, code: str, state: str, office: str | None, deadline: float, after: str | None = None
+    ) -> None:
         while True:
             d = self.peek(code)
             if (
                 d
                 and d["state"] == state
                 and (office is None or (d["office_id"] == office and d["at_office"]))
+                and (after is None or self.history_has(code, after))
             ):
                 return
             if time.monotonic() > deadline:
@@ -356,6 +431,10 @@ class Run:
                     f"lost: {j.code} ({p.scenario}) history {dict(history)} "
                     f"expected {dict(expected)}"
                 )
+        payment_problems = self.verify_payments(journeys, docs)
+        lost += payment_problems["lost"]
+        duplicated += payment_problems["duplicated"]
+        stuck += payment_problems["stuck"]
         receipts = self.mongo[f"{PREFIX}intake"].receipts.count_documents(
             {"applicant.name": {"$regex": f"Chaos {self.run_id} "}}
         )
@@ -370,7 +449,62 @@ class Run:
         for to, text in twice:
             log(f"duplicated SMS to {to}: {text[:80]!r}")
         duplicated += len(twice)
-        return {"lost": lost, "duplicated": duplicated, "stuck": stuck, "sms": sum(sms.values())}
+        return {
+            "lost": lost,
+            "duplicated": duplicated,
+            "stuck": stuck,
+            "sms": sum(sms.values()),
+            "payments": payment_problems["checked"],
+        }
+
+    def verify_payments(self, journeys: list[Journey], docs: dict) -> dict:
+        """Each dossier that paid online: one payment of each kind it owes, every one paid (the
+        online ones online), the platform charged once for each, and the dossier out of
+        awaiting_fee / obligation_requested (its history's fee_confirmed / obligation_fulfilled
+        rows are counted with the other events). A payment missing, or one the platform does not
+        hold as paid, is lost; two of a kind, or two charges, duplicated; one not paid, stuck."""
+        found = Counter(lost=0, duplicated=0, stuck=0, checked=0)
+        paying = [j for j in journeys if j.plan.payments and j.code in docs]
+        charged = self.platform_charges()
+        session = requests.Session()
+        until = time.monotonic() + 120
+        for j in paying:
+            headers = self.officers.headers[j.plan.shape.office_id, RECEIVER]
+            r = call(session, "GET", f"/api/dossiers/{j.code}", headers, until=until)
+            payments = r.json()["payments"] if r.status_code == 200 else []
+            kinds = Counter(x["kind"] for x in payments)
+            for kind, n in j.plan.payments.items():
+                mine = [x for x in payments if x["kind"] == kind]
+                found["checked"] += len(mine)
+                if kinds[kind] != n:
+                    problem = "lost" if kinds[kind] < n else "duplicated"
+                    found[problem] += 1
+                    log(f"{problem}: {j.code} ({j.plan.scenario}) {kinds[kind]} {kind} payments")
+                    continue
+                for x in mine:
+                    online = kind == "obligation" or j.plan.scenario == "fee_online"
+                    times = charged.get(x["payment_id"], 0)
+                    if x["status"] != "paid" or (online and x["method"] != "online"):
+                        found["stuck"] += 1
+                        log(f"stuck: {j.code} {kind} {x['status']} by {x['method']}")
+                    elif online and times != 1:
+                        problem = "lost" if times == 0 else "duplicated"
+                        found[problem] += 1
+                        log(f"{problem}: {j.code} {kind} {x['payment_id']}: {times} charges")
+        return dict(found)
+
+    def platform_charges(self) -> dict[str, int]:
+        """How many payments the platform holds as paid for each of our payments (by its
+        reference, `<payment id>-<attempt>`), on the UTC days of the run."""
+        days = {self.started_day, datetime.now(UTC).date()}
+        charged: Counter = Counter()
+        for day in sorted(days):
+            r = requests.get(f"{PLATFORM}/payments", params={"date": day.isoformat()}, timeout=30)
+            r.raise_for_status()
+            for x in r.json()["payments"]:
+                if x["paid_at"]:
+                    charged[x["reference"].rsplit("-", 1)[0]] += 1
+        return dict(charged)
 
     def daytime_clock(self) -> bool:
         """SMS wait out the quiet hours (21:00–07:00 local): run the stack's clock in the day."""
@@ -387,15 +521,17 @@ class Run:
         a = self.args
         offices, procedures = load_offices(), load_procedures()
         shapes = route_shapes(procedures, offices, COUNTERS)
-        plans = dossier_plans(shapes, a.dossiers, a.seed)
+        paying = payment_shapes(procedures, offices)
+        plans = dossier_plans(shapes, a.dossiers, a.seed, paying)
         self.documents = {  # all a complete dossier of the procedure holds
             s.procedure_code: [
                 {"id": d.id, "count": d.count} for d in procedures.get(s.procedure_code).documents
             ]
-            for s in shapes
+            for s in [*shapes, *paying.values()]
         }
-        involved = {o for s in shapes for o in s.step_offices}
-        officers = Tokens(self.mongo, involved)
+        involved = {o for s in [*shapes, *paying.values()] for o in s.step_offices}
+        officers = self.officers = Tokens(self.mongo, involved)
+        self.started_day: date = datetime.now(UTC).date()
         moved_clock = self.daytime_clock()
         window = a.fault_window or max(90.0, a.dossiers * 0.3)
         faults = fault_schedule(a.seed, window, a.kills, a.broker_restarts, a.database_restarts)
@@ -421,6 +557,13 @@ class Run:
                     log(f"{done}/{len(journeys)} journeys finished")
             injector.join()
         log(f"load done in {time.monotonic() - started:.0f} s")
+        took: dict[str, list[float]] = {}
+        for j in journeys:
+            took.setdefault(j.plan.scenario, []).append(j.seconds)
+        log(
+            "journey seconds by scenario (mean/max): "
+            + ", ".join(f"{k} {sum(v) / len(v):.0f}/{max(v):.0f}" for k, v in sorted(took.items()))
+        )
         settle_started = time.monotonic()
         self.settle(a.settle_timeout)
         if self.drive_parked():  # what was parked at the end, re-driven to success
@@ -441,10 +584,12 @@ class Run:
             f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
             f"dead={len(dead)} crashed={self.crashed} "
             f"redriven={self.redriven} retried={RETRIED['requests']} sms={result['sms']} "
+            f"payments={result['payments']} "
             f"settle_seconds={settle_seconds:.0f} "
             f"total_seconds={time.monotonic() - started:.0f}"
         )
         print(line, flush=True)
+        log(line)
         if moved_clock:
             CLOCK_OFFSET_FILE.unlink(missing_ok=True)
         ok = not (result["lost"] or result["duplicated"] or result["stuck"] or parked_now or dead)

@@ -1,6 +1,9 @@
 """The short chaos run (`make test-chaos`, part of `make test`): 300 dossiers over every route
-shape while each service is killed once and RabbitMQ and the database server restart once; the
-run's own verification must find nothing lost, nothing applied twice, nothing stuck, and every
+shape, 60 of them paying online (30 fees paid on the platform's pay page before acceptance, 30
+notices of financial obligation the platform pays by itself), while each service (payment
+included) is killed once and RabbitMQ and the database server restart once; the run's own
+verification must find nothing lost, nothing applied twice, nothing stuck (no payment missing,
+doubled, charged twice or left unpaid; no dossier left waiting for its money), and every
 service running at the end; and the counters must then agree with the dossiers. A service that
 exited by itself and was started again by its supervisor (deploy/local/supervise.sh, as compose
 and Kubernetes do) is named with its last errors in a warning (`crashed=` in the summary).
@@ -19,6 +22,7 @@ import pytest
 from pymongo import MongoClient
 
 from services.ops.recount import recount
+from tests.chaos.plan import SERVICES
 
 pytestmark = pytest.mark.chaos
 
@@ -53,13 +57,15 @@ def test_short_chaos_run_loses_nothing_and_applies_nothing_twice():
     summary = (out.stdout.strip().splitlines() or [""])[-1]
     counts = dict(re.findall(r"(\w+)=(\d+)", summary))
     assert summary.startswith("chaos: "), tail
-    assert counts["dossiers"] == "300" and int(counts["faults"]) == 7, summary
+    assert counts["dossiers"] == "300" and int(counts["faults"]) == len(SERVICES) + 2, summary
     assert (counts["lost"], counts["duplicated"], counts["stuck"]) == ("0", "0", "0"), (
         summary + "\n" + tail
     )
     assert counts["parked"] == "0" and counts["dead"] == "0" and out.returncode == 0, (
         summary + "\n" + tail
     )
+    # 30 fees paid online, 30 obligations (each dossier's fee paid at the counter too)
+    assert counts["payments"] == "90", summary
     if counts["crashed"] != "0":  # started again by the supervisor, nothing lost: say it loudly
         warnings.warn(f"{summary}: a service exited by itself\n{tail}", stacklevel=1)
 

@@ -1,4 +1,5 @@
-"""`make backup`, then `make restore` on the local stack, brings back a dossier that was lost."""
+"""`make backup`, then `make restore` on the local stack, brings back a dossier that was lost,
+and its fee paid at the counter (the payment service's database is backed up too)."""
 
 import os
 import subprocess
@@ -21,13 +22,21 @@ def make(*args: str) -> str:
 
 def test_backup_then_restore_round_trips_a_dossier(officers, tmp_path):
     receiver = officers("X28720", "receiver")
-    code = receiver.receive("HT-03")["code"]
+    code = receiver.receive("HT-04", fee_method="cash")["code"]  # a fee of 15.000 ₫
     before = receiver.wait_state(code, "awaiting_acceptance")
+    paid = eventually(
+        lambda: [p for p in receiver.dossier(code)["payments"] if p["status"] == "paid"],
+        what=f"{code}'s fee paid",
+    )
     mongo = MongoClient(os.environ["LT_MONGO_URI"], serverSelectionTimeoutMS=5000)
-    routing = mongo[f"{PREFIX}routing"]
+    routing, payment = mongo[f"{PREFIX}routing"], mongo[f"{PREFIX}payment"]
     journal = list(routing.dossiers_journal.find({"aggregate": code}, sort=[("_id", 1)]))
     projection = routing.dossiers.find_one({"_id": code})
     assert journal and projection
+    fee_id = paid[0]["payment_id"]
+    fee_journal = list(payment.payments_journal.find({"aggregate": fee_id}, sort=[("_id", 1)]))
+    fee = payment.payments.find_one({"_id": fee_id})
+    assert fee_journal and fee["status"] == "paid"
 
     target = tmp_path / "backup"
     make("backup", f"DIR={target}")
@@ -39,12 +48,19 @@ def test_backup_then_restore_round_trips_a_dossier(officers, tmp_path):
         routing.dossiers.delete_one({"_id": code})
         routing.dossiers_journal.delete_many({"aggregate": code})
         assert routing.dossiers.find_one({"_id": code}) is None
+        payment.payments.delete_one({"_id": fee_id})  # and its payment, view entry included
+        payment.payments_journal.delete_many({"aggregate": fee_id})
+        payment.payments_by_dossier.delete_many({"_id": {"$regex": f"^{code}\\|"}})
         out = make("restore", f"DIR={target}")
         assert "restored" in out
         assert routing.dossiers.find_one({"_id": code}) == projection
         restored = routing.dossiers_journal.find({"aggregate": code}, sort=[("_id", 1)])
         assert list(restored) == journal
+        assert payment.payments.find_one({"_id": fee_id}) == fee
+        restored = payment.payments_journal.find({"aggregate": fee_id}, sort=[("_id", 1)])
+        assert list(restored) == fee_journal
     finally:
         stack("services-up")
     after = eventually(lambda: receiver.dossier(code), what=f"{code} served again")
     assert (after["state"], after["history"]) == (before["state"], before["history"])
+    assert after["payments"] == paid

@@ -12,7 +12,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SIMULATORS = {"carrier", "payment-platform", "portal"}
-APP_ROLES = {"intake", "routing", "postal", "notification", "gateway"} | SIMULATORS
+APP_ROLES = {"intake", "routing", "postal", "notification", "payment", "gateway"} | SIMULATORS
 SECRET_KEY = re.compile(r"PASS(WORD)?$|SECRET$|API_KEY$", re.IGNORECASE)
 REQUIRED_VAR = re.compile(r"^\$\{[A-Z0-9_]+:\?[^}]*\}$")
 
@@ -78,6 +78,13 @@ def test_start_order_of_the_application(services):
     for name in APP_ROLES - SIMULATORS:
         assert infra <= set(services[name]["depends_on"]), name
     assert "kannel" in services["notification"]["depends_on"]
+    # payment and gateway reach the platform: its simulator in the simulator profile, in the
+    # shared env block (a real platform's address in production)
+    for name in ("payment", "gateway"):
+        env = services[name]["environment"]
+        assert env["LT_PAYMENT_PLATFORM_URL"] == "http://payment-platform:8091", name
+        assert env["LT_PAYMENT_PLATFORM_SECRET"].startswith("${LT_PAYMENT_PLATFORM_SECRET:?"), name
+    assert "payment-platform" not in services["payment"]["depends_on"]  # it polls, retries
     for name in SIMULATORS:  # external parties: they stand alone, only in the simulator profile
         assert services[name]["profiles"] == ["simulator"], name
         assert "depends_on" not in services[name], name

@@ -20,6 +20,7 @@ from services.common.messaging import DEAD_LETTER_QUEUE
 from services.gateway.service import GatewayService
 from services.intake.service import IntakeService
 from services.notification.service import NotificationService
+from services.payment.service import PaymentService
 from services.postal.service import PostalService
 from services.routing.service import LiaisonConsumer, RoutingService
 
@@ -33,6 +34,7 @@ SERVICES = {
     "routing": RoutingService,
     "postal": PostalService,
     "notification": NotificationService,
+    "payment": PaymentService,
 }
 CUSTOM_KINDS = {"ScaledObject"}  # KEDA's: checked here, not by the API schemas
 
@@ -186,6 +188,19 @@ def test_references_resolve(built):
         assert any(selector.items() <= labels.items() for labels in pods), f"Service {name}"
     for hpa in of_kind(built, "HorizontalPodAutoscaler").values():
         assert hpa["spec"]["scaleTargetRef"]["name"] in of_kind(built, "Deployment")
+
+
+def test_the_payment_platform_is_configured_and_its_callbacks_checked(built):
+    """payment reaches the platform at the configured address; the gateway checks the
+    platform's signed callbacks with the secret the Secret holds (not config.yml's default)."""
+    (config,) = (c for n, c in of_kind(built, "ConfigMap").items() if n == "lienthong-config")
+    assert config["data"]["LT_PAYMENT_PLATFORM_URL"].startswith("https://")
+    secrets = of_kind(built, "Secret")["lienthong-secrets"]["stringData"]
+    assert secrets["PAYMENT_PLATFORM_SECRET"] == "change-me"  # a placeholder to replace
+    gateway = of_kind(built, "Deployment")["gateway"]["spec"]["template"]["spec"]
+    env = {e["name"]: e for e in gateway["containers"][0]["env"]}
+    ref = env["LT_PAYMENT_PLATFORM_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "lienthong-secrets", "key": "PAYMENT_PLATFORM_SECRET"}
 
 
 def consumed_queues() -> set[str]:
