@@ -149,13 +149,16 @@ class BatchQueue(DependencyProvider):
     gone drops the connection and what it held unacked, which the broker delivers again."""
 
     def __init__(self, queue: Queue | Callable[[dict], Queue], prefetch: int = 1000):
+        # a Queue, or what names it from the configuration (a kombu Queue is callable too: it
+        # binds to a channel)
         self.queue_of, self.prefetch = queue, prefetch
+        if isinstance(queue, Queue):
+            self.queue = queue
 
     def setup(self):
         config = self.container.config
-        # (a kombu Queue is callable too: it binds to a channel)
-        queue = self.queue_of
-        self.queue = queue if isinstance(queue, Queue) else queue(config)
+        if not isinstance(self.queue_of, Queue):
+            self.queue = self.queue_of(config)
         self.uri = config["AMQP_URI"]
         self.connection = None
         self.held: list = []
