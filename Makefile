@@ -22,7 +22,7 @@ venv: ## the Python venv alone, from requirements.lock: all that lint, format, t
 lock: ## resolve pyproject.toml's dependencies anew (fresh venv) and pin them all in requirements.lock
 	@$(STACK) lock
 
-stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc, the simulators and the six services
+stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc, the simulators and the seven services
 	@$(STACK) up
 
 stack-down: ## stop exactly what stack-up started (by pid file)
@@ -91,6 +91,12 @@ redrive: ## send parked messages back to their queue: make redrive, or make redr
 
 reconcile: ## online payments of a UTC day against the payment platform's records: make reconcile DATE=2026-12-05
 	@$(ENV) $(PY) -W ignore -m services.ops.reconcile --date "$(or $(DATE),$(shell date -u +%F))"
+
+portal-status: ## the national portal sync: one dossier's (CODE=…) or the parked ones
+	@$(ENV) $(PY) -W ignore -m services.ops.portal status $(if $(CODE),--code "$(CODE)")
+
+portal-resync: ## push again to the national portal: make portal-resync CODE=… or FROM=YYYY-MM-DD TO=YYYY-MM-DD
+	@$(ENV) $(PY) -W ignore -m services.ops.portal resync $(if $(CODE),--code "$(CODE)") $(if $(FROM),--from "$(FROM)" --to "$(TO)")
 
 officer: ## issue an officer token: make officer OFFICE=X28720 ROLE=receiver NAME="Nguyễn Văn A"
 	@$(ENV) $(PY) -W ignore -m services.gateway.officers issue --office "$(OFFICE)" --role "$(ROLE)" --name "$(NAME)"

@@ -236,6 +236,12 @@ class DossierSchema(DossierSummarySchema):
     sms = fields.List(fields.Dict(), required=True)
     shipments = fields.List(fields.Dict(), required=True)
     payments = fields.List(fields.Dict(), load_default=list)
+    portal_sync = fields.Dict(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the national portal's copy: status pending|synced|failed, "
+                  "record_version, pushed_version, failure"},
+    )  # fmt: skip
     timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
 
 

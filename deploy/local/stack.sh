@@ -10,7 +10,7 @@
 #   stack.sh lock                    resolve the Python dependencies anew into requirements.lock
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
-#   stack.sh services-up             the six services (and anything extra named: routing:2 …)
+#   stack.sh services-up             the seven services (and anything extra named: routing:2 …)
 #   stack.sh services-down           stop the services, leave the infrastructure running
 #   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
@@ -28,7 +28,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=env.sh
 . "$HERE/env.sh"
 
-SERVICES=(intake routing postal notification payment gateway)
+SERVICES=(intake routing postal notification payment portal_sync gateway)
 PIDS=$LT_STACK_DIR/pids
 LOGS=$LT_STACK_DIR/logs
 RESTARTS=$LT_STACK_DIR/restarts
@@ -45,6 +45,7 @@ service_port() { # name instance
     postal) base=$((LT_SERVICE_PORT_BASE + 3)) ;;
     notification) base=$((LT_SERVICE_PORT_BASE + 4)) ;;
     payment) base=$((LT_SERVICE_PORT_BASE + 5)) ;;
+    portal_sync) base=$((LT_SERVICE_PORT_BASE + 6)) ;;
     *) die "unknown service $1" ;;
   esac
   echo $((base + 10 * ($2 - 1)))

@@ -19,7 +19,7 @@ from contracts.api import BookQuerySchema, PaymentsQuerySchema, WorklistQuerySch
 from contracts.calendar import WorkingCalendar, period
 from contracts.carrier import SIGNATURE_HEADER
 from contracts.codes import is_valid_code
-from contracts.errors import NotFoundError
+from contracts.errors import NotFoundError, Unavailable
 from contracts.offices import load_offices
 from contracts.payment_platform import SIGNATURE_HEADER as PAYMENT_SIGNATURE_HEADER
 from contracts.procedures import load_procedures
@@ -94,6 +94,7 @@ class GatewayService(observability.Observed):
     notification = TimedRpcProxy("notification")
     postal = TimedRpcProxy("postal")
     payment = TimedRpcProxy("payment")
+    portal_sync = TimedRpcProxy("portal_sync")
 
     def _officer(self, request) -> dict:
         match = _BEARER.match(request.headers.get("Authorization", ""))
@@ -137,6 +138,9 @@ class GatewayService(observability.Observed):
         shipments = self.postal.shipments(code)
         payments = self.payment.for_dossier(code)
         dossier["sms"], dossier["shipments"], dossier["payments"] = messages, shipments, payments
+        dossier["portal_sync"] = None  # not known yet, or the portal sync does not answer
+        with contextlib.suppress(NotFoundError, Unavailable):
+            dossier["portal_sync"] = self.portal_sync.status(code)
         dossier["timeline"] = merge_timeline(dossier["history"], messages, shipments, payments)
         return json_response(dossier)
 

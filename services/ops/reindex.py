@@ -17,6 +17,7 @@ from services.common.store import MongoStore
 from services.intake.store import IntakeStore
 from services.notification.store import NotificationStore
 from services.payment.store import PaymentStore
+from services.portal_sync.store import SyncStore
 from services.postal.store import PostalStore
 from services.routing.store import RoutingStore
 
@@ -26,6 +27,7 @@ STORES: tuple[type[MongoStore], ...] = (
     NotificationStore,
     PostalStore,
     PaymentStore,
+    SyncStore,
 )
 
 

@@ -19,7 +19,14 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = Path(os.environ.get("LT_STACK_DIR", ROOT / ".stack")) / "logs"
 PORT_BASE = int(os.environ.get("LT_SERVICE_PORT_BASE", "8000"))
-SERVICES = {"intake": 1, "routing": 2, "postal": 3, "notification": 4, "payment": 5}
+SERVICES = {
+    "intake": 1,
+    "routing": 2,
+    "postal": 3,
+    "notification": 4,
+    "payment": 5,
+    "portal_sync": 6,
+}
 RABBITMQ_API = os.environ.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
 RABBITMQ_AUTH = (
     os.environ.get("LT_RABBITMQ_USER", "guest"),

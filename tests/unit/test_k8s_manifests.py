@@ -21,6 +21,7 @@ from services.gateway.service import GatewayService
 from services.intake.service import IntakeService
 from services.notification.service import NotificationService
 from services.payment.service import PaymentService
+from services.portal_sync.service import PortalSyncService
 from services.postal.service import PostalService
 from services.routing.service import LiaisonConsumer, RoutingService
 
@@ -35,6 +36,7 @@ SERVICES = {
     "postal": PostalService,
     "notification": NotificationService,
     "payment": PaymentService,
+    "portal-sync": PortalSyncService,
 }
 CUSTOM_KINDS = {"ScaledObject"}  # KEDA's: checked here, not by the API schemas
 
@@ -106,7 +108,7 @@ def test_each_service_is_a_deployment_with_replicas_probes_and_limits(built):
     for name, d in deployments.items():
         assert d["spec"]["replicas"] >= 2, name
         (container,) = d["spec"]["template"]["spec"]["containers"]
-        assert container["args"] == [name]
+        assert container["args"] == [name.replace("-", "_")]  # the entrypoint role
         assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
         assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
         annotations = d["spec"]["template"]["metadata"]["annotations"]
