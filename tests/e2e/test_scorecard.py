@@ -52,7 +52,9 @@ def card_when(leader, office, start, end, expected: dict, timeout=30.0) -> dict:
         return eventually(check, timeout, "the scorecard")
     except AssertionError:
         got = scored(last["card"])
-        raise AssertionError(f"expected {expected}, got { {o: got.get(o) for o in expected} }")
+        raise AssertionError(
+            f"expected {expected}, got { {o: got.get(o) for o in expected} }"
+        ) from None
 
 
 NO_DATA = (None, None, "no_data_yet")
