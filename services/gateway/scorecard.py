@@ -13,6 +13,11 @@ from contracts.offices import Office, OfficeCatalog
 
 BOM = "\ufeff"  # so that Excel reads the CSV's Vietnamese as UTF-8
 _SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)
+# the most an office can score while satisfaction, digitisation and public information have no
+# data: the chart's scale, the same for every office and period
+MEASURABLE_MAX = sum(
+    g.points_max for g in sc.GROUPS if g.key in ("progress", "online_services", "online_payment")
+)
 LEVEL_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
 
@@ -94,13 +99,14 @@ def chart_svg(card: dict[str, Any]) -> bytes:
     chart = pygal.StackedBar(
         style=style,
         width=900,
-        height=420,
+        height=440,
         js=[],  # no script in the SVG (it is an <img> anyway)
         disable_xml_declaration=False,
         title="Điểm theo nhóm chỉ số (Quyết định 766)",
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
-        range=(0, max([sc.POINTS_TOTAL * 0.5, *[o["totals"]["points_max"] for o in offices]])),
+        legend_at_bottom_columns=2,
+        truncate_legend=-1,
+        range=(0, MEASURABLE_MAX),
         print_values=False,
         truncate_label=-1,
         x_label_rotation=0,

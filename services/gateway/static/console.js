@@ -1117,24 +1117,26 @@ async function scorecardView(office, from, to) {
   const head = el("tr", {}, el("th", {}, "Cơ quan"),
     groups.map((g) => el("th", { "data-group": g.group, title: g.formula || SCORE_REASONS.no_data_yet },
       g.group_name, el("div", { class: "small" }, `tối đa ${g.points_max}`))),
-    el("th", {}, "Tổng điểm", el("div", { class: "small" }, "trên tối đa các chỉ số có điểm")));
+    el("th", { title: "Tổng điểm trên tối đa của các chỉ số có điểm" }, "Tổng điểm", el("div", { class: "small" }, "trên số điểm tối đa đã tính")));
   const rows = card.offices.map((o, n) => el("tr", { "data-office": o.office_id, class: n === 0 ? "own" : "below" },
     el("td", {},
       n === 0 ? el("strong", {}, o.name)
         : el("a", { href: `#/scorecard/${encodeURIComponent(o.office_id)}/${from}/${to}`, title: "Xem các cơ quan trực thuộc" }, o.name),
       el("div", { class: "small muted" }, LEVEL_NAMES[o.level] || o.level)),
     o.indicators.map(scoreCell),
-    el("td", { class: "score total" },
-      el("strong", { class: "points" }, decimal(o.totals.points, 2)),
-      el("div", { class: "small muted" }, `/ ${o.totals.points_max} điểm`))));
+    o.totals.points_max === 0
+      ? el("td", { class: "score total", title: "Không chỉ số nào có điểm trong kỳ" }, el("span", { class: "no-score" }, "chưa có điểm"))
+      : el("td", { class: "score total" },
+        el("strong", { class: "points" }, decimal(o.totals.points, 2)),
+        el("div", { class: "small muted" }, `/ ${o.totals.points_max} điểm`))));
   const legend = el("dl", { class: "score-legend", id: "score-legend" },
-    groups.map((g) => [
+    groups.flatMap((g) => [
       el("dt", {}, `${g.group_name} (tối đa ${g.points_max} điểm)`),
       el("dd", {}, g.reason === "no_data_yet"
         ? el("span", { class: "no-score" }, `${SCORE_REASONS.no_data_yet}: không tính điểm`)
         : `${g.name} = ${g.formula}; điểm = ${g.points_max} × tỷ lệ.`),
     ]));
-  const chart = el("img", { id: "score-chart", alt: "Biểu đồ điểm của các cơ quan theo nhóm chỉ số", width: 900, height: 420 });
+  const chart = el("img", { id: "score-chart", alt: "Biểu đồ điểm của các cơ quan theo nhóm chỉ số", width: 900, height: 440 });
   const download = el("button", { type: "button", class: "secondary", id: "score-csv" }, "Tải bảng điểm (CSV)");
   download.addEventListener("click", async () => {
     try {
