@@ -155,7 +155,8 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
         out["scale_load"] = loaded
         out["scale"] = scale.queries(tree, size["query_samples"])
         names = ("store_worklist_ms", "http_worklist_ms", "store_stats_ms", "http_stats_ms")
-        for name in (*names, "http_stats_province_year_ms", "metrics_scrape_ms", "gauges_read_ms"):
+        more = ("http_stats_province_year_ms", "http_scorecard_province_quarter_ms")
+        for name in (*names, *more, "metrics_scrape_ms", "gauges_read_ms"):
             for p in ("p50", "p99"):
                 figures[f"{name[:-3]}_{p}_ms"] = figure(
                     out["scale"][name].get(p), "ms", "db_update_ms", update, True

@@ -215,13 +215,14 @@ def queries(tree: dict, samples: int, seed: int = 9) -> dict:
 
 def http_queries(requests_: int) -> dict:
     """GET worklist and stats through the gateway (token, RPC to routing, JSON) for the
-    catalog's offices, one officer each."""
+    catalog's offices, one officer each; and the scorecard of the catalog's provinces."""
     catalog = load_offices().all()
     officers = [stack.Officer(office.id, "leader") for office in catalog]
     provinces = [stack.Officer(o.id, "leader") for o in catalog if o.level == "province"]
     today = datetime.now(stack.LOCAL).date()
     year_ago = str(today - timedelta(days=364))
-    worklist, stats_ms, province_ms = [], [], []
+    quarter_ago = str(today - timedelta(days=90))
+    worklist, stats_ms, province_ms, scorecard_ms = [], [], [], []
     for n in range(requests_):
         officer = officers[n % len(officers)]
         t = time.perf_counter()
@@ -236,6 +237,13 @@ def http_queries(requests_: int) -> dict:
             r = officer.stats(officer.office, year_ago, str(today))
             assert r.status_code == 200, r.text
             times.append((time.perf_counter() - t) * 1000)
+        # the Decision 766 scorecard of a province and its districts over a quarter: one RPC to
+        # routing (their statistics) and one to payment (their fees) behind it
+        leader = provinces[n % len(provinces)]
+        t = time.perf_counter()
+        r = leader.scorecard(leader.office, quarter_ago, str(today))
+        assert r.status_code == 200, r.text
+        scorecard_ms.append((time.perf_counter() - t) * 1000)
     url = f"{stack.service_url('routing')}/metrics"
     deadline = time.monotonic() + 60  # the gauges' first background read
     while "lienthong_dossiers_overdue" not in requests.get(url, timeout=10).text:
@@ -252,4 +260,5 @@ def http_queries(requests_: int) -> dict:
         "http_worklist_ms": percentiles(worklist),
         "http_stats_ms": percentiles(stats_ms),  # a year, any office of the catalog
         "http_stats_province_year_ms": percentiles(province_ms),
+        "http_scorecard_province_quarter_ms": percentiles(scorecard_ms),
     }

@@ -140,6 +140,10 @@ class Officer:
         params = {"office": office, "from": start, "to": end}
         return self.http.get(f"{base_url()}/api/stats", params=params, timeout=60)
 
+    def scorecard(self, office: str, start: str, end: str) -> requests.Response:
+        params = {"office": office, "from": start, "to": end}
+        return self.http.get(f"{base_url()}/api/scorecard", params=params, timeout=60)
+
 
 class OfficeHours:
     """Moves the stack's clock into a working morning for the run (SMS are held 21:00–07:00

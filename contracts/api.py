@@ -13,6 +13,7 @@ from contracts.events import (
 )
 from contracts.lifecycle import ACTIONS, ROLES, STATES
 from contracts.money import COUNTER_METHODS, KINDS, METHODS, STATUSES, vnd_field
+from contracts.scorecard import GROUPS, NO_DATA_YET, NOTHING_IN_PERIOD
 
 
 class ProvidedDocumentSchema(Schema):
@@ -420,6 +421,73 @@ class PaymentsSchema(_Response):
         required=True,
         metadata={"description": "payable dossiers (fees paid), of which online, online_share"},
     )
+
+
+class ScorecardQuerySchema(PaymentsQuerySchema):
+    """`?office=&from=YYYY-MM-DD&to=YYYY-MM-DD`: the Decision 766 scorecard of an office and of
+    every office directly below it, for the local days from..to (at most 366 days)."""
+
+
+class IndicatorSchema(_Response):
+    """One indicator of the scorecard (contracts/scorecard.py; docs/scorecard.md)."""
+
+    group = fields.String(required=True, validate=validate.OneOf([g.key for g in GROUPS]))
+    group_name = fields.String(required=True)
+    name = fields.String(required=True)
+    formula = fields.String(required=True, metadata={"description": "in words; '' without data"})
+    inputs = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "the figures the rate is computed from; {} without data"},
+    )
+    rate = fields.Float(required=True, allow_none=True, metadata={"description": "0..1"})
+    points_max = fields.Integer(required=True)
+    points = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "points_max × rate; null when the indicator scored nothing"},
+    )
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf([NO_DATA_YET, NOTHING_IN_PERIOD]),
+        metadata={
+            "description": "why points is null: no_data_yet (the system holds no such data) or "
+            "nothing_in_period (the ratio's denominator is 0)"
+        },
+    )
+
+
+class UnscoredSchema(_Response):
+    group = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class ScoreTotalsSchema(_Response):
+    points = fields.Float(required=True, metadata={"description": "the indicators' points"})
+    points_max = fields.Integer(
+        required=True, metadata={"description": "the maximum of the indicators that scored"}
+    )
+    points_possible = fields.Integer(required=True, metadata={"description": "the decision's 100"})
+    unscored = fields.List(fields.Nested(UnscoredSchema), required=True)
+
+
+class OfficeScoreSchema(_Response):
+    office_id = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    parent_id = fields.String(required=True, allow_none=True)
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+    totals = fields.Nested(ScoreTotalsSchema, required=True)
+
+
+class ScorecardSchema(_Response):
+    """GET /api/scorecard: the office asked for first, then every office directly below it."""
+
+    office_id = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    offices = fields.List(fields.Nested(OfficeScoreSchema), required=True)
 
 
 class MeSchema(_Response):

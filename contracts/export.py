@@ -72,6 +72,8 @@ API_BODIES: tuple[type[Schema], ...] = (
     api.PaymentsQuerySchema,
     api.PaymentSchema,
     api.PaymentsSchema,
+    api.ScorecardQuerySchema,
+    api.ScorecardSchema,
 )
 # The carrier's API: what postal sends, what the carrier answers, its signed status callbacks.
 CARRIER_BODIES: tuple[type[Schema], ...] = (

@@ -1,5 +1,7 @@
 """Examples shown in the OpenAPI document: one request and one answer per endpoint."""
 
+from contracts.scorecard import scorecard
+
 CODE = "X28720-261203-0007"
 
 APPLICANT = {"name": "Nguyễn Văn An", "phone": "0912345678", "address": "Ấp 1, Vàm Láng"}
@@ -268,3 +270,42 @@ PAYMENT_CALLBACK = {
     "occurred_at": "2026-12-03T02:05:00+00:00",
     "refund_ref": None,
 }
+
+
+def _scorecard_row(office_id, name, level, parent_id, stats, payments):
+    described = {"office_id": office_id, "name": name, "level": level, "parent_id": parent_id}
+    return scorecard(described, stats, payments)
+
+
+_NONE = {"early": 0, "on_time": 0, "late": 0, "total": 0}
+SCORECARD = {
+    "office_id": "T82",
+    "from": "2026-10-01",
+    "to": "2026-12-31",
+    "offices": [
+        _scorecard_row(
+            "T82",
+            "Tỉnh Tiền Giang",
+            "province",
+            None,
+            {
+                "resolved": {"early": 12, "on_time": 30, "late": 3, "total": 45},
+                "steps": {"handed_on": _NONE, "decided": _NONE, "on_time_rate": None},
+                "received": {"counter": 20, "online": 25, "post": 5},
+            },
+            {"fees": {"paid": 0, "online": 0, "online_share": None}},
+        ),
+        _scorecard_row(
+            "H824",
+            "Huyện Gò Công Đông",
+            "district",
+            "T82",
+            STATS,
+            {"fees": {"paid": 8, "online": 3, "online_share": 0.375}},
+        ),
+    ],
+}
+SCORECARD_CSV = (
+    "\ufeffMã cơ quan,Tên cơ quan,Cấp,Từ ngày,Đến ngày,…\r\n"
+    "T82,Tỉnh Tiền Giang,Cấp tỉnh,2026-10-01,2026-12-31,chưa có dữ liệu,chưa có dữ liệu,…\r\n"
+)

@@ -74,6 +74,12 @@ def _query(name: str, description: str, example, required=True, pattern=None) ->
     }
 
 
+_SCORECARD_QUERY = [
+    _query("office", "office id: the office and the offices directly below it", "T82"),
+    _query("from", "first day, YYYY-MM-DD", "2026-10-01"),
+    _query("to", "last day, YYYY-MM-DD (at most 366 days)", "2026-12-31"),
+]
+
 # (path, method, operation)
 OPERATIONS: list[tuple[str, str, dict]] = [
     (
@@ -216,6 +222,58 @@ OPERATIONS: list[tuple[str, str, dict]] = [
                 _query("to", "last day, YYYY-MM-DD", "2026-12-31"),
             ],
             "responses": {"200": _json(schemas.PaymentsSchema, ex.PAYMENTS)},
+        },
+    ),
+    (
+        "/api/scorecard",
+        "get",
+        {
+            "summary": "The Decision 766 scorecard (docs/scorecard.md) of an office and of every "
+            "office directly below it, for local days from..to (both included, at most 366): each "
+            "group's indicator with its formula, inputs, rate and points; a group this system has "
+            "no data for yet scores null with reason no_data_yet",
+            "security": _BEARER,
+            "parameters": _SCORECARD_QUERY,
+            "responses": {"200": _json(schemas.ScorecardSchema, ex.SCORECARD)},
+        },
+    ),
+    (
+        "/api/scorecard.csv",
+        "get",
+        {
+            "summary": "The same scorecard as a CSV download (UTF-8 with a BOM): the offices as "
+            "rows, each group's rate and points as columns, then the totals",
+            "security": _BEARER,
+            "parameters": _SCORECARD_QUERY,
+            "responses": {
+                "200": {
+                    "description": "CSV, Content-Disposition: attachment",
+                    "content": {
+                        "text/csv": {"schema": {"type": "string"}, "example": ex.SCORECARD_CSV}
+                    },
+                }
+            },
+        },
+    ),
+    (
+        "/api/scorecard.svg",
+        "get",
+        {
+            "summary": "The same scorecard as a chart: the offices' points stacked by group "
+            "(SVG drawn by pygal)",
+            "security": _BEARER,
+            "parameters": _SCORECARD_QUERY,
+            "responses": {
+                "200": {
+                    "description": "an SVG image",
+                    "content": {
+                        "image/svg+xml": {
+                            "schema": {"type": "string"},
+                            "example": '<svg xmlns="http://www.w3.org/2000/svg">…</svg>',
+                        }
+                    },
+                }
+            },
         },
     ),
     (

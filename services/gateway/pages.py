@@ -1,6 +1,8 @@
 """The gateway's HTML pages — the officer console (/console) and the citizen page (/track) —
 served as static files with a strict Content-Security-Policy: scripts and styles from this
-origin only, no inline code, no framing."""
+origin only, no inline code, no framing. Images may also be blob: URLs: the console fetches the
+scorecard's chart (an SVG the gateway draws) with the officer's token and shows it as a blob, an
+<img> being unable to send the token; a blob is made by this origin's own script only."""
 
 from functools import cache
 from importlib import resources
@@ -9,7 +11,7 @@ from werkzeug.wrappers import Response
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "img-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 TYPES = {
     ".html": "text/html; charset=utf-8",

@@ -13,9 +13,15 @@ from nameko.timer import timer
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.wrappers import Response
 
 from contracts import money
-from contracts.api import BookQuerySchema, PaymentsQuerySchema, WorklistQuerySchema
+from contracts.api import (
+    BookQuerySchema,
+    PaymentsQuerySchema,
+    ScorecardQuerySchema,
+    WorklistQuerySchema,
+)
 from contracts.calendar import WorkingCalendar, period
 from contracts.carrier import SIGNATURE_HEADER
 from contracts.codes import is_valid_code
@@ -37,6 +43,7 @@ from services.common.web import (
     read_raw,
 )
 from services.gateway import access
+from services.gateway import scorecard as scores
 from services.gateway.openapi import openapi_spec
 from services.gateway.pages import PAGES, static_response
 from services.gateway.store import GatewayStore, TrackLimiter
@@ -164,6 +171,65 @@ class GatewayService(observability.Observed):
         if start > end:
             raise ApiError(422, "invalid_period", "from must not be after to")
         return json_response(self.payment.collected(office.id, start, end))
+
+    def _scorecard(self, request) -> dict:
+        """The scorecard of `?office=` and of every office directly below it for `?from=&to=`:
+        one RPC to routing (their statistics) and one to payment (their fee figures)."""
+        officer = self._officer(request)
+        query = ScorecardQuerySchema().load(request.args)
+        catalog = load_offices()
+        office = access.check_office(officer, query["office"], catalog)
+        try:
+            period(query["from_"], query["to"], WorkingCalendar().tz)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_period", str(exc)) from None
+        start, end = query["from_"].isoformat(), query["to"].isoformat()
+        offices = scores.offices_of(office, catalog)
+        ids = [o.id for o in offices]
+        stats = self.routing.stats_many(ids, start, end)
+        payments = self.payment.collected_figures(ids, start, end)
+        return {
+            "office_id": office.id,
+            "from": start,
+            "to": end,
+            "offices": scores.rows(offices, stats, payments),
+        }
+
+    @http("GET", "/api/scorecard")
+    @api
+    def scorecard(self, request):
+        """?office=&from=&to=: the Decision 766 scorecard (contracts/scorecard.py) of an office
+        and the offices directly below it, side by side."""
+        return json_response(self._scorecard(request))
+
+    @http("GET", "/api/scorecard.csv")
+    @api
+    def scorecard_csv(self, request):
+        """The same as CSV (UTF-8 with a BOM for Excel), the offices as rows, as a download."""
+        card = self._scorecard(request)
+        name = f"bang-diem-766-{card['office_id']}-{card['from']}-{card['to']}.csv"
+        return Response(
+            scores.csv_text(card).encode("utf-8"),
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @http("GET", "/api/scorecard.svg")
+    @api
+    def scorecard_svg(self, request):
+        """The offices' points as a stacked bar chart (SVG, drawn by pygal)."""
+        return Response(
+            scores.chart_svg(self._scorecard(request)),
+            headers={
+                "Content-Type": "image/svg+xml",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
 
     @http("GET", "/api/dossiers/<string:code>/receipt")
     @api

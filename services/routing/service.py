@@ -276,6 +276,12 @@ class RoutingService(observability.Observed):
         rows = self.store.counter_rows(office_id, start, end, now)
         return stats.figures(rows, office_id, start, end, now)
 
+    @rpc
+    def stats_many(self, office_ids: list[str], from_date: str, to_date: str) -> list[dict]:
+        """`stats` of several offices for the same days, in their order, in one call (the
+        scorecard's office and the offices below it)."""
+        return [self.stats(office_id, from_date, to_date) for office_id in office_ids]
+
     @timer(interval=1)
     def fold_counts(self):
         """Add the dossiers' changes to the counters (services/common/tally.py)."""

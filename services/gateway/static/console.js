@@ -2,7 +2,7 @@
 // with due colouring, dossier page with its timeline and exactly the actions its state allows,
 // the receive form, and the printable forms of Circular 03/2025: 01 receipt, 02 supplement
 // request, 03 refusal at the counter, 04 apology and new date, 05 notice of stopping,
-// 06 control sheet, 07 tracking book.
+// 06 control sheet, 07 tracking book; for leaders, the Decision 766 scorecard.
 // No framework; the DOM is built with textContent only (no HTML from data).
 "use strict";
 
@@ -311,6 +311,7 @@ async function start() {
   document.getElementById("nav").classList.remove("hidden");
   document.getElementById("sign-out").classList.remove("hidden");
   document.getElementById("nav-receive").classList.toggle("hidden", me.role !== "receiver");
+  document.getElementById("nav-scorecard").classList.toggle("hidden", me.role !== "leader");
   document.getElementById("who").textContent =
     `${me.name} — ${ROLES[me.role] || me.role}, ${me.office_name}`;
   await route();
@@ -335,6 +336,8 @@ async function route() {
     else if (view === "stop" && code) await stopView(code);
     else if (view === "book" && arg.length === 3) await bookView(arg[0], arg[1], arg[2]);
     else if (view === "book") bookFormView();
+    else if (view === "scorecard" && arg.length === 3) await scorecardView(arg[0], arg[1], arg[2]);
+    else if (view === "scorecard") scorecardView(me.office_id, ...quarterOf(today()));
     else await worklistView();
   } catch (error) {
     if (error.status === 401) { signOut(); say(explain(error)); return; }
@@ -1028,6 +1031,136 @@ async function bookView(office, from, to) {
   if (count === 0) body.append(el("tr", {}, el("td", { colspan: 10, class: "center muted" }, "Không có hồ sơ nào trong kỳ này.")));
   total.textContent = `Tổng số: ${count} hồ sơ.`;
   status.textContent = "";
+  section.setAttribute("data-loaded", "true");
+}
+
+// ---- the Decision 766 scorecard (leaders) ------------------------------------------------
+
+const SCORE_REASONS = { no_data_yet: "chưa có dữ liệu", nothing_in_period: "không có hồ sơ trong kỳ" };
+const SCORE_INPUTS = {
+  resolved_early: "giải quyết trước hạn", resolved_on_time: "giải quyết đúng hạn",
+  resolved_late: "giải quyết quá hạn", resolved_total: "đã giải quyết",
+  steps_total: "bước xử lý của cơ quan", steps_on_time_rate: "tỷ lệ bước xử lý đúng hạn (tham khảo)",
+  received_counter: "tiếp nhận trực tiếp", received_online: "tiếp nhận trực tuyến",
+  received_post: "tiếp nhận qua bưu chính", received_in_period: "tiếp nhận trong kỳ",
+  fees_paid: "hồ sơ đã nộp phí", fees_paid_online: "nộp phí trực tuyến",
+};
+const LEVEL_NAMES = { province: "Cấp tỉnh", district: "Cấp huyện", commune: "Cấp xã" };
+
+function quarterOf(ymd) { // the calendar quarter of a day, up to that day: [from, to]
+  const [y, m] = ymd.split("-").map(Number);
+  const first = 3 * Math.floor((m - 1) / 3) + 1;
+  return [`${y}-${String(first).padStart(2, "0")}-01`, ymd];
+}
+
+function decimal(x, places) { // 0.75 -> "0,75": Vietnamese decimal comma
+  return Number(x).toFixed(places).replace(/\.?0+$/, "").replace(".", ",") || "0";
+}
+
+function percent(rate) { return `${decimal(rate * 100, 2)} %`; }
+
+function inputsText(i) {
+  return Object.entries(i.inputs).map(([k, v]) =>
+    `${SCORE_INPUTS[k] || k}: ${v === null ? "—" : (k.endsWith("_rate") ? percent(v) : v)}`).join("; ");
+}
+
+async function authorised(path) { // a file of the API (CSV, SVG) as a blob, with the token
+  const response = await fetch(path, {
+    headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) || ""}` },
+  });
+  if (!response.ok) throw new ApiFailure(response.status, await response.json().catch(() => null));
+  return response.blob();
+}
+
+function scoreCell(i) {
+  const title = i.reason === "no_data_yet"
+    ? `${i.name}: hệ thống chưa có dữ liệu cho nhóm chỉ số này; không tính điểm.`
+    : `${i.name} = ${i.formula}. ${inputsText(i)}`;
+  if (i.points === null) {
+    return el("td", { class: `score ${i.reason}`, "data-group": i.group, title },
+      el("span", { class: "no-score" }, SCORE_REASONS[i.reason] || i.reason));
+  }
+  return el("td", { class: "score scored", "data-group": i.group, title },
+    el("strong", {}, decimal(i.points, 2)), el("div", { class: "small muted" }, percent(i.rate)));
+}
+
+function scorecardForm(office, from, to) {
+  const fromInput = el("input", { id: "score-from", type: "date", required: true, value: from });
+  const toInput = el("input", { id: "score-to", type: "date", required: true, value: to });
+  const form = el("form", { id: "score-form", class: "row" },
+    el("div", {}, el("label", { for: "score-from" }, "Từ ngày"), fromInput),
+    el("div", {}, el("label", { for: "score-to" }, "Đến ngày"), toInput),
+    el("div", { class: "form-end" }, el("button", { type: "submit", id: "score-show" }, "Xem bảng điểm")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!fromInput.value || !toInput.value || fromInput.value > toInput.value) {
+      say("Vui lòng chọn khoảng thời gian hợp lệ (từ ngày không sau đến ngày).");
+      return;
+    }
+    location.hash = `#/scorecard/${encodeURIComponent(office)}/${fromInput.value}/${toInput.value}`;
+  });
+  return form;
+}
+
+// The scorecard of an office and of the offices directly below it, side by side: a table of
+// the groups' points (formula and inputs in each cell's tooltip, and in the legend), the chart
+// the gateway draws (SVG), and the CSV to download.
+async function scorecardView(office, from, to) {
+  const query = `office=${encodeURIComponent(office)}&from=${from}&to=${to}`;
+  const section = el("section", { class: "card", id: "scorecard", "data-loaded": "false" },
+    el("h2", {}, `Bảng điểm Quyết định 766 — ${officeName(office)}`),
+    scorecardForm(office, from, to),
+    el("p", { class: "muted", id: "score-status" }, "Đang tính bảng điểm…"));
+  show(section);
+  const card = await api(`/api/scorecard?${query}`);
+  const groups = card.offices[0].indicators;
+  const head = el("tr", {}, el("th", {}, "Cơ quan"),
+    groups.map((g) => el("th", { "data-group": g.group, title: g.formula || SCORE_REASONS.no_data_yet },
+      g.group_name, el("div", { class: "small" }, `tối đa ${g.points_max}`))),
+    el("th", { title: "Tổng điểm trên tối đa của các chỉ số có điểm" }, "Tổng điểm", el("div", { class: "small" }, "trên số điểm tối đa đã tính")));
+  const rows = card.offices.map((o, n) => el("tr", { "data-office": o.office_id, class: n === 0 ? "own" : "below" },
+    el("td", {},
+      n === 0 ? el("strong", {}, o.name)
+        : el("a", { href: `#/scorecard/${encodeURIComponent(o.office_id)}/${from}/${to}`, title: "Xem các cơ quan trực thuộc" }, o.name),
+      el("div", { class: "small muted" }, LEVEL_NAMES[o.level] || o.level)),
+    o.indicators.map(scoreCell),
+    o.totals.points_max === 0
+      ? el("td", { class: "score total", title: "Không chỉ số nào có điểm trong kỳ" }, el("span", { class: "no-score" }, "chưa có điểm"))
+      : el("td", { class: "score total" },
+        el("strong", { class: "points" }, decimal(o.totals.points, 2)),
+        el("div", { class: "small muted" }, `/ ${o.totals.points_max} điểm`))));
+  const legend = el("dl", { class: "score-legend", id: "score-legend" },
+    groups.flatMap((g) => [
+      el("dt", {}, `${g.group_name} (tối đa ${g.points_max} điểm)`),
+      el("dd", {}, g.reason === "no_data_yet"
+        ? el("span", { class: "no-score" }, `${SCORE_REASONS.no_data_yet}: không tính điểm`)
+        : `${g.name} = ${g.formula}; điểm = ${g.points_max} × tỷ lệ.`),
+    ]));
+  const chart = el("img", { id: "score-chart", alt: "Biểu đồ điểm của các cơ quan theo nhóm chỉ số", width: 900, height: 440 });
+  const download = el("button", { type: "button", class: "secondary", id: "score-csv" }, "Tải bảng điểm (CSV)");
+  download.addEventListener("click", async () => {
+    try {
+      const link = el("a", { href: URL.createObjectURL(await authorised(`/api/scorecard.csv?${query}`)),
+        download: `bang-diem-766-${office}-${from}-${to}.csv` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (error) { say(explain(error)); }
+  });
+  section.replaceChildren(section.firstChild, scorecardForm(office, from, to),
+    el("p", { class: "muted" }, `Từ ngày ${dayText(from)} đến ngày ${dayText(to)}. `,
+      "Mỗi ô: điểm và tỷ lệ; rê chuột để xem công thức và số liệu. ",
+      "Các nhóm chưa có dữ liệu không tính điểm và không được ước lượng."),
+    el("div", { class: "table-wide" }, el("table", { class: "scorecard-table", id: "score-table" }, el("thead", {}, head), el("tbody", {}, rows))),
+    el("p", { class: "no-print" }, download,
+      office !== me.office_id
+        ? el("a", { class: "button secondary", href: `#/scorecard/${encodeURIComponent(me.office_id)}/${from}/${to}` }, "Về cơ quan của tôi") : null),
+    el("h3", {}, "Biểu đồ so sánh"), chart,
+    el("h3", {}, "Cách tính điểm"), legend,
+    el("p", { class: "small muted" }, "Theo cách hiểu của hệ thống về Quyết định 766/QĐ-TTg (2022), cần đối chiếu với phụ lục của Quyết định."));
+  try {
+    chart.src = URL.createObjectURL(await authorised(`/api/scorecard.svg?${query}`));
+  } catch (error) { say(explain(error)); }
   section.setAttribute("data-loaded", "true");
 }
 
