@@ -59,6 +59,8 @@ MONGO_URI = ENV.get("LT_MONGO_URI", "mongodb://127.0.0.1:27017/")
 PREFIX = ENV.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
 RABBITMQ_API = ENV.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
 PLATFORM = ENV.get("LT_PAYMENT_PLATFORM_URL", "http://127.0.0.1:8091")
+PORTAL = ENV.get("LT_PORTAL_URL", "http://127.0.0.1:8092")
+PORTAL_KEY = {"Authorization": f"Bearer {ENV.get('LT_PORTAL_API_KEY', 'lienthong-dev-portal')}"}
 RABBITMQ_AUTH = (ENV.get("LT_RABBITMQ_USER", "guest"), ENV.get("LT_RABBITMQ_PASSWORD", "guest"))
 FAKESMSC_LOG = ENV.get("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
 PIDS = Path(ENV.get("LT_STACK_DIR", str(ROOT / ".stack"))) / "pids"
@@ -296,6 +298,48 @@ class Run:
             self.faults_done.append(fault)
         log("every fault injected")
 
+    def portal_faults(self, window: float, started: float) -> None:
+        """The national portal slows down (half a second an answer) a third of the way into
+        the fault window, then goes down for 15 s half way: pushes wait, retry, catch up."""
+        for at, path, body in (
+            (0.3, "faults", {"latency": 0.5}),
+            (0.45, "faults", {"latency": 0}),
+            (0.5, "outage", {"seconds": 15}),
+        ):
+            delay = started + window * at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            log(f"portal fault: {path} {body}")
+            requests.post(f"{PORTAL}/admin/{path}", json=body, headers=PORTAL_KEY, timeout=30)
+
+    def verify_portal(self, journeys: list[Journey], deadline: float) -> dict:
+        """Every dossier at the portal at its final version, none pushed out of order: the
+        sync says synced at the version it last made, and the portal has that version last. A
+        dossier not caught up by the deadline is stuck."""
+        found = Counter(stuck=0, checked=0)
+        session = requests.Session()
+        for j in [j for j in journeys if j.code]:
+            headers = self.officers.headers[j.plan.shape.office_id, RECEIVER]
+            while True:
+                r = call(session, "GET", f"/api/dossiers/{j.code}", headers, until=deadline)
+                sync = r.json().get("portal_sync") if r.status_code == 200 else None
+                got = session.get(f"{PORTAL}/dossiers/{j.code}", headers=PORTAL_KEY, timeout=30)
+                versions = got.json()["versions"] if got.status_code == 200 else []
+                done = sync and sync["status"] == "synced" and versions
+                if done and versions[-1] == sync["record_version"] == sync["pushed_version"]:
+                    found["checked"] += 1
+                    break
+                if time.monotonic() > deadline:
+                    found["stuck"] += 1
+                    log(f"stuck: {j.code} at the portal {versions[-1:]}, sync {sync}")
+                    break
+                time.sleep(1)
+        stats = session.get(f"{PORTAL}/admin/stats", headers=PORTAL_KEY, timeout=30).json()
+        found["out_of_order"] = stats["out_of_order"] - self.portal_out_of_order
+        if found["out_of_order"]:
+            log(f"duplicated: {found['out_of_order']} pushes reached the portal out of order")
+        return dict(found)
+
     def operator(self, until_idle: threading.Event) -> None:
         """After the faults, what an operator does: list what was parked, then re-drive it."""
         while not until_idle.wait(20):
@@ -435,6 +479,9 @@ class Run:
         lost += payment_problems["lost"]
         duplicated += payment_problems["duplicated"]
         stuck += payment_problems["stuck"]
+        portal = self.verify_portal(journeys, time.monotonic() + 180)
+        stuck += portal["stuck"]
+        duplicated += portal["out_of_order"]
         receipts = self.mongo[f"{PREFIX}intake"].receipts.count_documents(
             {"applicant.name": {"$regex": f"Chaos {self.run_id} "}}
         )
@@ -455,6 +502,7 @@ class Run:
             "stuck": stuck,
             "sms": sum(sms.values()),
             "payments": payment_problems["checked"],
+            "portal": portal["checked"],
         }
 
     def verify_payments(self, journeys: list[Journey], docs: dict) -> dict:
@@ -547,6 +595,9 @@ class Run:
         self.run_deadline = started + a.run_timeout
         injector = threading.Thread(target=self.inject, args=(faults, started), daemon=True)
         injector.start()
+        stats = requests.get(f"{PORTAL}/admin/stats", headers=PORTAL_KEY, timeout=30).json()
+        self.portal_out_of_order = stats["out_of_order"]  # what runs before this one left
+        threading.Thread(target=self.portal_faults, args=(window, started), daemon=True).start()
         idle = threading.Event()
         threading.Thread(target=self.watch, args=(idle,), daemon=True).start()
         threading.Thread(target=self.operator, args=(idle,), daemon=True).start()
@@ -584,7 +635,7 @@ class Run:
             f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
             f"dead={len(dead)} crashed={self.crashed} "
             f"redriven={self.redriven} retried={RETRIED['requests']} sms={result['sms']} "
-            f"payments={result['payments']} "
+            f"payments={result['payments']} portal={result['portal']} "
             f"settle_seconds={settle_seconds:.0f} "
             f"total_seconds={time.monotonic() - started:.0f}"
         )

@@ -66,6 +66,7 @@ def test_short_chaos_run_loses_nothing_and_applies_nothing_twice():
     )
     # 30 fees paid online, 30 obligations (each dossier's fee paid at the counter too)
     assert counts["payments"] == "90", summary
+    assert counts["portal"] == "300", summary  # every dossier at the portal at its last version
     if counts["crashed"] != "0":  # started again by the supervisor, nothing lost: say it loudly
         warnings.warn(f"{summary}: a service exited by itself\n{tail}", stacklevel=1)
 
