@@ -127,8 +127,15 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
             figures["journeys_per_s"] = figure(
                 out["journeys"]["journeys_per_s"], "journeys/s", "db_update_per_s", update
             )
+            codes = out["journeys"].pop("codes")
+            say("portal: how long the national portal waited for each journey's last change")
+            out["portal"] = system.portal_lag(codes)
+            for p in ("p50", "p99"):
+                figures[f"portal_sync_lag_{p}_ms"] = figure(
+                    out["portal"]["lag_ms"].get(p), "ms", "db_update_ms", update, True
+                )
             say("storage: bytes per finished dossier, before and after compaction")
-            out["storage"] = storage.per_finished_dossier(out["journeys"].pop("codes"))
+            out["storage"] = storage.per_finished_dossier(codes)
             for when in ("before", "after"):
                 figures[f"bytes_per_finished_dossier_{when}"] = figure(
                     out["storage"][f"total_{when}"], "bytes", "db_update_per_s", None

@@ -173,6 +173,32 @@ def journeys(count: int, pairs: int = 2) -> dict:
     }
 
 
+def portal_lag(codes: list[str], timeout: float = 120.0) -> dict:
+    """How long the national portal waited for each finished dossier's last change: from the
+    event that made its record's last version to the portal's acknowledgement of that version
+    (the portal sync's `event_at` and `pushed_at`), once every one is synced."""
+    lags, waiting = [], list(codes)
+    deadline = time.monotonic() + timeout
+    officers: dict[str, stack.Officer] = {}
+    while waiting and time.monotonic() < deadline:
+        still = []
+        for code in waiting:
+            office = code.split("-")[0]
+            officer = officers.setdefault(office, stack.Officer(office, "receiver"))
+            sync = officer.dossier(code).get("portal_sync") or {}
+            if sync.get("status") == "synced" and sync["pushed_version"] == sync["record_version"]:
+                pushed = datetime.fromisoformat(sync["pushed_at"])
+                lags.append(
+                    (pushed - datetime.fromisoformat(sync["event_at"])).total_seconds() * 1000
+                )
+            else:
+                still.append(code)
+        waiting = still
+        if waiting:
+            time.sleep(1)
+    return {"synced": len(lags), "never_synced": len(waiting), "lag_ms": percentiles(lags)}
+
+
 def ready(receiver, code) -> bool:
     return receiver.dossier(code).get("state") == "ready_at_counter"
 

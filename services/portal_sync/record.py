@@ -131,6 +131,7 @@ def new_sync(
         "record": record,
         "record_version": 1,
         "last_place": _place(envelope, "intake"),
+        "event_at": envelope["occurred_at"],  # when the event of the last version happened
         "supplement_requests": 0,
         **_pending(now),
         "pushed_version": 0,
@@ -170,6 +171,7 @@ def apply(
     if record == sync["record"]:
         return {}
     changes.update(record=record, record_version=sync["record_version"] + 1, **_pending(now))
+    changes["event_at"] = envelope["occurred_at"]
     if latest:
         changes["last_place"] = place
     return changes
@@ -298,6 +300,7 @@ def status_of(sync: dict[str, Any]) -> dict[str, Any]:
         "record_version": sync["record_version"],
         "pushed_version": sync["pushed_version"],
         "pushed_at": sync["pushed_at"],
+        "event_at": sync.get("event_at"),
         "attempts": sync["attempts"],
         "failure": sync["failure"],
         "next_try_at": sync["next_try_at"],
