@@ -23,23 +23,17 @@ loses its shipments, which a real carrier would not.
 """
 
 import argparse
-import json
 import logging
 import queue
 import random
 import re
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from contracts.carrier import (
@@ -49,7 +43,15 @@ from contracts.carrier import (
     ShipmentSchema,
     StatusCallbackSchema,
 )
-from services.common.signing import sign
+from services.common.simulation import (
+    Invalid,
+    error,
+    json_response,
+    load_body,
+    match,
+    post_signed,
+    serve,
+)
 
 log = logging.getLogger("carrier.simulator")
 
@@ -62,8 +64,6 @@ POSTAL_WORKERS = (
     "Vũ Thị Hoa",
 )
 FAIL_TAG = re.compile(r"\[fail:(\d+)\]")
-CALLBACK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
-CALLBACK_TIMEOUT = 5.0
 
 
 def _now() -> datetime:
@@ -244,31 +244,9 @@ class Carrier:
                 self.deliver(payload)
 
     def deliver(self, payload: dict) -> bool:
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        for delay in (0.0, *CALLBACK_RETRY_DELAYS):
-            if delay and self.stopping.wait(delay):
-                return False
-            request = urllib.request.Request(
-                self.config.callback_url,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json",
-                    SIGNATURE_HEADER: sign(self.config.secret, body, int(time.time())),
-                },
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT) as response:
-                    if 200 <= response.status < 300:
-                        return True
-            except urllib.error.HTTPError as exc:
-                if exc.code == 409:  # the receiver had applied it already: final
-                    return True
-                log.warning("callback %s refused: %s", payload["event_id"], exc)
-            except (urllib.error.URLError, OSError) as exc:
-                log.warning("callback %s failed: %s", payload["event_id"], exc)
-        log.warning("callback %s dropped after retries", payload["event_id"])
-        return False
+        return post_signed(
+            self.config.callback_url, payload, self.config.secret, SIGNATURE_HEADER, self.stopping
+        )
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -283,53 +261,33 @@ URLS = Map(
 )
 
 
-def _json(body: dict, status: int) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
-    )
-
-
-def _error(status: int, code: str, message) -> Response:
-    return _json({"error": {"code": code, "message": message}}, status)
-
-
 def make_app(carrier: Carrier):
     def handle(request: Request) -> Response:
-        try:
-            endpoint, args = URLS.bind_to_environ(request.environ).match()
-        except NotFound:
-            return _error(404, "not_found", "no such resource")
-        except MethodNotAllowed:
-            return _error(405, "method_not_allowed", "method not allowed")
-        except HTTPException as exc:
-            return _error(exc.code or 400, "bad_request", exc.description)
+        matched = match(URLS, request)
+        if isinstance(matched, Response):
+            return matched
+        endpoint, args = matched
         if endpoint == "health":
-            return _json({"status": "ok"}, 200)
+            return json_response({"status": "ok"}, 200)
         if endpoint == "create":
             try:
-                data = json.loads(request.get_data() or b"null")
-            except ValueError:
-                return _error(422, "invalid_request", "body is not JSON")
-            if not isinstance(data, dict):
-                return _error(422, "invalid_request", "body must be a JSON object")
-            try:
-                shipment_request = ShipmentRequestSchema().load(data)
-            except ValidationError as exc:
-                return _error(422, "invalid_request", exc.messages)
+                shipment_request = load_body(request, ShipmentRequestSchema())
+            except Invalid as exc:
+                return error(422, "invalid_request", exc.message)
             shipment, created = carrier.create(shipment_request)
-            return _json(shipment, 201 if created else 200)
+            return json_response(shipment, 201 if created else 200)
         tracking = args["tracking"]
         if endpoint == "get":
             shipment = carrier.get(tracking)
             if shipment is None:
-                return _error(404, "not_found", f"unknown tracking number {tracking}")
-            return _json(shipment, 200)
+                return error(404, "not_found", f"unknown tracking number {tracking}")
+            return json_response(shipment, 200)
         shipment, cancelled = carrier.cancel(tracking)
         if shipment is None:
-            return _error(404, "not_found", f"unknown tracking number {tracking}")
+            return error(404, "not_found", f"unknown tracking number {tracking}")
         if not cancelled:
-            return _error(409, "conflict", f"shipment is {shipment['status']}, cannot cancel")
-        return _json(shipment, 200)
+            return error(409, "conflict", f"shipment is {shipment['status']}, cannot cancel")
+        return json_response(shipment, 200)
 
     @Request.application
     def app(request: Request) -> Response:
@@ -375,15 +333,7 @@ def main(argv=None) -> None:
     )
     threading.Thread(target=carrier.run_clock, name="clock", daemon=True).start()
     threading.Thread(target=carrier.run_sender, name="callbacks", daemon=True).start()
-    server = make_server(args.host, args.port, make_app(carrier), threaded=True)
-    log.info("carrier simulator listening on %s:%s", args.host, args.port)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        carrier.stopping.set()
-        server.server_close()
+    serve(make_app(carrier), args.host, args.port, "carrier simulator", carrier.stopping.set)
 
 
 if __name__ == "__main__":

@@ -25,23 +25,18 @@ restart loses its payments, which a real platform would not.
 """
 
 import argparse
-import json
 import logging
 import queue
 import random
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from contracts.payment_platform import (
@@ -53,7 +48,15 @@ from contracts.payment_platform import (
     RefundRequestSchema,
     StatusCallbackSchema,
 )
-from services.common.signing import sign
+from services.common.simulation import (
+    Invalid,
+    error,
+    json_response,
+    load_body,
+    match,
+    post_signed,
+    serve,
+)
 from services.payment_platform import pages
 from services.payment_platform.script import (
     BadTag,
@@ -64,9 +67,6 @@ from services.payment_platform.script import (
 )
 
 log = logging.getLogger("payment_platform.simulator")
-
-CALLBACK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
-CALLBACK_TIMEOUT = 5.0
 
 
 def _now() -> datetime:
@@ -311,31 +311,7 @@ class PaymentPlatform:
                 self.deliver(self.config.callback_url, payload)
 
     def deliver(self, url: str, payload: dict[str, Any]) -> bool:
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        for delay in (0.0, *CALLBACK_RETRY_DELAYS):
-            if delay and self.stopping.wait(delay):
-                return False
-            request = urllib.request.Request(
-                url,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json",
-                    SIGNATURE_HEADER: sign(self.config.secret, body, int(time.time())),
-                },
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT) as response:
-                    if 200 <= response.status < 300:
-                        return True
-            except urllib.error.HTTPError as exc:
-                if exc.code == 409:  # the receiver had applied it already: final
-                    return True
-                log.warning("callback %s refused: %s", payload["event_id"], exc)
-            except (urllib.error.URLError, OSError) as exc:
-                log.warning("callback %s failed: %s", payload["event_id"], exc)
-        log.warning("callback %s dropped after retries", payload["event_id"])
-        return False
+        return post_signed(url, payload, self.config.secret, SIGNATURE_HEADER, self.stopping)
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -353,52 +329,21 @@ URLS = Map(
 )
 
 
-class Invalid(Exception):
-    def __init__(self, message: Any):
-        super().__init__(message)
-        self.message = message
-
-
-def _json(body: dict[str, Any], status: int) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
-    )
-
-
-def _error(status: int, code: str, message: Any) -> Response:
-    return _json({"error": {"code": code, "message": message}}, status)
-
-
 def _html(text: str, status: int) -> Response:
     return Response(text, status=status, mimetype="text/html")
 
 
-def _load_body(request: Request, schema: Any) -> dict[str, Any]:
-    """The JSON body checked by a schema; raises Invalid."""
-    try:
-        data = json.loads(request.get_data() or b"null")
-    except ValueError as exc:
-        raise Invalid("body is not JSON") from exc
-    if not isinstance(data, dict):
-        raise Invalid("body must be a JSON object")
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as exc:
-        raise Invalid(exc.messages) from exc
-    return loaded
-
-
 def _not_found(ref: str) -> Response:
-    return _error(404, "not_found", f"unknown payment {ref}")
+    return error(404, "not_found", f"unknown payment {ref}")
 
 
 def _create(platform: PaymentPlatform, request: Request) -> Response:
-    body = _load_body(request, PaymentRequestSchema())
+    body = load_body(request, PaymentRequestSchema())
     try:
         payment, created = platform.create(body, request.host_url)
     except BadTag as exc:
         raise Invalid({"description": [str(exc)]}) from exc
-    return _json(payment, 201 if created else 200)
+    return json_response(payment, 201 if created else 200)
 
 
 def _list(platform: PaymentPlatform, request: Request) -> Response:
@@ -406,18 +351,18 @@ def _list(platform: PaymentPlatform, request: Request) -> Response:
         query = PaymentListQuerySchema().load(dict(request.args))
     except ValidationError as exc:
         raise Invalid(exc.messages) from exc
-    return _json({"payments": platform.paid_or_refunded_on(query["date"])}, 200)
+    return json_response({"payments": platform.paid_or_refunded_on(query["date"])}, 200)
 
 
 def _refund(platform: PaymentPlatform, request: Request, ref: str) -> Response:
-    body = _load_body(request, RefundRequestSchema())
+    body = load_body(request, RefundRequestSchema())
     try:
         payment, refunded = platform.refund(ref, body)
     except Conflict as exc:
-        return _error(409, "conflict", str(exc))
+        return error(409, "conflict", str(exc))
     if payment is None:
         return _not_found(ref)
-    return _json(payment, 201 if refunded else 200)
+    return json_response(payment, 201 if refunded else 200)
 
 
 def _page(platform: PaymentPlatform, ref: str) -> Response:
@@ -447,17 +392,13 @@ def _act(platform: PaymentPlatform, request: Request, ref: str) -> Response:
 
 def make_app(platform: PaymentPlatform) -> Any:
     def handle(request: Request) -> Response:
-        try:
-            endpoint, args = URLS.bind_to_environ(request.environ).match()
-        except NotFound:
-            return _error(404, "not_found", "no such resource")
-        except MethodNotAllowed:
-            return _error(405, "method_not_allowed", "method not allowed")
-        except HTTPException as exc:
-            return _error(exc.code or 400, "bad_request", exc.description)
+        matched = match(URLS, request)
+        if isinstance(matched, Response):
+            return matched
+        endpoint, args = matched
         try:
             if endpoint == "health":
-                return _json({"status": "ok"}, 200)
+                return json_response({"status": "ok"}, 200)
             if endpoint == "create":
                 return _create(platform, request)
             if endpoint == "list":
@@ -465,14 +406,14 @@ def make_app(platform: PaymentPlatform) -> Any:
             ref = args["ref"]
             if endpoint == "get":
                 payment = platform.get(ref)
-                return _json(payment, 200) if payment else _not_found(ref)
+                return json_response(payment, 200) if payment else _not_found(ref)
             if endpoint == "refund":
                 return _refund(platform, request, ref)
             if endpoint == "page":
                 return _page(platform, ref)
             return _act(platform, request, ref)
         except Invalid as exc:
-            return _error(422, "invalid_request", exc.message)
+            return error(422, "invalid_request", exc.message)
 
     @Request.application
     def app(request: Request) -> Response:
@@ -518,15 +459,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     threading.Thread(target=platform.run_clock, name="clock", daemon=True).start()
     threading.Thread(target=platform.run_sender, name="callbacks", daemon=True).start()
-    server = make_server(args.host, args.port, make_app(platform), threaded=True)
-    log.info("payment platform simulator listening on %s:%s", args.host, args.port)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        platform.stopping.set()
-        server.server_close()
+    serve(
+        make_app(platform),
+        args.host,
+        args.port,
+        "payment platform simulator",
+        platform.stopping.set,
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ loses its records, which the real portal would not.
 """
 
 import argparse
-import json
 import logging
 import random
 import threading
@@ -35,9 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from contracts.portal import (
@@ -54,6 +51,7 @@ from contracts.portal import (
     OutageRequestSchema,
     PutAnswerSchema,
 )
+from services.common.simulation import Invalid, error, json_response, load_body, match, serve
 from services.portal import pages
 from services.portal.rules import (
     TokenBucket,
@@ -255,57 +253,26 @@ API = frozenset({"list", "put", "get"})  # the portal's own API: counted, rate-l
 ADMIN = frozenset({"outage", "faults", "stats"})
 
 
-class Invalid(Exception):
-    def __init__(self, message: Any):
-        super().__init__(message)
-        self.message = message
-
-
-def _json(body: dict[str, Any], status: int) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
-    )
-
-
-def _error(status: int, code: str, message: Any, **more: Any) -> Response:
-    return _json({"error": {"code": code, "message": message, **more}}, status)
-
-
-def _load_body(request: Request, schema: Schema) -> dict[str, Any]:
-    """The JSON body checked by a schema; raises Invalid."""
-    try:
-        data = json.loads(request.get_data() or b"null")
-    except ValueError as exc:
-        raise Invalid("body is not JSON") from exc
-    if not isinstance(data, dict):
-        raise Invalid("body must be a JSON object")
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as exc:
-        raise Invalid(exc.messages) from exc
-    return loaded
-
-
 def _put(portal: Portal, request: Request, code: str) -> Response:
-    record = _load_body(request, DossierRecordSchema())
+    record = load_body(request, DossierRecordSchema())
     if record["code"] != code:
         raise Invalid({"code": [f"{record['code']} is not the dossier of the URL, {code}"]})
     if portal.fails():
-        return _error(500, "internal_error", "simulated failure: nothing was stored")
+        return error(500, "internal_error", "simulated failure: nothing was stored")
     found, stored_version = portal.put(record)
     if found is Verdict.STALE:
         message = f"version {record['version']} is older than the stored {stored_version}"
-        return _error(409, "stale_version", message, stored_version=stored_version)
+        return error(409, "stale_version", message, stored_version=stored_version)
     if found is Verdict.CONFLICT:
         message = f"version {stored_version} is stored with another record"
-        return _error(409, "version_conflict", message, stored_version=stored_version)
+        return error(409, "version_conflict", message, stored_version=stored_version)
     answer = {
         "code": code,
         "version": record["version"],
         "accepted": found is not Verdict.UNCHANGED,
         "unchanged": found is Verdict.UNCHANGED,
     }
-    return _json(_dump(PutAnswerSchema(), answer), 201 if found is Verdict.CREATED else 200)
+    return json_response(_dump(PutAnswerSchema(), answer), 201 if found is Verdict.CREATED else 200)
 
 
 def _list(portal: Portal, request: Request) -> Response:
@@ -313,21 +280,21 @@ def _list(portal: Portal, request: Request) -> Response:
         query = DossierListQuerySchema().load(dict(request.args))
     except ValidationError as exc:
         raise Invalid(exc.messages) from exc
-    return _json(portal.listing(query["province"], query["updated_since"]), 200)
+    return json_response(portal.listing(query["province"], query["updated_since"]), 200)
 
 
 def _admin(portal: Portal, request: Request, endpoint: str) -> Response:
     if endpoint == "outage":
-        portal.start_outage(_load_body(request, OutageRequestSchema())["seconds"])
+        portal.start_outage(load_body(request, OutageRequestSchema())["seconds"])
     elif endpoint == "faults":
-        portal.set_faults(_load_body(request, FaultsRequestSchema()))
+        portal.set_faults(load_body(request, FaultsRequestSchema()))
     else:
-        return _json(portal.stats(), 200)
-    return _json(portal.faults(), 200)
+        return json_response(portal.stats(), 200)
+    return json_response(portal.faults(), 200)
 
 
 def _unauthorised() -> Response:
-    response = _error(401, "unauthorized", "a valid Authorization: Bearer <API key> is required")
+    response = error(401, "unauthorized", "a valid Authorization: Bearer <API key> is required")
     response.headers["WWW-Authenticate"] = AUTH_SCHEME
     return response
 
@@ -343,7 +310,7 @@ def _route(portal: Portal, request: Request, endpoint: str, args: Mapping[str, A
         return _admin(portal, request, endpoint)
     wait = portal.wait_for_token()
     if wait:
-        response = _error(429, "rate_limited", f"more than {portal.bucket.rate:g} requests/s")
+        response = error(429, "rate_limited", f"more than {portal.bucket.rate:g} requests/s")
         response.headers[RETRY_AFTER_HEADER] = retry_after(wait)
         return response
     if endpoint == "list":
@@ -352,33 +319,29 @@ def _route(portal: Portal, request: Request, endpoint: str, args: Mapping[str, A
         return _put(portal, request, args["code"])
     dossier = portal.get(args["code"])
     if dossier is None:
-        return _error(404, "not_found", f"unknown dossier {args['code']}")
-    return _json(dossier, 200)
+        return error(404, "not_found", f"unknown dossier {args['code']}")
+    return json_response(dossier, 200)
 
 
 def _handle(portal: Portal, request: Request) -> Response:
-    try:
-        endpoint, args = URLS.bind_to_environ(request.environ).match()
-    except NotFound:
-        return _error(404, "not_found", "no such resource")
-    except MethodNotAllowed:
-        return _error(405, "method_not_allowed", "method not allowed")
-    except HTTPException as exc:
-        return _error(exc.code or 400, "bad_request", exc.description)
+    matched = match(URLS, request)
+    if isinstance(matched, Response):
+        return matched
+    endpoint, args = matched
     if endpoint == "health":
-        return _json({"status": "ok"}, 200)
+        return json_response({"status": "ok"}, 200)
     if endpoint not in ADMIN:
         if portal.latency:
             time.sleep(portal.latency)
         left = portal.outage_seconds_left()
         if left:
-            response = _error(503, "unavailable", "the portal is down (simulated outage)")
+            response = error(503, "unavailable", "the portal is down (simulated outage)")
             response.headers[RETRY_AFTER_HEADER] = retry_after(left)
             return response
     try:
         return _route(portal, request, endpoint, args)
     except Invalid as exc:
-        return _error(422, "invalid_request", exc.message)
+        return error(422, "invalid_request", exc.message)
 
 
 def make_app(portal: Portal) -> Any:
@@ -425,14 +388,7 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
         )
     )
-    server = make_server(args.host, args.port, make_app(portal), threaded=True)
-    log.info("portal simulator listening on %s:%s", args.host, args.port)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(make_app(portal), args.host, args.port, "portal simulator")
 
 
 if __name__ == "__main__":
