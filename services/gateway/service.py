@@ -81,6 +81,26 @@ def _day(value: str, name: str) -> str:
     return day.isoformat()
 
 
+def _signed(request, secret: str, header: str, sender: str):
+    """The JSON body of a callback signed with `secret` in `header` (services/common/signing.py),
+    or 401 when it is not, or was signed too long ago."""
+    raw = read_raw(request)
+    try:
+        verify(secret, raw, request.headers.get(header), time.time())
+    except BadSignature as exc:
+        raise ApiError(
+            401, "bad_signature", f"not a callback from {sender}: {exc.reason}"
+        ) from None
+    return parse_json(raw)
+
+
+def _applied(outcome: str):
+    """200 applied; 409 when the callback's event was applied before (a replay)."""
+    if outcome == "duplicate":
+        raise ApiError(409, "replayed_callback", "this event was applied before; nothing changed")
+    return json_response({"status": "applied"})
+
+
 def _money_body(body):
     """A body whose amounts are whole VND; 400 for one given as a fraction (1500000.5)."""
     if fractional := money.fractional_amounts(body):
@@ -366,46 +386,17 @@ class GatewayService(observability.Observed):
         """The carrier's signed status callback: 200 applied; 409 applied before (a replay);
         401 not signed with the shared secret, or signed too long ago. Nothing changes unless
         200."""
-        raw = read_raw(request)
-        try:
-            verify(
-                self.config["CARRIER_SECRET"],
-                raw,
-                request.headers.get(SIGNATURE_HEADER),
-                time.time(),
-            )
-        except BadSignature as exc:
-            raise ApiError(
-                401, "bad_signature", f"not a callback from the carrier: {exc.reason}"
-            ) from None
-        if self.postal.carrier_callback(parse_json(raw)) == "duplicate":
-            raise ApiError(
-                409, "replayed_callback", "this event was applied before; nothing changed"
-            )
-        return json_response({"status": "applied"})
+        body = _signed(request, self.config["CARRIER_SECRET"], SIGNATURE_HEADER, "the carrier")
+        return _applied(self.postal.carrier_callback(body))
 
     @http("POST", "/api/callbacks/payment")
     @api
     def payment_callback(self, request):
-        """The payment platform's signed status callback: 200 applied; 409 applied before (a
-        replay); 401 not signed with the shared secret, or signed too long ago."""
-        raw = read_raw(request)
-        try:
-            verify(
-                self.config["PAYMENT_PLATFORM_SECRET"],
-                raw,
-                request.headers.get(PAYMENT_SIGNATURE_HEADER),
-                time.time(),
-            )
-        except BadSignature as exc:
-            raise ApiError(
-                401, "bad_signature", f"not a callback from the payment platform: {exc.reason}"
-            ) from None
-        if self.payment.platform_callback(parse_json(raw)) == "duplicate":
-            raise ApiError(
-                409, "replayed_callback", "this event was applied before; nothing changed"
-            )
-        return json_response({"status": "applied"})
+        """The payment platform's signed status callback: as the carrier's; 404 an unknown
+        payment."""
+        secret = self.config["PAYMENT_PLATFORM_SECRET"]
+        body = _signed(request, secret, PAYMENT_SIGNATURE_HEADER, "the payment platform")
+        return _applied(self.payment.platform_callback(body))
 
     @http("GET", "/console")
     def console(self, request):
