@@ -20,7 +20,7 @@ from contracts.payment_platform import SIGNATURE_HEADER
 from services.common.signing import sign
 from services.notification.fakesmsc import read_received
 from services.routing.domain import resumed_due
-from tests.e2e.conftest import BASE, FAKESMSC_LOG, eventually
+from tests.e2e.conftest import BASE, FAKESMSC_LOG, eventually, stack
 
 pytestmark = pytest.mark.e2e
 SECRET = os.environ.get("LT_PAYMENT_PLATFORM_SECRET", "lienthong-dev-payment")
@@ -278,3 +278,28 @@ def test_reconcile_names_a_payment_the_platform_has_and_we_have_not(officers):
     # the payment service polls the platform when callbacks stop, and then they agree
     wait_payment(receiver, code, "paid", "obligation")
     eventually(lambda: due["payment_id"] not in reconcile()[1], 30, "the payment reconciled")
+
+
+def test_a_payment_made_while_the_payment_service_and_routing_are_down_is_not_lost(officers):
+    """The platform's callbacks find nobody (the gateway answers 503 and the platform gives up
+    after its retries); when the services are back, the payment is applied (from the RPC
+    queue, or by polling the platform) and the dossier is accepted, once."""
+    receiver = officers(COMMUNE, "receiver")
+    phone = "0912000406"
+    code = receiver.receive("HT-04", phone=phone, fee_method="online")["code"]
+    payment = eventually(
+        lambda: next((p for p in track(code, phone)["payments"] if p["pay_url"]), None), 30
+    )
+    stack("service-stop", "payment")
+    stack("service-stop", "routing")
+    try:
+        r = requests.post(payment["pay_url"], data={"action": "pay"}, timeout=30)
+        assert r.status_code == 200, r.text
+        time.sleep(5)  # the platform's callback retries run out meanwhile
+    finally:
+        stack("service-start", "payment")
+        stack("service-start", "routing")
+    d = receiver.wait_state(code, "awaiting_acceptance", timeout=60)
+    assert len([h for h in d["history"] if h["type"] == "fee_confirmed"]) == 1
+    (paid,) = d["payments"]
+    assert paid["status"] == "paid" and paid["method"] == "online"
