@@ -299,6 +299,8 @@ def test_a_payment_made_while_the_payment_service_and_routing_are_down_is_not_lo
     finally:
         stack("service-start", "payment")
         stack("service-start", "routing")
+    back = lambda: receiver.get(f"/api/dossiers/{code}").status_code == 200  # noqa: E731
+    eventually(back, 60, "routing and payment answering again")
     d = receiver.wait_state(code, "awaiting_acceptance", timeout=60)
     assert len([h for h in d["history"] if h["type"] == "fee_confirmed"]) == 1
     (paid,) = d["payments"]
