@@ -194,6 +194,10 @@ class BatchQueue(DependencyProvider):
             log.warning("could not ack %s (they come again): %r", self.queue.name, exc)
             self._close()
 
+    def abandon(self) -> None:
+        """Give back every message taken and not acked (the broker delivers them again)."""
+        self._close()
+
     def _open(self) -> None:
         self.connection = Connection(self.uri, heartbeat=0, connect_timeout=5)
         channel = self.connection.channel()

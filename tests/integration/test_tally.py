@@ -160,6 +160,44 @@ def test_the_folder_takes_from_the_real_queue_and_a_batch_not_acked_comes_again(
             conn.default_channel.queue_delete(queue.name)
 
 
+def test_a_batch_whose_fold_failed_comes_again_and_is_not_acked_by_the_next(servers, db):
+    """A fold that fails (the database restarting) gives its batch back: the next batch's ack,
+    which covers every delivery before it, must not take the failed one with it."""
+    name = f"t{uuid.uuid4().hex[:8]}"
+    queue = counts_queue(name)
+    taker = BatchQueue(queue, prefetch=50)
+    taker.uri, taker.connection, taker.held = servers["amqp"], None, []
+    tally = Tally(db, name)
+    try:
+        taker.take(1, 0.1)  # declares the queue and starts consuming
+        publisher = EntryPublisher(servers["amqp"])
+
+        def send(first: int, last: int) -> None:
+            entries = [
+                {"id": f"b:{n}", "exchange": "", "routing_key": queue.name,
+                 "body": {"claim": f"b:{n}", "rows": {"k": {"n": n}}}}
+                for n in range(first, last + 1)
+            ]  # fmt: skip
+            assert len(publisher.publish(entries)) == len(entries)
+
+        send(1, 5)
+        broken = Tally(db, name)
+        broken.recover()
+        broken.fold = lambda items, now=None: (_ for _ in ()).throw(OSError("database gone"))
+        with pytest.raises(OSError):
+            fold_from(taker, broken, limit=5, wait=2.0)
+        send(6, 8)
+        for _ in range(20):
+            fold_from(taker, tally, limit=100, wait=0.3)
+            if tally.all().get("k", {}).get("n") == sum(range(1, 9)):
+                break
+        assert tally.all() == {"k": {"n": sum(range(1, 9))}}  # the failed five counted too
+    finally:
+        taker._close()
+        with Connection(servers["amqp"]) as conn:
+            conn.default_channel.queue_delete(queue.name)
+
+
 def test_a_bulk_load_is_counted_once_folded(db):
     counts = Counts("load_counts", contributions)
     repo = ADAPTERS["journal"](db, "things", None, counts)
