@@ -74,6 +74,10 @@ API_BODIES: tuple[type[Schema], ...] = (
     api.PaymentsSchema,
     api.ScorecardQuerySchema,
     api.ScorecardSchema,
+    api.VerificationRequestSchema,
+    api.VerificationCodeSchema,
+    api.VerificationSchema,
+    api.VerifiedSchema,
 )
 # The carrier's API: what postal sends, what the carrier answers, its signed status callbacks.
 CARRIER_BODIES: tuple[type[Schema], ...] = (

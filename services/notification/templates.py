@@ -47,6 +47,7 @@ EVENTS = (
     "supplemented",
     "payment_due",
     "obligation_paid",
+    "verification_code",
 )
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
 DEFAULT_MAX_PARTS = 3
