@@ -319,3 +319,5 @@ VERIFICATION = {
 }
 VERIFICATION_CODE = {"code": "482913"}
 VERIFIED = {"verified": True, "tries_left": 4}
+
+DLR_TOKEN = "5f0c7a9be1d24c3f8a6b0e9d2c7f4a1b"

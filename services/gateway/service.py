@@ -36,7 +36,7 @@ from services.common import observability
 from services.common.clock import now
 from services.common.httpserver import http
 from services.common.rpc import TimedRpcProxy
-from services.common.signing import BadSignature, verify
+from services.common.signing import BadSignature, url_token_matches, verify
 from services.common.web import (
     ApiError,
     api,
@@ -118,7 +118,7 @@ class GatewayService(observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()
-    track_failures = TrackLimiter()
+    track_limits = TrackLimiter()
     config = Config()
     intake = TimedRpcProxy("intake")
     routing = TimedRpcProxy("routing")
@@ -337,23 +337,27 @@ class GatewayService(observability.Observed):
     @api
     def track(self, request, code):
         """The citizen's view. An unknown code and wrong digits are the same 404 and count as
-        a failed lookup; after TrackLimiter.LIMIT of them in its WINDOW a client gets 429."""
+        a failed lookup of the client and of the code (store.TrackLimits): past its limit a
+        client gets 429, and a code answers as an unknown one for a while, whoever asks."""
         phone = request.args.get("phone", "")
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
-        client, limiter, at = self._client(request), self.track_failures, now()
-        if limiter.count(client, at) >= limiter.limit:
+        client, limits, at = self._client(request), self.track_limits, now()
+        if limits.per_client.count(client, at) >= limits.per_client.limit:
             raise ApiError(
                 429,
                 "too_many_lookups",
-                f"too many failed lookups; try again in {limiter.minutes} minutes",
+                f"too many failed lookups; try again in {limits.per_client.minutes} minutes",
             )
+        known = is_valid_code(code)
         receipt = None
-        if is_valid_code(code):
+        if known and limits.per_code.count(code, at) < limits.per_code.limit:
             with contextlib.suppress(NotFoundError):
                 receipt = self.intake.get_receipt(code)
         if receipt is None or not phone_matches(receipt, phone):
-            limiter.record(client, at)
+            limits.per_client.record(client, at)
+            if known:
+                limits.per_code.record(code, at)
             raise ApiError(404, "not_found", "no dossier with that code and phone number")
         try:
             dossier = self.routing.get_dossier(code)
@@ -385,7 +389,7 @@ class GatewayService(observability.Observed):
 
     @timer(interval=60)
     def forget_track_failures(self):
-        self.track_failures.forget_before(now() - self.track_failures.window)
+        self.track_limits.forget_before(now())
 
     @http("GET", "/api/catalog/procedures")
     @api
@@ -400,10 +404,13 @@ class GatewayService(observability.Observed):
     @http("GET", "/api/callbacks/sms")
     @api
     def sms_callback(self, request):
-        """Kannel's delivery report: ?id=<message id>&type=<Kannel DLR type>."""
+        """Kannel's delivery report: ?id=<message id>&type=<Kannel DLR type>&t=<the message's
+        token, notification/kannel.py dlr_url>; 401 without the right token."""
         message_id, dlr_type = request.args.get("id", ""), request.args.get("type", "")
         if not message_id or not dlr_type.isdigit():
             raise ApiError(400, "bad_report", "id and a numeric type are required")
+        if not url_token_matches(self.config["SMS_DLR_SECRET"], message_id, request.args.get("t")):
+            raise ApiError(401, "bad_token", "not a delivery report of an SMS we sent")
         self.notification.delivery_report(message_id, int(dlr_type))
         return json_response({"ok": True})
 

@@ -69,11 +69,21 @@ class GatewayStore(MongoStore):
         return Officers(self.db)
 
 
-class TrackLimiter(MongoStore):
-    """Failed citizen lookups: LIMIT per WINDOW per client, then 429."""
+class TrackLimits:
+    """The citizen page's two limits on failed lookups: per client address (then 429), and per
+    dossier code whatever the addresses (then the code answers as an unknown one)."""
 
+    def __init__(self, db):
+        self.per_client = WindowLimit(db.track_failures, 10, timedelta(minutes=15))
+        self.per_code = WindowLimit(db.track_code_failures, 8, timedelta(minutes=30))
+
+    def forget_before(self, now: datetime) -> None:
+        for limit in (self.per_client, self.per_code):
+            limit.forget_before(now - limit.window)
+
+
+class TrackLimiter(MongoStore):
     database = "gateway"
-    LIMIT, WINDOW = 10, timedelta(minutes=15)
 
     def get_dependency(self, worker_ctx):
-        return WindowLimit(self.db.track_failures, self.LIMIT, self.WINDOW)
+        return TrackLimits(self.db)

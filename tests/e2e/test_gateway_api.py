@@ -2,6 +2,7 @@
 revoked tokens (401), the worklist a page at a time, the citizen's tracking view and its limit
 on failures."""
 
+import os
 import secrets
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sys
 import pytest
 import requests
 
+from services.common.signing import url_token
 from tests.e2e.conftest import BASE, eventually, issue_token
 
 pytestmark = pytest.mark.e2e
@@ -104,8 +106,14 @@ def test_bad_statistics_period_and_unknown_sms_report(officers):
     for start, end in [("9999-01-01", "9999-12-31"), ("0001-01-01", "0001-01-02"), ("x", "y")]:
         r = leader.get("/api/stats", office="H824", **{"from": start, "to": end})
         assert r.status_code == 422, r.text
-    r = requests.get(f"{BASE}/api/callbacks/sms", params={"id": "nope", "type": "1"}, timeout=30)
+    secret = os.environ.get("LT_SMS_DLR_SECRET", "lienthong-dev-dlr")
+    report = {"id": "nope", "type": "1", "t": url_token(secret, "nope")}
+    r = requests.get(f"{BASE}/api/callbacks/sms", params=report, timeout=30)
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_message"
+    # without the SMS's own token (or with another's) a report is refused
+    for token in (None, url_token(secret, "other"), "0" * 32):
+        r = requests.get(f"{BASE}/api/callbacks/sms", params={**report, "t": token}, timeout=30)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "bad_token"
 
 
 def test_the_worklist_pages_through_every_row_once_in_due_order(officers):
@@ -178,6 +186,17 @@ def test_failed_lookups_are_limited_per_client(journey):
     r = track(code, "2333", client)
     assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_lookups"
     assert track(code, "2333", other).status_code == 200  # another client is not blocked
+
+
+def test_failed_lookups_of_one_code_lock_it_whatever_the_clients(officers):
+    code = officers("X28720", "receiver").receive("HT-03", phone="0911222444")["code"]
+    assert track(code, "2444", new_client()).status_code == 200
+    for _ in range(8):  # eight addresses, one guess each
+        assert track(code, "0000", new_client()).status_code == 404
+    locked = track(code, "2444", new_client())  # the right digits, from a fresh address
+    unknown = track("X28720-990101-0002", "2444", new_client())
+    assert locked.status_code == unknown.status_code == 404
+    assert locked.json() == unknown.json()  # a locked code tells nothing either
 
 
 def test_tracking_follows_the_dossier_to_its_result(officers):
