@@ -33,7 +33,7 @@ from contracts.payment_platform import SIGNATURE_HEADER as PAYMENT_SIGNATURE_HEA
 from contracts.procedures import load_procedures
 from contracts.verification import ID_PATTERN
 from services.common import observability
-from services.common.clock import now
+from services.common.clock import Clock
 from services.common.httpserver import http
 from services.common.rpc import TimedRpcProxy
 from services.common.signing import BadSignature, url_token_matches, verify
@@ -119,6 +119,7 @@ class GatewayService(observability.Observed):
 
     officers = GatewayStore()
     track_limits = TrackLimiter()
+    clock = Clock()
     config = Config()
     intake = TimedRpcProxy("intake")
     routing = TimedRpcProxy("routing")
@@ -129,7 +130,7 @@ class GatewayService(observability.Observed):
 
     def _officer(self, request) -> dict:
         match = _BEARER.match(request.headers.get("Authorization", ""))
-        officer = self.officers.officer(match.group(1)) if match else None
+        officer = self.officers.officer(match.group(1), self.clock.now()) if match else None
         if officer is None:
             raise ApiError(401, "unauthenticated", "a valid officer bearer token is required")
         return officer
@@ -342,7 +343,7 @@ class GatewayService(observability.Observed):
         phone = request.args.get("phone", "")
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
-        client, limits, at = self._client(request), self.track_limits, now()
+        client, limits, at = self._client(request), self.track_limits, self.clock.now()
         if limits.per_client.count(client, at) >= limits.per_client.limit:
             raise ApiError(
                 429,
@@ -389,7 +390,7 @@ class GatewayService(observability.Observed):
 
     @timer(interval=60)
     def forget_track_failures(self):
-        self.track_limits.forget_before(now())
+        self.track_limits.forget_before(self.clock.now())
 
     @http("GET", "/api/catalog/procedures")
     @api

@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 import requests
@@ -16,12 +17,16 @@ from tests.e2e.conftest import BASE, eventually, issue_token
 pytestmark = pytest.mark.e2e
 
 
-def officers_cli(*args) -> str:
+def officers_cli(*args, token_days: int | None = None, check=True) -> str:
+    env = dict(os.environ)
+    if token_days is not None:
+        env["LT_OFFICER_TOKEN_DAYS"] = str(token_days)
     out = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", "services.gateway.officers", *args],
-        check=True,
+        check=check,
         capture_output=True,
         text=True,
+        env=env,
     )
     return out.stdout
 
@@ -56,7 +61,7 @@ def test_unknown_and_revoked_tokens_are_401():
     assert requests.get(f"{BASE}/api/me", timeout=30).status_code == 401
 
     line = next(row for row in officers_cli("list").splitlines() if name in row)
-    assert line.split()[5] == "-"  # issued day and time, then not revoked
+    assert line.split()[5:7] == ["never", "-"]  # issued day and time, no end, not revoked
     assert officers_cli("revoke", line.split()[0]).strip() == "revoked"
     r = requests.get(f"{BASE}/api/me", headers=headers, timeout=30)
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
@@ -157,6 +162,24 @@ def track(code, phone, client):
         headers={"X-Forwarded-For": client},
         timeout=30,
     )
+
+
+def test_tokens_expire_and_rotate_without_an_outage(stack_clock):
+    def me(token):
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.get(f"{BASE}/api/me", headers=headers, timeout=30).status_code
+
+    name = f"Lê Thị {secrets.token_hex(4)}"
+    args = ("issue", "--office", "X28720", "--role", "leader", "--name", name)
+    old = officers_cli(*args, token_days=1).strip()
+    assert me(old) == 200
+    new = officers_cli("rotate", old, "--grace-hours", "2", token_days=1).strip()
+    assert new != old and me(old) == me(new) == 200  # both work while clients switch
+    stack_clock.set(timedelta(hours=3))  # past the grace: the old one has ended
+    assert (me(old), me(new)) == (401, 200)
+    stack_clock.set(timedelta(days=1, hours=1))  # past the new one's day
+    assert me(new) == 401
+    assert officers_cli("rotate", old, check=False) == ""  # an ended token cannot be rotated
 
 
 def test_citizen_tracking_shows_no_personal_data(journey):
