@@ -92,8 +92,14 @@ def parse_json(raw: bytes) -> dict:
 
 
 def read_json(request) -> dict:
-    """The request body as a JSON object, or ApiError 400/413."""
-    return parse_json(read_raw(request))
+    """The request body as a JSON object, or ApiError 400/413; 415 when it does not say it is
+    JSON (Content-Type: application/json): a form or text post is never taken for one."""
+    raw = read_raw(request)
+    if request.mimetype != "application/json":
+        raise ApiError(
+            415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)"
+        )
+    return parse_json(raw)
 
 
 def api(handler):

@@ -76,7 +76,10 @@ def normalise_msisdn(raw: str) -> str:
                 "not_vietnamese", f"not a Vietnamese number (country code {foreign.country_code})"
             )
         raise InvalidNumber("invalid", "not a valid phone number")
-    number = phonenumbers.parse("+84" + _convert_old_prefix(national))
+    try:
+        number = phonenumbers.parse("+84" + _convert_old_prefix(national))
+    except phonenumbers.NumberParseException:
+        raise InvalidNumber("invalid", "not a valid Vietnamese number") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidNumber("invalid", "not a valid Vietnamese number")
     kind = phonenumbers.number_type(number)

@@ -23,7 +23,8 @@ def raw_request(method: str, path: str, body: bytes = b"", headers=None) -> tupl
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in {"Content-Length": str(len(body)), **(headers or {})}.items():
+        sent = {"Content-Length": str(len(body)), "Content-Type": "application/json"}
+        for k, v in {**sent, **(headers or {})}.items():
             conn.putheader(k, v)
         conn.endheaders(body)
         resp = conn.getresponse()
@@ -126,6 +127,12 @@ def test_hostile_bodies_are_refused_and_change_nothing(world):
             path = f"/api/dossiers/{code}/actions"
             status, raw = raw_request("POST", path, json.dumps(body).encode(), who.headers)
             assert_json_error(status, raw), (name, who.role)
+    # a good body that does not say it is JSON is not taken for one
+    for media_type in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
+        headers = {**receiver.headers, "Content-Type": media_type}
+        body = json.dumps(good_body()).encode()
+        status, raw = raw_request("POST", "/api/dossiers", body, headers)
+        assert_json_error(status, raw, 415), media_type
     assert snapshot(handler, code) == before
 
 

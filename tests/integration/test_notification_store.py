@@ -22,7 +22,8 @@ def records(servers):
     client = MongoClient(servers["mongo"], tz_aware=True)
     db = client[name]
     repository = JournalRepository(db, "messages", indexes.VIEWS, indexes.COUNTS)
-    yield NotificationRecords(db, repository, None, Tally(db, indexes.COUNTS.name))
+    verifications = JournalRepository(db, "verifications", None, None)
+    yield NotificationRecords(db, repository, verifications, None, Tally(db, indexes.COUNTS.name))
     client.drop_database(name)
 
 

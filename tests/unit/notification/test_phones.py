@@ -88,6 +88,9 @@ def test_every_old_prefix_is_tested():
         ("0012025550123", "not_vietnamese"),
         ("+1 234", "invalid"),
         ("091234567\u0660", "invalid"),  # digits must be ASCII
+        ("0", "invalid"),  # too short for the number parser itself
+        ("+84", "invalid"),
+        ("+840", "invalid"),
     ],
 )
 def test_rejections_carry_a_stable_reason(raw, reason):
