@@ -42,7 +42,7 @@ from services.common.web import (
     read_json,
     read_raw,
 )
-from services.gateway import access
+from services.gateway import access, online
 from services.gateway import scorecard as scores
 from services.gateway.openapi import openapi_spec
 from services.gateway.pages import PAGES, static_response
@@ -110,7 +110,7 @@ def _money_body(body):
     return body
 
 
-class GatewayService(observability.Observed):
+class GatewayService(online.OnlineRoutes, observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()

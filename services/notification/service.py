@@ -9,6 +9,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from contracts.calendar import WorkingCalendar
+from contracts.documents import DOCUMENT_EVENTS
 from contracts.envelope import load_message
 from contracts.errors import NotFoundError
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
@@ -253,6 +254,7 @@ SCHEMAS = {
     "routing": ROUTING_EVENTS,
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
+    "documents": DOCUMENT_EVENTS,
 }
 
 

@@ -47,6 +47,9 @@ EVENTS = (
     "supplemented",
     "payment_due",
     "obligation_paid",
+    "submitted_online",
+    "not_accepted_online",
+    "result_file",
 )
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
 DEFAULT_MAX_PARTS = 3

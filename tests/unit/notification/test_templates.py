@@ -35,6 +35,7 @@ CONTEXT = {
     "what": "nghĩa vụ tài chính",
     "amount": "1.500.000 ₫",
     "deadline": " trước 16:30 21/06/2024",
+    "reason": "ảnh chụp giấy tờ bị mờ, không đọc được",
 }
 TEMPLATE_IDS = sorted(load_templates())
 
