@@ -104,4 +104,3 @@ class ReuseRequestSchema(Schema):
 
     source_code = fields.String(required=True, validate=validate.Regexp(f"^{CODE_PATTERN}$"))
     source_document_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-

@@ -62,6 +62,8 @@ export LT_PORTAL_API_KEY=${LT_PORTAL_API_KEY:-lienthong-dev-portal}
 export LT_PORTAL_LATENCY=${LT_PORTAL_LATENCY:-0}
 export LT_PORTAL_FAIL_RATE=${LT_PORTAL_FAIL_RATE:-0}
 export LT_PORTAL_RATE_LIMIT=${LT_PORTAL_RATE_LIMIT:-0}
+# the key the SMS one-time codes are stored hashed with (a secret in production)
+export LT_VERIFICATION_SECRET=${LT_VERIFICATION_SECRET:-lienthong-dev-verification}
 export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
 export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/postal}
 # seconds without news from the platform before the payment service polls it (production: 30)

@@ -20,6 +20,8 @@ from contracts.api import (
     BookQuerySchema,
     PaymentsQuerySchema,
     ScorecardQuerySchema,
+    VerificationCodeSchema,
+    VerificationRequestSchema,
     WorklistQuerySchema,
 )
 from contracts.calendar import WorkingCalendar, period
@@ -29,6 +31,7 @@ from contracts.errors import NotFoundError, Unavailable
 from contracts.offices import load_offices
 from contracts.payment_platform import SIGNATURE_HEADER as PAYMENT_SIGNATURE_HEADER
 from contracts.procedures import load_procedures
+from contracts.verification import ID_PATTERN
 from services.common import observability
 from services.common.clock import now
 from services.common.httpserver import http
@@ -59,6 +62,7 @@ from services.gateway.tracking import (
 BOOK_STATE_FIELDS = ("state", "status_label", "finished_at", "timing", "outcome", "returned_at")
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
 _REQUEST_KEY = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+_VERIFICATION_ID = re.compile(ID_PATTERN)
 
 
 def request_key(request) -> str | None:
@@ -129,6 +133,13 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
         if officer is None:
             raise ApiError(401, "unauthenticated", "a valid officer bearer token is required")
         return officer
+
+    def _client(self, request) -> str:
+        """The client's address, for the limits on what a citizen may try (tracking.py)."""
+        trusted = {a.strip() for a in str(self.config.get("TRUSTED_PROXIES") or "").split(",")}
+        return client_address(
+            request.remote_addr, request.headers.get("X-Forwarded-For"), trusted - {""}
+        )
 
     @staticmethod
     def _code(code: str) -> str:
@@ -330,15 +341,12 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
         phone = request.args.get("phone", "")
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
-        trusted = {a.strip() for a in str(self.config.get("TRUSTED_PROXIES") or "").split(",")}
-        client = client_address(
-            request.remote_addr, request.headers.get("X-Forwarded-For"), trusted - {""}
-        )
-        limiter, at = self.track_failures, now()
+        client, limiter, at = self._client(request), self.track_failures, now()
         if limiter.count(client, at) >= limiter.limit:
-            minutes = int(limiter.window.total_seconds() // 60)
             raise ApiError(
-                429, "too_many_lookups", f"too many failed lookups; try again in {minutes} minutes"
+                429,
+                "too_many_lookups",
+                f"too many failed lookups; try again in {limiter.minutes} minutes",
             )
         receipt = None
         if is_valid_code(code):
@@ -355,6 +363,25 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
         view = citizen_view(receipt, dossier, lambda o: offices.get(o).name)
         view["payments"] = citizen_payments(self.payment.for_dossier(code))
         return json_response(view)
+
+    @http("POST", "/api/verifications")
+    @api
+    def request_code(self, request):
+        """A one-time code sent by SMS to confirm a phone (contracts/verification.py): 201 with
+        the verification's id; 429 past the limits per phone and per client address."""
+        body = VerificationRequestSchema().load(read_json(request))
+        sent = self.notification.request_code(body["phone"], body["purpose"], self._client(request))
+        return json_response(sent, 201)
+
+    @http("POST", "/api/verifications/<string:verification_id>")
+    @api
+    def check_code(self, request, verification_id):
+        """The code the SMS brought: 200 verified; 422 wrong (tries left), 410 expired, 429
+        locked after too many wrong codes, 404 unknown."""
+        body = VerificationCodeSchema().load(read_json(request))
+        if not _VERIFICATION_ID.match(verification_id):
+            raise ApiError(404, "unknown_verification", "no such verification: ask for a new code")
+        return json_response(self.notification.check_code(verification_id, body["code"]))
 
     @timer(interval=60)
     def forget_track_failures(self):

@@ -1,11 +1,11 @@
-"""Gateway's database: officers' bearer tokens, stored as SHA-256 hashes only."""
+"""Gateway's database: officers' bearer tokens, stored as SHA-256 hashes only; the citizen
+page's failed lookups per client."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
+from services.common.limits import WindowLimit
 from services.common.rpc import register_domain_errors
 from services.common.store import Database, MongoStore
 
@@ -69,40 +69,6 @@ class GatewayStore(MongoStore):
         return Officers(self.db)
 
 
-class TrackFailures(Database):
-    """Failed tracking lookups per client, counted per minute. Each failure is claimed by
-    inserting `<client>|<minute>|<n>` (n = 1…limit): a unique insert is the one atomic step
-    FerretDB 1.x has, so concurrent failures are all counted."""
-
-    def __init__(self, db, limit: int, window: timedelta):
-        super().__init__(db)
-        self.failures = db.track_failures
-        self.limit, self.window = limit, window
-
-    def _minutes(self, now: datetime) -> list[int]:
-        last = int(now.timestamp() // 60)
-        return list(range(last - int(self.window.total_seconds() // 60) + 1, last + 1))
-
-    def _ids(self, client: str, minutes) -> list[str]:
-        return [f"{client}|{m}|{n}" for m in minutes for n in range(1, self.limit + 1)]
-
-    def count(self, client: str, now: datetime) -> int:
-        ids = self._ids(client, self._minutes(now))
-        return self.failures.count_documents({"_id": {"$in": ids}})
-
-    def record(self, client: str, now: datetime) -> None:
-        minute = self._minutes(now)[-1]
-        for n in range(1, self.limit + 1):
-            try:
-                self.failures.insert_one({"_id": f"{client}|{minute}|{n}", "at": now})
-                return
-            except DuplicateKeyError:
-                continue  # this minute is full: the client is blocked anyway
-
-    def forget_before(self, when: datetime) -> int:
-        return self.failures.delete_many({"at": {"$lt": when}}).deleted_count
-
-
 class TrackLimiter(MongoStore):
     """Failed citizen lookups: LIMIT per WINDOW per client, then 429."""
 
@@ -110,4 +76,4 @@ class TrackLimiter(MongoStore):
     LIMIT, WINDOW = 10, timedelta(minutes=15)
 
     def get_dependency(self, worker_ctx):
-        return TrackFailures(self.db, self.LIMIT, self.WINDOW)
+        return WindowLimit(self.db.track_failures, self.LIMIT, self.WINDOW)

@@ -47,6 +47,7 @@ EVENTS = (
     "supplemented",
     "payment_due",
     "obligation_paid",
+    "verification_code",
     "submitted_online",
     "not_accepted_online",
     "result_file",
