@@ -50,7 +50,7 @@ def sniff(data: bytes) -> str | None:
 # embedded files that could be opened); also written with #xx escapes, which PDF allows in names
 _PDF_ACTIVE = frozenset(
     {b"JS", b"JavaScript", b"OpenAction", b"AA", b"Launch", b"SubmitForm", b"ImportData"}
-    | {b"EmbeddedFile", b"RichMedia", b"XFA"}
+    | {b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"XFA"}
 )
 _PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})+)")
 
