@@ -78,6 +78,15 @@ def download(stored, filename: str) -> Response:
     )
 
 
+def receipt_as_checked(receipt: dict, dossier: dict) -> dict:
+    """A receipt as the counter's check of a dossier filed online left it: refused at the check,
+    it prints as form 03 with the reason (routing holds it; intake's receipt keeps the filing)."""
+    if receipt["status"] == lc.SUBMITTED_ONLINE and dossier["state"] == lc.NOT_ACCEPTED:
+        reason = dossier.get("not_accepted_reason")
+        return {**receipt, "status": lc.NOT_ACCEPTED, "not_accepted_reason": reason}
+    return receipt
+
+
 def part_id(value: str) -> str:
     if not _PART.match(value):
         raise ApiError(404, "unknown_part", "no such document part")

@@ -269,7 +269,7 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
         officer = self._officer(request)
         dossier = self.routing.get_dossier(self._code(code))
         access.check_dossier(officer, dossier, load_offices())
-        return json_response(self.intake.get_receipt(code))
+        return json_response(online.receipt_as_checked(self.intake.get_receipt(code), dossier))
 
     @http("GET", "/api/me")
     @api

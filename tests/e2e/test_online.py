@@ -144,12 +144,12 @@ def test_supplement_asked_before_acceptance_uploaded_on_the_tracking_page(receiv
     receiver.act(
         code,
         "request_online_supplement",
-        missing_documents=["giay_chung_sinh"],
+        missing_documents=["Giấy chứng sinh"],
         reason="Ảnh giấy chứng sinh bị mờ",
     )
     assert code in citizen.sms("bổ sung")
     seen = citizen.track(f"{code}/documents").json()
-    assert seen["may_upload"] and seen["missing_documents"] == ["giay_chung_sinh"]
+    assert seen["may_upload"] and seen["missing_documents"] == ["Giấy chứng sinh"]
     assert receiver.dossier(code)["national_status"] == 5
     r = requests.post(
         f"{BASE}/api/track/{code}/documents/giay_chung_sinh",
