@@ -119,6 +119,8 @@ const SMS_TEMPLATES = {
   result_ready_ascii: "có kết quả", delivered: "đã phát kết quả", late: "xin lỗi, hẹn lại",
   returned_from_post: "bưu chính hoàn kết quả",
   payment_due: "báo nộp tiền", obligation_paid: "đã nộp nghĩa vụ tài chính",
+  submitted_online: "báo đã nhận hồ sơ trực tuyến", not_accepted_online: "báo không tiếp nhận",
+  result_file: "báo có kết quả bản điện tử",
 };
 const CHANNELS = { counter: "Trực tiếp", online: "Trực tuyến", post: "Qua bưu chính" };
 const METHODS = { counter: "Tại Bộ phận Một cửa", post: "Qua dịch vụ bưu chính" };
@@ -274,7 +276,8 @@ function committeeName(id) {
 
 // the clock stopped for money shows as such, not as a supplement awaited
 function dueBadge(status, state = null) {
-  const label = status === "paused" && PAYING_STATES.includes(state) ? PAYING_BADGE : DUE[status] || status;
+  const label = onlineBadge(status, state)
+    || (status === "paused" && PAYING_STATES.includes(state) ? PAYING_BADGE : DUE[status] || status);
   return el("span", { class: `due due-${status}` }, label);
 }
 

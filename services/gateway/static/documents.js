@@ -19,6 +19,13 @@ const FILE_REFUSED = {
   image_too_large: "Ảnh có kích thước điểm ảnh quá lớn.",
   result_already_issued: "Kết quả đã được phát hành bản điện tử.",
 };
+// a dossier filed online waits for the counter's check, or for the citizen: its clock has not
+// started (the badge says so, not "waiting for a supplement")
+const CHECK_BADGES = {
+  submitted_online: "Chờ kiểm tra",
+  online_supplement_requested: "Chờ bổ sung trực tuyến",
+};
+function onlineBadge(status, state) { return status === "paused" ? CHECK_BADGES[state] : undefined; }
 const RESULT_STATES = ["in_process", "resolved", "ready_at_counter", "returning_by_post", "returned"];
 
 async function sendFile(path, file) {
