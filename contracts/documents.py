@@ -81,6 +81,13 @@ class OnlineDocumentSchema(Schema):
     file_id = fields.String(required=True, validate=validate.Regexp(f"^{FILE_ID_PATTERN}$"))
 
 
+class OnlineApplicantSchema(ApplicantSchema):
+    """The applicant of a dossier filed online: their phone is the one the SMS code proved."""
+
+    class Meta:
+        exclude = ("phone",)
+
+
 class OnlineSubmissionSchema(Schema):
     """POST /api/online/dossiers: a dossier a citizen files online at a counter that may receive
     its procedure, each document an uploaded file (POST /api/online/files first). The phone is
@@ -89,7 +96,7 @@ class OnlineSubmissionSchema(Schema):
     verification_id = fields.String(required=True, validate=validate.Length(min=8, max=128))
     procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
     office_id = fields.String(required=True, validate=validate.Regexp(f"^{OFFICE_ID_PATTERN}$"))
-    applicant = fields.Nested(ApplicantSchema(exclude=("phone",)), required=True)
+    applicant = fields.Nested(OnlineApplicantSchema, required=True)
     documents = fields.List(
         fields.Nested(OnlineDocumentSchema), required=True, validate=validate.Length(min=1, max=50)
     )
