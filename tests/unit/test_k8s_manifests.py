@@ -21,6 +21,7 @@ from services.gateway.service import GatewayService
 from services.intake.service import IntakeService
 from services.notification.service import NotificationService
 from services.payment.service import PaymentService
+from services.documents.service import DocumentsService
 from services.portal_sync.service import PortalSyncService
 from services.postal.service import PostalService
 from services.routing.service import LiaisonConsumer, RoutingService
@@ -37,6 +38,7 @@ SERVICES = {
     "notification": NotificationService,
     "payment": PaymentService,
     "portal-sync": PortalSyncService,
+    "documents": DocumentsService,
 }
 CUSTOM_KINDS = {"ScaledObject"}  # KEDA's: checked here, not by the API schemas
 
