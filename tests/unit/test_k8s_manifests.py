@@ -17,11 +17,11 @@ from nameko.events import EventHandler
 from nameko.rpc import Rpc
 
 from services.common.messaging import DEAD_LETTER_QUEUE
+from services.documents.service import DocumentsService
 from services.gateway.service import GatewayService
 from services.intake.service import IntakeService
 from services.notification.service import NotificationService
 from services.payment.service import PaymentService
-from services.documents.service import DocumentsService
 from services.portal_sync.service import PortalSyncService
 from services.postal.service import PostalService
 from services.routing.service import LiaisonConsumer, RoutingService
