@@ -68,6 +68,13 @@ def part_entry(
     }
 
 
+def has_file(record: dict[str, Any], document_id: str, file_id: str) -> bool:
+    """Whether that file is recorded for that part already (a repeated request adds nothing)."""
+    return any(
+        e["document_id"] == document_id and e["file"]["file_id"] == file_id for e in record["parts"]
+    )
+
+
 def parts_view(record: dict[str, Any]) -> list[dict[str, Any]]:
     """Each part of the dossier with its digitisation status (the last file's) and its files;
     a file given for a part the dossier was not received with is listed as well."""

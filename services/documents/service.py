@@ -50,10 +50,17 @@ class DocumentsService(observability.Observed):
         now = self.clock.now()
         return lambda seq: [event_entry(self.name, make_envelope(type_, code, seq, body, now))]
 
-    def _part_change(self, code: str, entry: dict, event: dict) -> Change:
-        return Change(
-            push={"parts": [entry]}, messages=self._event(code, "document_digitised", event)
-        )
+    def _part_change(self, code: str, entry: dict, event: dict):
+        """The decision adding a file to a part, or none when it is there already (a repeated
+        request adds nothing)."""
+
+        def decide(record: dict) -> Change | None:
+            if domain.has_file(record, entry["document_id"], entry["file"]["file_id"]):
+                return None
+            messages = self._event(code, "document_digitised", event)
+            return Change(push={"parts": [entry]}, messages=messages)
+
+        return decide
 
     @event_handler("intake", "dossier_received")
     def on_dossier_received(self, body):
@@ -85,9 +92,7 @@ class DocumentsService(observability.Observed):
         event = {**entry, "office_id": office_id, "uploaded_by": uploaded_by}
         record = self.store.change(
             code,
-            lambda r: Change(
-                push={"parts": [entry]}, messages=self._event(code, "document_digitised", event)
-            ),
+            self._part_change(code, entry, event),
             now,
             publisher=self.outbox,
         )
@@ -113,9 +118,7 @@ class DocumentsService(observability.Observed):
         event = {**entry, "office_id": office_id}
         record = self.store.change(
             code,
-            lambda r: Change(
-                push={"parts": [entry]}, messages=self._event(code, "document_digitised", event)
-            ),
+            self._part_change(code, entry, event),
             now,
             publisher=self.outbox,
         )

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from contracts import lifecycle as lc
 from contracts.errors import Forbidden, IllegalAction, InvalidInput
-from contracts.procedures import UnknownProcedure, load_procedures
+from contracts.procedures import Duration, UnknownProcedure, load_procedures
+from contracts.route import PlannedStep, schedule
 
 if TYPE_CHECKING:
     from contracts.calendar import WorkingCalendar
@@ -467,15 +468,16 @@ def _accept_online(
     now: datetime,
     calendar: "WorkingCalendar",
 ) -> None:
-    """The counter checked a dossier filed online and accepts it (status 2): its clock starts
-    now, as for a dossier received at the counter at this instant (every due moves by the office
-    time it waited to be checked, then to the close of its session). One whose fee is still to
-    be paid online waits for it (status 1), as a counter dossier with an online fee does."""
+    """The counter checked a dossier filed online and accepts it (status 2): its route is
+    scheduled from this instant, as for a dossier handed in at the counter now (the working-day
+    rules apply to the moment of acceptance: one filed at night or on a day off is judged from
+    its check). One whose fee is still to be paid online waits for it (status 1), its clock
+    stopped from now, as a counter dossier with an online fee does."""
+    _schedule_from(d, decision, now, calendar)
     if d.get("fee_due"):  # from here the fee paid online accepts it (on_payment)
-        decision.changes.update(state=lc.AWAITING_FEE, fee_due=False)
+        decision.changes.update(state=lc.AWAITING_FEE, fee_due=False, paused_at=now)
         record_event(d, "online_dossier_accepted", now, decision, actor)
         return
-    _resume(d, decision, now, calendar)
     record_event(
         d,
         "online_dossier_accepted",
@@ -485,6 +487,38 @@ def _accept_online(
         appointment_at=decision.changes["appointment_at"],
     )
     _start(d, decision, now, calendar)
+
+
+def _schedule_from(
+    d: dict[str, Any], decision: Decision, at: datetime, calendar: "WorkingCalendar"
+) -> None:
+    """Every due of the route anew from `at` (contracts/route.py schedule), the clock running."""
+    try:
+        same_day = load_procedures().get(d["procedure_code"]).same_day
+    except UnknownProcedure:
+        same_day = False
+    route = _route(d, decision)
+    last = len(route) - 1
+    steps = [
+        PlannedStep(
+            s["index"],
+            s["level"],
+            s["office_id"],
+            Duration(s["duration_amount"], s["duration_unit"]),
+            same_day and s["index"] == last,
+        )
+        for s in route
+    ]
+    for step, due in zip(route, schedule(steps, at, calendar), strict=True):
+        step["due_at"] = due
+    decision.changes.update(
+        {
+            "paused_at": None,
+            "current_due_at": route[d["step_index"]]["due_at"],
+            "appointment_at": route[-1]["due_at"],
+            "legal_due_at": route[-1]["due_at"],
+        }
+    )
 
 
 def _request_online_supplement(

@@ -87,3 +87,11 @@ def test_a_result_is_issued_once():
     domain.result_allowed(record("A"))
     with pytest.raises(IllegalAction):
         domain.result_allowed(record("A", result=RESULT_FILE))
+
+
+def test_a_file_is_recorded_once_per_part():
+    scanned = domain.part_entry("giay_chung_sinh", FILE, NOW, "officer")
+    r = record("A", parts=[scanned])
+    assert domain.has_file(r, "giay_chung_sinh", FILE["file_id"])
+    assert not domain.has_file(r, "to_khai", FILE["file_id"])
+    assert not domain.has_file(r, "giay_chung_sinh", "b" * 43)
