@@ -320,6 +320,8 @@ VERIFICATION = {
 VERIFICATION_CODE = {"code": "482913"}
 VERIFIED = {"verified": True, "tries_left": 4}
 
+DLR_TOKEN = "5f0c7a9be1d24c3f8a6b0e9d2c7f4a1b"
+
 # online public services (issue 20)
 FILE_ID = "kY3f0x4Q2mO9bTzV7cW1nA8eR5uJ6sL0pH2dG4iK9yE"
 FILE_REF = {

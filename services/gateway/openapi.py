@@ -460,6 +460,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
             "parameters": [
                 _query("id", "the SMS message id", "X28720-261203-0007:dossier_received"),
                 _query("type", "Kannel DLR type (1 delivered, 2 failed, 8 sent, …)", "1"),
+                _query("t", "the token of this SMS's report URL (401 without it)", ex.DLR_TOKEN),
             ],
             "responses": {"200": _json(schemas.OkSchema, {"ok": True})},
         },

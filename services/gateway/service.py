@@ -33,10 +33,10 @@ from contracts.payment_platform import SIGNATURE_HEADER as PAYMENT_SIGNATURE_HEA
 from contracts.procedures import load_procedures
 from contracts.verification import ID_PATTERN
 from services.common import observability
-from services.common.clock import now
+from services.common.clock import Clock
 from services.common.httpserver import http
 from services.common.rpc import TimedRpcProxy
-from services.common.signing import BadSignature, verify
+from services.common.signing import BadSignature, url_token_matches, verify
 from services.common.web import (
     ApiError,
     api,
@@ -118,7 +118,8 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()
-    track_failures = TrackLimiter()
+    track_limits = TrackLimiter()
+    clock = Clock()
     config = Config()
     intake = TimedRpcProxy("intake")
     routing = TimedRpcProxy("routing")
@@ -129,7 +130,7 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
 
     def _officer(self, request) -> dict:
         match = _BEARER.match(request.headers.get("Authorization", ""))
-        officer = self.officers.officer(match.group(1)) if match else None
+        officer = self.officers.officer(match.group(1), self.clock.now()) if match else None
         if officer is None:
             raise ApiError(401, "unauthenticated", "a valid officer bearer token is required")
         return officer
@@ -337,23 +338,27 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
     @api
     def track(self, request, code):
         """The citizen's view. An unknown code and wrong digits are the same 404 and count as
-        a failed lookup; after TrackLimiter.LIMIT of them in its WINDOW a client gets 429."""
+        a failed lookup of the client and of the code (store.TrackLimits): past its limit a
+        client gets 429, and a code answers as an unknown one for a while, whoever asks."""
         phone = request.args.get("phone", "")
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
-        client, limiter, at = self._client(request), self.track_failures, now()
-        if limiter.count(client, at) >= limiter.limit:
+        client, limits, at = self._client(request), self.track_limits, self.clock.now()
+        if limits.per_client.count(client, at) >= limits.per_client.limit:
             raise ApiError(
                 429,
                 "too_many_lookups",
-                f"too many failed lookups; try again in {limiter.minutes} minutes",
+                f"too many failed lookups; try again in {limits.per_client.minutes} minutes",
             )
+        known = is_valid_code(code)
         receipt = None
-        if is_valid_code(code):
+        if known and limits.per_code.count(code, at) < limits.per_code.limit:
             with contextlib.suppress(NotFoundError):
                 receipt = self.intake.get_receipt(code)
         if receipt is None or not phone_matches(receipt, phone):
-            limiter.record(client, at)
+            limits.per_client.record(client, at)
+            if known:
+                limits.per_code.record(code, at)
             raise ApiError(404, "not_found", "no dossier with that code and phone number")
         try:
             dossier = self.routing.get_dossier(code)
@@ -385,7 +390,7 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
 
     @timer(interval=60)
     def forget_track_failures(self):
-        self.track_failures.forget_before(now() - self.track_failures.window)
+        self.track_limits.forget_before(self.clock.now())
 
     @http("GET", "/api/catalog/procedures")
     @api
@@ -400,10 +405,13 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
     @http("GET", "/api/callbacks/sms")
     @api
     def sms_callback(self, request):
-        """Kannel's delivery report: ?id=<message id>&type=<Kannel DLR type>."""
+        """Kannel's delivery report: ?id=<message id>&type=<Kannel DLR type>&t=<the message's
+        token, notification/kannel.py dlr_url>; 401 without the right token."""
         message_id, dlr_type = request.args.get("id", ""), request.args.get("type", "")
         if not message_id or not dlr_type.isdigit():
             raise ApiError(400, "bad_report", "id and a numeric type are required")
+        if not url_token_matches(self.config["SMS_DLR_SECRET"], message_id, request.args.get("t")):
+            raise ApiError(401, "bad_token", "not a delivery report of an SMS we sent")
         self.notification.delivery_report(message_id, int(dlr_type))
         return json_response({"ok": True})
 

@@ -111,7 +111,7 @@ class NotificationService(observability.Observed):
         """Send a message this worker has claimed ("sending") and record how it went."""
         message = claimed.doc
         message_id = message["_id"]
-        url = dlr_url(self.config["PUBLIC_URL"], message_id)
+        url = dlr_url(self.config["PUBLIC_URL"], message_id, self.config["SMS_DLR_SECRET"])
         try:
             ref = self.sms.gateway.send(
                 message["to"], message["text"], message["encoding"], self.config["SMS_SENDER"], url
