@@ -16,11 +16,8 @@ from werkzeug.wrappers import Response
 
 from contracts import documents as doc
 from contracts import lifecycle as lc
-from contracts.codes import is_valid_code
 from contracts.documents import OnlineSubmissionSchema, ReuseRequestSchema
-from contracts.errors import NotFoundError
 from contracts.offices import load_offices
-from services.common.clock import now
 from services.common.httpserver import http
 from services.common.rpc import TimedRpcProxy
 from services.common.web import ApiError, api, json_response, read_json, read_raw
@@ -28,7 +25,6 @@ from services.documents.checks import FileRejected, check_file
 from services.documents.files import Files
 from services.gateway import access
 from services.gateway.pages import static_response
-from services.gateway.tracking import client_address
 
 PURPOSE = "online_submission"  # contracts/verification.py PURPOSES
 _FILENAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
@@ -121,7 +117,7 @@ class OnlineRoutes:
     routing: Any
     notification: Any
     config: Any
-    track_failures: Any
+    citizen_receipt: Callable[..., dict]
     _officer: Callable[[Any], dict]
     _code: Callable[[str], str]
 
@@ -161,26 +157,13 @@ class OnlineRoutes:
         return verification_id, phone
 
     def _citizen_receipt(self, request, code: str) -> dict:
-        """The dossier's receipt when the caller proved its phone by SMS; the same 404 for an
-        unknown code and another phone, counted as a failed lookup (TrackLimiter)."""
-        trusted = {a.strip() for a in str(self.config.get("TRUSTED_PROXIES") or "").split(",")}
-        client = client_address(
-            request.remote_addr, request.headers.get("X-Forwarded-For"), trusted - {""}
-        )
-        limiter, at = self.track_failures, now()
-        if limiter.count(client, at) >= limiter.limit:
-            raise ApiError(429, "too_many_lookups", "too many failed lookups; try again later")
+        """The dossier's receipt when the caller proved its phone by SMS (401 without a proof);
+        another phone is the same 404 as an unknown code, a failed lookup like the tracking
+        page's (GatewayService.citizen_receipt)."""
         _, phone = self._verified(request)
-        receipt = None
-        if is_valid_code(code):
-            try:
-                receipt = self.intake.get_receipt(code)
-            except NotFoundError:
-                receipt = None
-        if receipt is None or not same_phone(receipt["applicant"]["phone"], phone):
-            limiter.record(client, at)
-            raise ApiError(404, "not_found", "no dossier with that code and phone number")
-        return receipt
+        return self.citizen_receipt(
+            request, code, lambda receipt: same_phone(receipt["applicant"]["phone"], phone)
+        )
 
     def _officer_dossier(self, request, code: str) -> tuple[dict, dict]:
         officer = self._officer(request)

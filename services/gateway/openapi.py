@@ -89,7 +89,7 @@ _FILENAME = {
     "in": "header",
     "required": False,
     "description": "the file's name, percent-encoded UTF-8 (its type is read from its content)",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "maxLength": 600},
     "example": "gi%E1%BA%A5y%20ch%E1%BB%A9ng%20sinh.pdf",
 }
 _PART = {
