@@ -129,3 +129,57 @@ def test_a_citizen_files_online_and_the_counter_checks_it(browser, shot, tmp_pat
     timeline = browser.find_element(By.ID, "timeline").text
     assert "Kiểm tra và tiếp nhận hồ sơ nộp trực tuyến" in timeline
     shot("receiver-accepted")
+
+
+def test_a_part_scanned_at_receipt_is_re_used_for_the_same_citizen(browser, shot, tmp_path):
+    """The receive form takes a scan with each paper part; the same citizen's next dossier is
+    offered that part and the receiver re-uses it instead of asking for the paper."""
+    scan = tmp_path / "giay-chung-sinh.png"
+    scan.write_bytes(files.png(80, 60, (30, 30, 160)))
+    id_number = "0792" + fresh_phone()[-8:]
+    receiver = Officer(OFFICE, "receiver", "Phan Thị Nhận")
+    sign_in(browser, token(receiver))
+    codes = []
+    for n in (1, 2):
+        browser.find_element(By.ID, "nav-receive").click()
+        Select(visible(browser, "#procedure")).select_by_value(PROCEDURE)
+        visible(browser, "#scan-at-receipt-giay_chung_sinh")
+        if n == 1:
+            browser.find_element(By.ID, "scan-at-receipt-giay_chung_sinh").send_keys(str(scan))
+        browser.find_element(By.ID, "applicant_name").send_keys("Trương Văn Lâm")
+        browser.find_element(By.ID, "applicant_phone").send_keys("0912345678")
+        browser.find_element(By.ID, "applicant_id").send_keys(id_number)
+        if n == 1:
+            shot("receive-form-with-a-scan")
+        browser.find_element(By.ID, "receive-button").click()
+        codes.append(visible(browser, "#receipt-code").text)
+        if n == 1:
+            wait(browser, EC.text_to_be_present_in_element((By.ID, "message"), "Đã số hoá 1"))
+    first, second = codes
+    open_dossier(browser, first)
+    row = visible(browser, '#documents-panel tr[data-part="giay_chung_sinh"]')
+    assert row.get_attribute("data-status") == "digitised"
+    open_dossier(browser, second)
+    offer = visible(
+        browser,
+        f'#documents-panel tr[data-part="giay_chung_sinh"] '
+        f'button.reuse-button[data-source="{first}/giay_chung_sinh"]',
+    )
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", offer)
+    shot("re-use-offered")
+    offer.click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "message"), "Đã dùng lại"))
+    row = visible(browser, '#documents-panel tr[data-part="giay_chung_sinh"]')
+    wait(
+        browser,
+        lambda d: (
+            d.find_element(
+                By.CSS_SELECTOR, '#documents-panel tr[data-part="giay_chung_sinh"]'
+            ).get_attribute("data-status")
+            == "reused_from_part"
+        ),
+    )
+    panel = browser.find_element(By.ID, "documents-panel")
+    assert f"từ hồ sơ {first}" in panel.text
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", panel)
+    shot("re-used")

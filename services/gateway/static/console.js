@@ -710,7 +710,8 @@ function receiveView() {
         el("td", {}, el("input", { type: "checkbox", id: `doc-${doc.id}`, "data-doc": doc.id, checked: true })),
         el("td", {}, el("label", { for: `doc-${doc.id}` }, doc.name)),
         el("td", {}, FORMS[doc.form] || doc.form),
-        el("td", {}, el("input", { type: "number", min: 1, max: 100, value: doc.count || 1, id: `count-${doc.id}`, "aria-label": "Số lượng" })))))),
+        el("td", {}, el("input", { type: "number", min: 1, max: 100, value: doc.count || 1, id: `count-${doc.id}`, "aria-label": "Số lượng" })),
+        el("td", {}, scanInput(doc)))))),
     ] : []));
   });
   const method = el("select", { id: "return_method" },
@@ -753,7 +754,8 @@ function receiveView() {
     try {
       const received = await api("/api/dossiers", { method: "POST", body });
       const said = received.status === "awaiting_fee" ? "Đã ghi nhận hồ sơ" : "Đã tiếp nhận hồ sơ";
-      notice = `${said} ${received.code}.${feeSaid(received.receipt && received.receipt.fee)}`;
+      const scanned = await scanAtReceipt(received.code, documents);
+      notice = `${said} ${received.code}.${feeSaid(received.receipt && received.receipt.fee)}${scanned}`;
       location.hash = `#/receipt/${encodeURIComponent(received.code)}`;
     } catch (error) {
       if (error.code === "missing_documents") say(`Hồ sơ chưa đủ giấy tờ: ${error.message}`);

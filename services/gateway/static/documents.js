@@ -142,3 +142,30 @@ async function loadDocuments(d, section) {
       el("tbody", {}, rows)),
     ...result, failure);
 }
+
+// The receive form: a scan of each paper part may be chosen with it, stored once the dossier has
+// its code (routing may take a moment to know the dossier: a 404 is tried again).
+function scanInput(doc) {
+  return el("input", {
+    type: "file", id: `scan-at-receipt-${doc.id}`, "data-scan": doc.id, class: "scan",
+    accept: ".pdf,.jpg,.jpeg,.png", "aria-label": `Bản quét: ${doc.name}`,
+  });
+}
+
+async function scanAtReceipt(code, form) {
+  const chosen = [...form.querySelectorAll("input[data-scan]")].filter((i) => i.files.length);
+  const refused = [];
+  for (const input of chosen) {
+    const path = `/api/dossiers/${encodeURIComponent(code)}/documents/${encodeURIComponent(input.dataset.scan)}`;
+    for (let attempt = 0; ; attempt += 1) {
+      try { await sendFile(path, input.files[0]); break; } catch (error) {
+        if (error.status === 404 && attempt < 10) { await new Promise((r) => setTimeout(r, 300)); continue; }
+        refused.push(`${input.getAttribute("aria-label")}: ${fileRefused(error)}`);
+        break;
+      }
+    }
+  }
+  if (!chosen.length) return "";
+  const done = chosen.length - refused.length;
+  return ` Đã số hoá ${done} giấy tờ.${refused.length ? ` Không lưu được: ${refused.join("; ")}` : ""}`;
+}
