@@ -3,6 +3,8 @@ uploaded files, references to stored files (bytes never travel on the bus: messa
 id, its sha256, size and type), the documents service's events and the online submission's
 HTTP bodies."""
 
+from datetime import timedelta
+
 from marshmallow import Schema, fields, validate
 
 from contracts.codes import CODE_PATTERN, OFFICE_ID_PATTERN
@@ -29,6 +31,9 @@ MAX_DOSSIER_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # an image declaring more is refused as a decompression bomb
 FILE_ID_PATTERN = r"[A-Za-z0-9_\-]{32,64}"  # random (secrets.token_urlsafe), never guessable
 RESULT = "result"  # the part id of a dossier's electronic result
+# a file uploaded online and never filed with a dossier is deleted this long after its upload
+# (the proof it was uploaded under lasts 30 minutes: contracts/verification.py PROOF_TTL)
+UNFILED_AFTER = timedelta(hours=1)
 
 
 class FileRefSchema(Schema):

@@ -7,6 +7,7 @@ by the caller first."""
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 import gridfs
 from nameko.extensions import DependencyProvider
@@ -65,6 +66,19 @@ class GridFsFiles:
 
     def delete(self, file_id: str) -> None:
         self.fs.delete(file_id)
+
+    def claim(self, file_id: str, code: str) -> None:
+        """A file uploaded online is now a part of dossier `code`: it is no longer unfiled."""
+        self.db["fs.files"].update_one({"_id": file_id}, {"$set": {"metadata.code": code}})
+
+    def unfiled_before(self, when: datetime, limit: int = 500) -> list[str]:
+        """Files uploaded online before `when` and never filed with a dossier."""
+        query = {
+            "metadata.staged_for": {"$exists": True},
+            "metadata.code": {"$exists": False},
+            "uploadDate": {"$lt": when},
+        }
+        return [f["_id"] for f in self.db["fs.files"].find(query, {"_id": 1}, limit=limit)]
 
 
 def files_of(config: dict, client: MongoClient | None = None) -> GridFsFiles:

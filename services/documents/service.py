@@ -5,6 +5,8 @@ bytes live in the file store (files.py), written by the gateway; here only refer
 sha256, size, type) arrive and leave, on RPC and on documents.events. Entrypoints are thin;
 decisions come from domain.py."""
 
+from datetime import UTC, datetime
+
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
@@ -19,6 +21,7 @@ from services.common.messaging import OutboxPublisher, event_entry, event_handle
 from services.common.repository import Change
 from services.common.rpc import rpc
 from services.documents import domain
+from services.documents.files import Files
 from services.documents.store import DocumentsStore
 
 
@@ -37,6 +40,7 @@ class DocumentsService(observability.Observed):
     name = "documents"
 
     store = DocumentsStore()
+    files = Files()
     outbox = OutboxPublisher()
     clock = Clock()
     config = Config()
@@ -168,3 +172,10 @@ class DocumentsService(observability.Observed):
     @timer(interval=5)
     def sweep(self):
         self.store.records.sweep(self.outbox)
+
+    @timer(interval=300)
+    def forget_unfiled(self):
+        """Delete the files uploaded online that no dossier was filed with (the citizen gave
+        up) once doc.UNFILED_AFTER has passed (by the real clock, which stamped the upload)."""
+        for file_id in self.files.unfiled_before(datetime.now(UTC) - doc.UNFILED_AFTER):
+            self.files.delete(file_id)

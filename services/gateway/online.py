@@ -219,6 +219,7 @@ class OnlineRoutes:
         receipt = self.intake.submit_online(submission, phone, staged)
         code = receipt["code"]
         for document_id, ref in refs:
+            self.files.claim(ref["file_id"], code)
             self.documents.record_part(code, document_id, ref, receipt["office_id"], "citizen")
         body = {
             "code": code,
