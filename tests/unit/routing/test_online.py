@@ -9,7 +9,7 @@ import pytest
 from contracts import lifecycle as lc
 from contracts.errors import IllegalAction, InvalidInput
 from services.intake.domain import ONLINE_DESK
-from services.routing import domain, views
+from services.routing import domain, stats, views
 from tests.unit.routing.dossiers import CAL, HANDLER_X, RECEIVER_X, act, apply, at, new, receive
 from tests.unit.routing.test_money import paid
 
@@ -96,3 +96,11 @@ def test_a_fee_unpaid_at_the_check_is_awaited_then_and_one_paid_before_is_not():
     assert early["state"] == lc.SUBMITTED_ONLINE and not early["fee_due"]
     checked = act(early, "accept_online", RECEIVER_X, at(11, 23, 10))
     assert checked["state"] == lc.AWAITING_ACCEPTANCE
+
+
+def test_the_counter_counts_what_it_has_to_check_apart():
+    rows = stats.contributions(filed("NCC-01", at(11, 23, 9)))
+    now = rows["X28720|now"]
+    assert now.get("awaiting_check") == 1 and "suspended" not in now
+    day = next(v for k, v in rows.items() if k.startswith("X28720|d|"))
+    assert day["received:online"] == 1
