@@ -38,9 +38,9 @@ Its open workload (the dossiers it holds now, or that are on their way to it): n
 awaiting_payment if paused for a fee or a financial obligation (status 1 or 6), awaiting_check
 if filed online and not yet accepted by its counter (or waiting for the citizen's supplement
 before acceptance), suspended_for_supplement if paused for a supplement, else pending, split
-into past_deadline (its step's due < as_of) and within_deadline. The workload is the current one (counters carry
-no past holder): for a period that ended, it is what the office holds now, judged against the
-period's end.
+into past_deadline (its step's due < as_of) and within_deadline. The workload is the current
+one (counters carry no past holder): for a period that ended, it is what the office holds now,
+judged against the period's end.
 
 Example: a dossier received at commune X28720, handed on early by the commune and by district
 H824, resolved late by province T82 and handed over at X28720: X28720 counts one step handed on
