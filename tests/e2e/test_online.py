@@ -49,17 +49,17 @@ class Citizen:
         assert r.status_code == expect, r.text
         return r.json()
 
-    def submit(self, expect: int = 201, **extra) -> dict:
+    def submit(self, expect: int = 201, procedure=PROCEDURE, parts=PARTS, **extra) -> dict:
         documents = [
             {"id": part, "file_id": self.upload(files.pdf(part), f"{part}.pdf")["file_id"]}
-            for part in PARTS
+            for part in parts
         ]
         applicant = {"name": "Nguyễn Thị Bình", "address": "Ấp Lăng, Vàm Láng"}
         if self.id_number:
             applicant["id_number"] = self.id_number
         body = {
             "verification_id": self.verification_id,
-            "procedure_code": PROCEDURE,
+            "procedure_code": procedure,
             "office_id": OFFICE,
             "applicant": applicant,
             "documents": documents,
@@ -178,6 +178,25 @@ def test_refused_at_the_check_with_form_03_and_an_sms(receiver):
     assert dossier["state"] == "not_accepted" and dossier["national_status"] == 3
     assert "thẩm quyền" in citizen.sms("không được tiếp nhận")
     receiver.act(code, "accept_online", expect=409)
+
+
+def test_a_fee_due_online_is_cancelled_when_the_check_refuses_the_dossier(receiver):
+    citizen = Citizen()
+    code = citizen.submit(procedure="HT-04", parts=("to_khai_nhan_cha_me_con", "chung_cu_quan_he"))[
+        "code"
+    ]
+    due = eventually(
+        lambda: [p for p in receiver.dossier(code)["payments"] if p["status"] == "due"],
+        30,
+        f"{code}'s fee due online",
+    )
+    assert due[0]["amount_vnd"] == 15000 and due[0]["method"] in (None, "online")
+    receiver.act(code, "refuse_online", reason="Thiếu chữ ký trên tờ khai")
+    eventually(
+        lambda: [p["status"] for p in receiver.dossier(code)["payments"]] == ["cancelled"],
+        30,
+        f"{code}'s fee cancelled",
+    )
 
 
 def test_a_digitised_part_re_used_then_the_result_downloaded(officers, receiver):
