@@ -124,7 +124,13 @@ class OnlineRoutes:
     # ---- helpers
     def _checked_upload(self, request, stored_bytes: int = 0):
         """(bytes, checked type/size/sha256, safe file name) of a raw upload, or a 4xx."""
-        data = read_raw(request, doc.MAX_FILE_BYTES)
+        try:
+            data = read_raw(request, doc.MAX_FILE_BYTES)  # never more than that is read
+        except ApiError as exc:
+            if exc.status != 413:
+                raise
+            message = f"a file may be at most {doc.MAX_FILE_BYTES} bytes"
+            raise ApiError(413, "file_too_large", message) from None
         try:
             checked = check_file(data, stored_bytes)
         except FileRejected as exc:

@@ -288,7 +288,7 @@ def test_hostile_files_are_refused_and_nothing_is_stored():
         headers=citizen.headers,
         timeout=60,
     )
-    assert r.status_code == 413
+    assert r.status_code == 413 and r.json()["error"]["code"] == "file_too_large"
     assert stored_files() == before
     # no phone proved, no upload
     r = requests.post(f"{BASE}/api/online/files", data=files.pdf(), timeout=30)
