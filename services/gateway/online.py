@@ -53,7 +53,7 @@ def same_phone(receipt_phone: str, verified: str | None) -> bool:
 def safe_filename(name: str | None, content_type: str) -> str:
     """A file name to show and to offer on download: letters, digits, . - _ and spaces, with the
     extension of its checked type (never the one the client claimed)."""
-    stem = _FILENAME.sub("", (name or "").rsplit(".", 1)[0]).strip()[:80] or "tai-lieu"
+    stem = _FILENAME.sub("", (name or "").rsplit(".", 1)[0]).strip(" .")[:80] or "tai-lieu"
     return stem + EXTENSIONS[content_type]
 
 
