@@ -375,6 +375,10 @@ class StatsSchema(_Response):
         load_default=0,
         metadata={"description": "open dossiers waiting for a fee or a financial obligation"},
     )
+    awaiting_check = fields.Integer(
+        load_default=0,
+        metadata={"description": "dossiers filed online not yet accepted by the counter"},
+    )
     returned = fields.Integer(required=True)
     on_time_rate = fields.Float(required=True, allow_none=True)
 

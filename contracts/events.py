@@ -84,7 +84,7 @@ class DossierReceivedSchema(Schema):
     postal_handover = fields.Nested(PostalHandoverSchema, load_default=None, allow_none=True)
     status = fields.String(
         load_default="received",
-        validate=validate.OneOf(["received", "not_accepted", "awaiting_fee"]),
+        validate=validate.OneOf(["received", "not_accepted", "awaiting_fee", "submitted_online"]),
     )
     not_accepted_reason = fields.String(load_default=None, allow_none=True)
     fee = fields.Nested(FeeSchema, load_default=None, allow_none=True)  # None: no fee
@@ -176,6 +176,9 @@ WORKFLOW_EVENTS = (
     "obligation_fulfilled",
     "obligation_overdue",
     "fee_confirmed",
+    "online_dossier_accepted",  # the counter checked a dossier filed online (status 2)
+    "online_dossier_supplemented",  # the citizen uploaded what the counter asked for
+    "dossier_not_accepted",  # a dossier filed online refused at the check (form 03)
 )
 
 

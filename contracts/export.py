@@ -27,6 +27,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from contracts import api, carrier, payment_platform, portal
+from contracts import documents as documents_contract
 from contracts.envelope import SCHEMA_VERSION, EnvelopeSchema
 from contracts.events import (
     INTAKE_EVENTS,
@@ -46,6 +47,7 @@ EVENTS: dict[str, Mapping[str, Schema]] = {
     "routing.events": ROUTING_EVENTS,
     "postal.events": POSTAL_EVENTS,
     "payment.events": PAYMENT_EVENTS,
+    "documents.events": documents_contract.DOCUMENT_EVENTS,
     "liaison": TRANSFERS,
 }
 COMMANDS: tuple[type[Schema], ...] = (api.ActionRequestSchema, api.OfficerSchema)
@@ -78,6 +80,9 @@ API_BODIES: tuple[type[Schema], ...] = (
     api.VerificationCodeSchema,
     api.VerificationSchema,
     api.VerifiedSchema,
+    documents_contract.OnlineSubmissionSchema,
+    documents_contract.ReuseRequestSchema,
+    documents_contract.FileRefSchema,
 )
 # The carrier's API: what postal sends, what the carrier answers, its signed status callbacks.
 CARRIER_BODIES: tuple[type[Schema], ...] = (

@@ -20,6 +20,10 @@ RETURNING_BY_POST = "returning_by_post"
 RETURNED = "returned"
 WITHDRAWN = "withdrawn"
 STOPPED = "stopped"
+# Filed online (issue 20): registered with its code at once, waiting for the receiving counter
+# to check its documents; the clock starts when the counter accepts it.
+SUBMITTED_ONLINE = "submitted_online"
+ONLINE_SUPPLEMENT_REQUESTED = "online_supplement_requested"  # form 02 before acceptance
 
 # The national portal's codes (docs/domain.md#national-status-codes): one table, every state to
 # its TrangThaiHoSo, every channel to its KenhThucHien. Code 1 (newly registered) is a dossier
@@ -51,6 +55,8 @@ NATIONAL_STATUS = {
     RETURNED: 10,
     WITHDRAWN: 7,
     STOPPED: 8,
+    SUBMITTED_ONLINE: 1,
+    ONLINE_SUPPLEMENT_REQUESTED: 5,
 }
 NATIONAL_CHANNEL = {"counter": 1, "online": 2, "post": 3}
 CHANNELS = tuple(NATIONAL_CHANNEL)
@@ -59,6 +65,7 @@ INITIAL_STATES = (
     AWAITING_FEE,
     RECEIVED,
     NOT_ACCEPTED,
+    SUBMITTED_ONLINE,
 )  # a dossier refused at the counter starts final
 FINAL_STATES = frozenset({NOT_ACCEPTED, RETURNED, WITHDRAWN, STOPPED})
 
@@ -77,6 +84,8 @@ STATE_LABELS_VI = {
     RETURNED: "Đã trả kết quả",
     WITHDRAWN: "Công dân đã rút hồ sơ",
     STOPPED: "Dừng giải quyết",
+    SUBMITTED_ONLINE: "Đã nộp trực tuyến, chờ kiểm tra",
+    ONLINE_SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung trước khi tiếp nhận",
 }
 
 RECEIVER, HANDLER, LEADER, SYSTEM = "receiver", "handler", "leader", "system"
@@ -86,6 +95,10 @@ ACCEPT, REQUEST_SUPPLEMENT, SUPPLEMENT = "accept", "request_supplement", "supple
 RESOLVE, REFUSE, EXTEND, STOP = "resolve", "refuse", "extend", "stop"
 WITHDRAW, RETURN_RESULT, HAND_OVER = "withdraw", "return_result", "hand_over"
 REQUEST_OBLIGATION = "request_obligation"  # a notice of financial obligation (status 6)
+# The counter's check of a dossier filed online: accept it (status 2, the clock starts), ask for
+# a supplement before accepting it (form 02), or refuse it (form 03)
+ACCEPT_ONLINE, REFUSE_ONLINE = "accept_online", "refuse_online"
+REQUEST_ONLINE_SUPPLEMENT = "request_online_supplement"
 ACTIONS = (
     ACCEPT,
     REQUEST_SUPPLEMENT,
@@ -98,12 +111,24 @@ ACTIONS = (
     RETURN_RESULT,
     HAND_OVER,
     REQUEST_OBLIGATION,
+    ACCEPT_ONLINE,
+    REQUEST_ONLINE_SUPPLEMENT,
+    REFUSE_ONLINE,
 )
 # Internal transitions, applied by the system (role "system"), never by an officer.
 FORWARD, RESULT_ARRIVED = "forward", "result_arrived"
 POST_DELIVERED, POST_RETURNED = "post_delivered", "post_returned"
 FEE_PAID, OBLIGATION_PAID = "fee_paid", "obligation_paid"  # the payment service says so
-SYSTEM_ACTIONS = (FORWARD, RESULT_ARRIVED, POST_DELIVERED, POST_RETURNED, FEE_PAID, OBLIGATION_PAID)
+ONLINE_SUPPLEMENTED = "online_supplemented"  # the citizen uploaded what was missing
+SYSTEM_ACTIONS = (
+    FORWARD,
+    RESULT_ARRIVED,
+    POST_DELIVERED,
+    POST_RETURNED,
+    FEE_PAID,
+    OBLIGATION_PAID,
+    ONLINE_SUPPLEMENTED,
+)
 
 # Who may do what, and where: the one table of permissions. `where` is the receiving counter
 # (the office that received the dossier; "receive" is at the officer's own counter) or the office
@@ -124,6 +149,9 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     WITHDRAW: (_COUNTER, RECEIVING_COUNTER),
     HAND_OVER: (_COUNTER, RECEIVING_COUNTER),
     RETURN_RESULT: (_COUNTER, RECEIVING_COUNTER),
+    ACCEPT_ONLINE: (frozenset({RECEIVER, LEADER}), RECEIVING_COUNTER),
+    REQUEST_ONLINE_SUPPLEMENT: (frozenset({RECEIVER, LEADER}), RECEIVING_COUNTER),
+    REFUSE_ONLINE: (frozenset({RECEIVER, LEADER}), RECEIVING_COUNTER),
     **{action: (frozenset({SYSTEM}), HOLDING_OFFICE) for action in SYSTEM_ACTIONS},
 }
 COUNTER_ACTIONS = frozenset(
@@ -159,6 +187,13 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (REFUSED, RESULT_ARRIVED): READY_AT_COUNTER,
     (RETURNING_BY_POST, POST_DELIVERED): RETURNED,
     (RETURNING_BY_POST, POST_RETURNED): READY_AT_COUNTER,
+    (SUBMITTED_ONLINE, ACCEPT_ONLINE): RECEIVED,  # AWAITING_FEE while its fee is unpaid
+    (SUBMITTED_ONLINE, REQUEST_ONLINE_SUPPLEMENT): ONLINE_SUPPLEMENT_REQUESTED,
+    (SUBMITTED_ONLINE, REFUSE_ONLINE): NOT_ACCEPTED,
+    (ONLINE_SUPPLEMENT_REQUESTED, ONLINE_SUPPLEMENTED): SUBMITTED_ONLINE,
+    (ONLINE_SUPPLEMENT_REQUESTED, REFUSE_ONLINE): NOT_ACCEPTED,
+    (SUBMITTED_ONLINE, WITHDRAW): WITHDRAWN,
+    (ONLINE_SUPPLEMENT_REQUESTED, WITHDRAW): WITHDRAWN,
 }
 # At a step that is not the last, an officer's "resolve" means "my step is done": the dossier is
 # handed on to the next office (the system's forward), not resolved.

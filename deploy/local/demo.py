@@ -4,8 +4,9 @@ A citizen asks Vàm Láng town's counter (commune) for a construction permit, de
 Đông district, and chooses to pay its fee online: the dossier waits at the counter until the
 payment platform (its simulator) says the citizen paid on its page, and is accepted then. The
 district accepts and resolves it; the result comes back to the counter, which sends it home by
-post (the carrier simulator picks it up and delivers it). The SMS the citizen got are read back
-from fakesmsc."""
+post (the carrier simulator picks it up and delivers it). Then a birth registration is filed
+online at the same counter (a phone proved by SMS, two files) and checked there. The SMS the
+citizens got are read back from fakesmsc."""
 
 import os
 import subprocess
@@ -16,6 +17,9 @@ from datetime import datetime
 import requests
 
 from services.notification.fakesmsc import read_received
+
+# two small documents a citizen scanned at home (the checks read their type from these bytes)
+SCANNED_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 BASE = os.environ.get("LT_PUBLIC_URL", "http://127.0.0.1:8000")
 FAKESMSC_LOG = os.environ["LT_FAKESMSC_LOG"]
@@ -76,6 +80,55 @@ def wait_for(what: str, check, timeout: float = 60):
             return value
         time.sleep(0.3)
     raise SystemExit(f"timed out waiting for {what}")
+
+
+def online_dossier(receiver: str) -> str:
+    """A birth registration filed online at the same counter: the phone proved by an SMS code,
+    two files uploaded, the code given at once (status 1); the counter checks and accepts it."""
+    phone = f"098{int(time.time()) % 10**7:07d}"  # a fresh number: 3 codes a phone per 15 min
+    since = len(read_received(FAKESMSC_LOG))
+    asked = requests.post(
+        f"{BASE}/api/verifications",
+        json={"phone": phone, "purpose": "online_submission"},
+        timeout=30,
+    ).json()
+    otp = wait_for(
+        "the verification SMS",
+        lambda: next(
+            (
+                m.text.split()[0]
+                for m in read_received(FAKESMSC_LOG)[since:]
+                if "ma xac minh" in m.text
+            ),
+            None,
+        ),
+    )
+    proof = asked["verification_id"]
+    requests.post(f"{BASE}/api/verifications/{proof}", json={"code": otp}, timeout=30)
+    step(f"online: phone {asked['to']} proved by the SMS code")
+    documents = []
+    for part in ("to_khai_khai_sinh", "giay_chung_sinh"):
+        stored = requests.post(
+            f"{BASE}/api/online/files", params={"verification_id": proof}, data=SCANNED_PDF,
+            headers={"X-Filename": f"{part}.pdf"}, timeout=30,
+        ).json()  # fmt: skip
+        documents.append({"id": part, "file_id": stored["file_id"]})
+    body = {
+        "verification_id": proof,
+        "procedure_code": "HT-01",
+        "office_id": COMMUNE,
+        "applicant": {"name": "Phạm Thị Mai", "id_number": "082095004321"},
+        "documents": documents,
+    }
+    filed = requests.post(f"{BASE}/api/online/dossiers", json=body, timeout=30).json()
+    code = filed["code"]
+    step(f"online: filed {code} with 2 files, {filed['status']} (national status 1)")
+    wait_for("the counter's worklist", lambda: code in worklist(COMMUNE, receiver))
+    parts = call("GET", f"/api/dossiers/{code}/documents", receiver)["parts"]
+    step("online: the counter opens it: " + ", ".join(f"{p['name']} {p['status']}" for p in parts))
+    done = call("POST", f"/api/dossiers/{code}/actions", receiver, json={"action": "accept_online"})
+    step(f"online: checked and accepted, {done['state']}; appointment {done['appointment_at']}")
+    return code
 
 
 def main() -> int:
@@ -146,6 +199,7 @@ def main() -> int:
         f"(national status {final['national_status']})"
     )
     wait_for("the delivered SMS", lambda: len(read_received(FAKESMSC_LOG)) >= already + 4)
+    online_dossier(receiver)
 
     dossier = call("GET", f"/api/dossiers/{code}", receiver)
     print("\nTimeline:")

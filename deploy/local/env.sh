@@ -49,6 +49,7 @@ export LT_CARRIER_DELIVERY_DELAY=${LT_CARRIER_DELIVERY_DELAY:-1}
 export LT_CARRIER_FAIL_RATE=${LT_CARRIER_FAIL_RATE:-0}
 export LT_PAYMENT_PLATFORM_URL=${LT_PAYMENT_PLATFORM_URL:-http://127.0.0.1:$LT_PAYMENT_PLATFORM_PORT}
 export LT_PAYMENT_PLATFORM_SECRET=${LT_PAYMENT_PLATFORM_SECRET:-lienthong-dev-payment}
+export LT_DOCUMENTS_ID_KEY=${LT_DOCUMENTS_ID_KEY:-lienthong-dev-documents}
 # the payment simulator's delay (seconds) before it pays an [autopay] payment by itself, and
 # its share of failed automatic payments
 export LT_PAYMENT_PLATFORM_PAY_DELAY=${LT_PAYMENT_PLATFORM_PAY_DELAY:-1}

@@ -28,7 +28,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=env.sh
 . "$HERE/env.sh"
 
-SERVICES=(intake routing postal notification payment portal_sync gateway)
+SERVICES=(intake routing postal notification payment portal_sync documents gateway)
 PIDS=$LT_STACK_DIR/pids
 LOGS=$LT_STACK_DIR/logs
 RESTARTS=$LT_STACK_DIR/restarts
@@ -46,6 +46,7 @@ service_port() { # name instance
     notification) base=$((LT_SERVICE_PORT_BASE + 4)) ;;
     payment) base=$((LT_SERVICE_PORT_BASE + 5)) ;;
     portal_sync) base=$((LT_SERVICE_PORT_BASE + 6)) ;;
+    documents) base=$((LT_SERVICE_PORT_BASE + 7)) ;;
     *) die "unknown service $1" ;;
   esac
   echo $((base + 10 * ($2 - 1)))

@@ -51,18 +51,18 @@ def _depth(value, level=0) -> int:
     return level
 
 
-def read_raw(request) -> bytes:
-    """The request body as bytes, or ApiError 413 when it is over MAX_BODY_BYTES."""
+def read_raw(request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body as bytes, or ApiError 413 when it is over `limit` (MAX_BODY_BYTES)."""
     length = request.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
+    if length is not None and length > limit:
+        raise ApiError(413, "body_too_large", f"body over {limit} bytes")
     stream = request.stream
     if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         # werkzeug reads a body without Content-Length as empty; the server decodes the chunks
         stream = request.environ["wsgi.input"]
-    raw = stream.read(MAX_BODY_BYTES + 1)  # never more than the limit, whatever the length said
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"body over {MAX_BODY_BYTES} bytes")
+    raw = stream.read(limit + 1)  # never more than the limit, whatever the length said
+    if len(raw) > limit:
+        raise ApiError(413, "body_too_large", f"body over {limit} bytes")
     return raw
 
 

@@ -321,3 +321,79 @@ VERIFICATION_CODE = {"code": "482913"}
 VERIFIED = {"verified": True, "tries_left": 4}
 
 DLR_TOKEN = "5f0c7a9be1d24c3f8a6b0e9d2c7f4a1b"
+
+# online public services (issue 20)
+FILE_ID = "kY3f0x4Q2mO9bTzV7cW1nA8eR5uJ6sL0pH2dG4iK9yE"
+FILE_REF = {
+    "file_id": FILE_ID,
+    "sha256": "3fd6e6be528c182d768563a63b65ac5a70d022149a01eeeaaa30396d75f426e0",
+    "size": 182344,
+    "content_type": "application/pdf",
+    "filename": "giay-chung-sinh.pdf",
+}
+ONLINE_SUBMISSION = {
+    "verification_id": VERIFICATION_ID,
+    "procedure_code": "HT-01",
+    "office_id": "X28720",
+    "applicant": {"name": "Nguyễn Thị Bình", "id_number": "079123456789"},
+    "documents": [
+        {"id": "to_khai_khai_sinh", "file_id": FILE_ID},
+        {"id": "giay_chung_sinh", "file_id": "pQ7rT2vX9zB4nM6kL1wE3yU8iO5aS0dF2gH4jK7lZ1c"},
+    ],
+    "return_method": "counter",
+}
+ONLINE_SUBMITTED = {
+    "code": CODE,
+    "status": "submitted_online",
+    "national_status": 1,
+    "office_id": "X28720",
+    "track_url": f"/track?code={CODE}",
+}
+_PART = {
+    "document_id": "giay_chung_sinh",
+    "name": "Giấy chứng sinh",
+    "status": "digitised",
+    "files": [
+        {
+            "document_id": "giay_chung_sinh",
+            "status": "digitised",
+            "file": FILE_REF,
+            "source": None,
+            "at": "2026-12-07T02:05:00+00:00",
+            "uploaded_by": "citizen",
+        }
+    ],
+}
+DOCUMENTS = {
+    "code": CODE,
+    "office_id": "X28720",
+    "parts": [_PART],
+    "result": None,
+    "stored_bytes": 182344,
+}
+REUSE_REQUEST = {"source_code": "X28720-261120-0003", "source_document_id": "giay_chung_sinh"}
+REUSE_OFFERS = {
+    "code": CODE,
+    "offers": [
+        {
+            "code": "X28720-261120-0003",
+            "document_id": "giay_chung_sinh",
+            "name": "Giấy chứng sinh",
+            "content_type": "application/pdf",
+            "size": 182344,
+            "sha256": FILE_REF["sha256"],
+        }
+    ],
+}
+CITIZEN_DOCUMENTS = {
+    "code": CODE,
+    "state": "online_supplement_requested",
+    "parts": [{"document_id": "giay_chung_sinh", "name": "Giấy chứng sinh", "status": "digitised"}],
+    "missing_documents": ["Giấy chứng sinh"],
+    "may_upload": True,
+    "result": None,
+}
+CITIZEN_UPLOADED = {
+    "code": CODE,
+    "file": {k: FILE_REF[k] for k in ("file_id", "size", "content_type", "filename")},
+}

@@ -8,7 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from contracts import api as schemas
-from contracts import payment_platform
+from contracts import documents, payment_platform
 from contracts.carrier import SIGNATURE_HEADER, StatusCallbackSchema
 from services.gateway import api_examples as ex
 
@@ -79,6 +79,47 @@ _SCORECARD_QUERY = [
     _query("from", "first day, YYYY-MM-DD", "2026-10-01"),
     _query("to", "last day, YYYY-MM-DD (at most 366 days)", "2026-12-31"),
 ]
+
+# online public services: a proved phone, raw file bodies, downloads (services/gateway/online.py)
+_VERIFICATION = _query(
+    "verification_id", "the verification that proved the citizen's phone", ex.VERIFICATION_ID
+)
+_FILENAME = {
+    "name": "X-Filename",
+    "in": "header",
+    "required": False,
+    "description": "the file's name, percent-encoded UTF-8 (its type is read from its content)",
+    "schema": {"type": "string", "maxLength": 600},
+    "example": "gi%E1%BA%A5y%20ch%E1%BB%A9ng%20sinh.pdf",
+}
+_PART = {
+    "name": "document_id",
+    "in": "path",
+    "required": True,
+    "description": "the part: a document id of the procedure",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+    "example": "giay_chung_sinh",
+}
+_FILE = {
+    "name": "file_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "example": ex.FILE_ID,
+}
+_BINARY = {"type": "string", "format": "binary"}
+_FILE_BODY = {  # any Content-Type: the file's type is read from its bytes
+    "required": True,
+    "content": {"application/octet-stream": {"schema": _BINARY, "example": "%PDF-1.4 …"}},
+}
+_DOWNLOAD = {
+    "description": "the file, Content-Disposition: attachment",
+    "content": {
+        "application/pdf": {"schema": _BINARY, "example": "%PDF-1.4 …"},
+        "image/jpeg": {"schema": _BINARY, "example": "…"},
+        "image/png": {"schema": _BINARY, "example": "…"},
+    },
+}
 
 # (path, method, operation)
 OPERATIONS: list[tuple[str, str, dict]] = [
@@ -452,6 +493,145 @@ OPERATIONS: list[tuple[str, str, dict]] = [
             "responses": {
                 "200": _json(schemas.CallbackAppliedSchema, {"status": "applied"}),
             },
+        },
+    ),
+    # ---- online public services (issue 20): files go in and out as raw bytes
+    (
+        "/api/online/files",
+        "post",
+        {
+            "summary": "A citizen uploads one document file (PDF, JPEG or PNG, checked by content; "
+            "10 MB) under a verification that proved their phone; 201 its reference. 401 without "
+            "a proved phone; 413, 415 or 422 for a file refused, which is not stored",
+            "parameters": [_VERIFICATION, _FILENAME],
+            "requestBody": _FILE_BODY,
+            "responses": {"201": _json(documents.FileRefSchema, ex.FILE_REF, "stored")},
+        },
+    ),
+    (
+        "/api/online/dossiers",
+        "post",
+        {
+            "summary": "A citizen files a dossier online at a counter that may receive it, with "
+            "the files uploaded under the same verification: 201 its code (national status 1, "
+            "to check at the counter)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": documents.OnlineSubmissionSchema,
+                        "example": ex.ONLINE_SUBMISSION,
+                    }
+                },
+            },
+            "responses": {"201": _json({"type": "object"}, ex.ONLINE_SUBMITTED, "filed")},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/documents",
+        "get",
+        {
+            "summary": "The dossier's parts with their digitisation status and files, and its "
+            "electronic result, for an officer who may read the dossier",
+            "security": _BEARER,
+            "parameters": [_CODE],
+            "responses": {"200": _json({"type": "object"}, ex.DOCUMENTS)},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/documents/{document_id}",
+        "post",
+        {
+            "summary": "The receiving counter scans a paper part in (raw bytes); 403 elsewhere",
+            "security": _BEARER,
+            "parameters": [_CODE, _PART, _FILENAME],
+            "requestBody": _FILE_BODY,
+            "responses": {"201": _json({"type": "object"}, ex.DOCUMENTS, "stored")},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/documents/{document_id}/reuse",
+        "post",
+        {
+            "summary": "The receiving counter re-uses an earlier dossier's part (or its result, "
+            "source_document_id 'result') of the same applicant instead of asking for the paper",
+            "security": _BEARER,
+            "parameters": [_CODE, _PART],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": documents.ReuseRequestSchema,
+                        "example": ex.REUSE_REQUEST,
+                    }
+                },
+            },
+            "responses": {"201": _json({"type": "object"}, ex.DOCUMENTS, "re-used")},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/reuse-offers",
+        "get",
+        {
+            "summary": "What earlier dossiers of the same applicant hold (matched by the keyed "
+            "hash of the ID number on this dossier's receipt), to re-use",
+            "security": _BEARER,
+            "parameters": [_CODE],
+            "responses": {"200": _json({"type": "object"}, ex.REUSE_OFFERS)},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/files/{file_id}",
+        "get",
+        {
+            "summary": "One of the dossier's files, as an attachment, for an officer who may "
+            "read the dossier; 404 for a file of another dossier",
+            "security": _BEARER,
+            "parameters": [_CODE, _FILE],
+            "responses": {"200": _DOWNLOAD},
+        },
+    ),
+    (
+        "/api/dossiers/{code}/result",
+        "post",
+        {
+            "summary": "The deciding office issues the result as a file (raw bytes): the citizen "
+            "is told by SMS and downloads it on the tracking page; 409 once issued",
+            "security": _BEARER,
+            "parameters": [_CODE, _FILENAME],
+            "requestBody": _FILE_BODY,
+            "responses": {"201": _json({"type": "object"}, ex.DOCUMENTS, "issued")},
+        },
+    ),
+    (
+        "/api/track/{code}/documents",
+        "get",
+        {
+            "summary": "The citizen's own dossier's parts, what the counter asked for, and its "
+            "electronic result, after the phone was proved by SMS (404 for another's dossier)",
+            "parameters": [_CODE, _VERIFICATION],
+            "responses": {"200": _json({"type": "object"}, ex.CITIZEN_DOCUMENTS)},
+        },
+    ),
+    (
+        "/api/track/{code}/documents/{document_id}",
+        "post",
+        {
+            "summary": "The citizen uploads a part the counter asked for before accepting the "
+            "dossier (raw bytes); the dossier is to check again",
+            "parameters": [_CODE, _PART, _VERIFICATION, _FILENAME],
+            "requestBody": _FILE_BODY,
+            "responses": {"201": _json({"type": "object"}, ex.CITIZEN_UPLOADED, "stored")},
+        },
+    ),
+    (
+        "/api/track/{code}/files/{file_id}",
+        "get",
+        {
+            "summary": "One of the citizen's own dossier's files (its result included), as an "
+            "attachment, after the phone was proved by SMS",
+            "parameters": [_CODE, _FILE, _VERIFICATION],
+            "responses": {"200": _DOWNLOAD},
         },
     ),
     (

@@ -45,7 +45,7 @@ from services.common.web import (
     read_json,
     read_raw,
 )
-from services.gateway import access
+from services.gateway import access, online
 from services.gateway import scorecard as scores
 from services.gateway.openapi import openapi_spec
 from services.gateway.pages import PAGES, static_response
@@ -114,7 +114,7 @@ def _money_body(body):
     return body
 
 
-class GatewayService(observability.Observed):
+class GatewayService(online.OnlineRoutes, observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()
@@ -270,7 +270,7 @@ class GatewayService(observability.Observed):
         officer = self._officer(request)
         dossier = self.routing.get_dossier(self._code(code))
         access.check_dossier(officer, dossier, load_offices())
-        return json_response(self.intake.get_receipt(code))
+        return json_response(online.receipt_as_checked(self.intake.get_receipt(code), dossier))
 
     @http("GET", "/api/me")
     @api
@@ -343,6 +343,21 @@ class GatewayService(observability.Observed):
         phone = request.args.get("phone", "")
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
+        receipt = self.citizen_receipt(request, code, lambda r: phone_matches(r, phone))
+        try:
+            dossier = self.routing.get_dossier(code)
+        except NotFoundError:
+            dossier = None  # routing has not seen it yet
+        offices = load_offices()
+        view = citizen_view(receipt, dossier, lambda o: offices.get(o).name)
+        view["payments"] = citizen_payments(self.payment.for_dossier(code))
+        return json_response(view)
+
+    def citizen_receipt(self, request, code: str, proves) -> dict:
+        """The receipt of `code` when `proves(receipt)` (the phone's last digits, or a phone
+        proved by SMS). An unknown code and a failed proof are the same 404 and count as a
+        failed lookup of the client and of the code (store.TrackLimits): past its limit a client
+        gets 429, and a code answers as an unknown one for a while, whoever asks."""
         client, limits, at = self._client(request), self.track_limits, self.clock.now()
         if limits.per_client.count(client, at) >= limits.per_client.limit:
             raise ApiError(
@@ -355,19 +370,12 @@ class GatewayService(observability.Observed):
         if known and limits.per_code.count(code, at) < limits.per_code.limit:
             with contextlib.suppress(NotFoundError):
                 receipt = self.intake.get_receipt(code)
-        if receipt is None or not phone_matches(receipt, phone):
+        if receipt is None or not proves(receipt):
             limits.per_client.record(client, at)
             if known:
                 limits.per_code.record(code, at)
             raise ApiError(404, "not_found", "no dossier with that code and phone number")
-        try:
-            dossier = self.routing.get_dossier(code)
-        except NotFoundError:
-            dossier = None  # routing has not seen it yet
-        offices = load_offices()
-        view = citizen_view(receipt, dossier, lambda o: offices.get(o).name)
-        view["payments"] = citizen_payments(self.payment.for_dossier(code))
-        return json_response(view)
+        return receipt
 
     @http("POST", "/api/verifications")
     @api

@@ -12,7 +12,7 @@ from contracts.codes import format_code
 from contracts.envelope import make_envelope
 from contracts.errors import Forbidden, InvalidInput
 from contracts.events import DossierReceivedSchema
-from contracts.lifecycle import RECEIVE, national_channel, national_status, roles_of
+from contracts.lifecycle import RECEIVE, RECEIVER, national_channel, national_status, roles_of
 from contracts.money import ONLINE, POST, fee_payment_id, receipt_number
 from contracts.offices import Office, OfficeCatalog, UnknownOffice
 from contracts.procedures import Procedure, ProcedureCatalog, UnknownProcedure, missing_documents
@@ -93,6 +93,31 @@ def check_request(
     return request, procedure, office, steps
 
 
+ONLINE_DESK = "Cổng dịch vụ công"  # who received a dossier filed online: the portal, no officer
+
+
+def online_request(submission: dict[str, Any], phone: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(receive request, receiving desk) of a dossier filed online (contracts/documents.py
+    OnlineSubmissionSchema, already loaded): the counter it names receives it with the phone the
+    citizen proved by SMS; each uploaded file counts as one copy of its document; a fee is paid
+    online. The same checks as at the counter follow (check_request)."""
+    counts: dict[str, int] = {}
+    for document in submission["documents"]:
+        counts[document["id"]] = counts.get(document["id"], 0) + 1
+    body = {
+        "procedure_code": submission["procedure_code"],
+        "channel": "online",
+        "applicant": {**submission["applicant"], "phone": phone},
+        "documents": [{"id": i, "count": n} for i, n in counts.items()],
+        "return_method": submission["return_method"],
+        "postal_address": submission["postal_address"],
+        "fee_method": ONLINE,
+    }
+    desk = {"office_id": submission["office_id"], "role": RECEIVER, "name": ONLINE_DESK}
+    desk["online"] = True  # never on an officer's identity: only this function sets it
+    return body, desk
+
+
 def _postal_handover(
     handover: dict[str, Any] | None, officer: dict[str, Any], now: datetime
 ) -> dict[str, Any] | None:
@@ -159,7 +184,9 @@ def build_receipt(
         request, procedure, code, handover["postal_worker"] if handover else officer["name"]
     )
     status = "received"
-    if request["not_accepted_reason"]:
+    if officer.get("online"):
+        status = "submitted_online"  # to check at the counter; its fee may be paid meanwhile
+    elif request["not_accepted_reason"]:
         status = "not_accepted"
     elif fee and fee["method"] == ONLINE:
         status = "awaiting_fee"

@@ -37,6 +37,17 @@ class IntakeService(observability.Observed):
         """Receive a dossier at the officer's counter; returns the receipt. With a request key
         (the client's Idempotency-Key) a repeated request returns the first one's receipt, so a
         client that lost the answer may ask again without making a second dossier."""
+        return self._receive(body, officer, request_key)
+
+    @rpc
+    def submit_online(self, submission: dict, phone: str, request_key: str | None = None) -> dict:
+        """Register a dossier a citizen filed online (contracts.documents.OnlineSubmissionSchema,
+        loaded by the gateway) at the counter it names, with the phone proved by SMS: its code
+        at once, national status 1, to check at that counter."""
+        body, desk = domain.online_request(submission, phone)
+        return self._receive(body, desk, request_key)
+
+    def _receive(self, body: dict, officer: dict, request_key: str | None) -> dict:
         calendar = WorkingCalendar()
         request, procedure, office, steps = domain.check_request(
             body, officer, load_offices(), load_procedures()

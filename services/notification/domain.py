@@ -26,7 +26,12 @@ SMS_OF = {
     ("payment", "payment_requested"): "payment_due",  # the amount, and how to pay
     ("routing", "fee_confirmed"): "received",  # a fee paid online: the dossier is accepted
     ("routing", "obligation_fulfilled"): "obligation_paid",  # the clock resumes: the new date
+    ("routing", "online_dossier_accepted"): "received",  # checked and accepted: the appointment
+    ("routing", "dossier_not_accepted"): "not_accepted_online",  # form 03 after the check
+    ("documents", "result_issued_electronically"): "result_file",
 }
+# a dossier filed online is told its code at once, before the counter checks it
+SUBMITTED_ONLINE_TEMPLATE = "submitted_online"
 TEMPLATE_OF = {event: template for (_, event), template in SMS_OF.items()}
 # The SMS status machine, the one place it is written: each status and the statuses a message
 # may enter it from. A delivery report may overtake the gateway's own answer, so "delivered"
@@ -98,8 +103,12 @@ def compose(
 ) -> RenderedSms | None:
     """The rendered SMS for this event, or None if the event sends none."""
     template_id = choices.get(event_type)
+    if payload.get("status") == "submitted_online":
+        template_id = SUBMITTED_ONLINE_TEMPLATE
     if template_id is None or payload.get("status") in ("not_accepted", "awaiting_fee"):
         return None  # refused at the counter, or its fee awaited (the payment SMS says so)
+    if event_type == "online_dossier_accepted" and not payload.get("appointment_at"):
+        return None  # accepted, its fee still to pay online: the payment SMS says so
     if event_type == "result_returned" and payload.get("return_method") == "post":
         return None  # not "collect it at the counter": the "sent by post" SMS follows
     office_name = _office_name(offices, recipient["office_id"])

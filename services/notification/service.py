@@ -12,6 +12,7 @@ from nameko.timer import timer
 
 from contracts import verification as rules
 from contracts.calendar import WorkingCalendar
+from contracts.documents import DOCUMENT_EVENTS
 from contracts.envelope import load_message
 from contracts.errors import InvalidInput, NotFoundError, TooManyRequests
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
@@ -317,6 +318,7 @@ SCHEMAS = {
     "routing": ROUTING_EVENTS,
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
+    "documents": DOCUMENT_EVENTS,
 }
 
 

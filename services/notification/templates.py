@@ -48,6 +48,9 @@ EVENTS = (
     "payment_due",
     "obligation_paid",
     "verification_code",
+    "submitted_online",
+    "not_accepted_online",
+    "result_file",
 )
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
 DEFAULT_MAX_PARTS = 3

@@ -112,6 +112,21 @@ class PaymentService(observability.Observed):
         for p in self.store.for_dossier(envelope["dossier_code"]):
             self._change(p["_id"], lambda p: domain.refund_on_refusal(p, reason, self.clock.now()))
 
+    @event_handler("routing", "dossier_not_accepted")
+    def on_dossier_not_accepted(self, body):
+        """A dossier filed online refused at the counter's check (form 03): a fee it paid is
+        refunded, one still due is cancelled."""
+        envelope, refused = load_message(body, ROUTING_EVENTS)
+        reason = f"Hồ sơ không được tiếp nhận: {refused.get('reason') or ''}".strip()
+
+        def decide(p: dict):
+            if p["status"] == money.PAID:
+                return domain.refund_on_refusal(p, reason, self.clock.now())
+            return domain.cancel(p)
+
+        for p in self.store.for_dossier(envelope["dossier_code"]):
+            self._change(p["_id"], decide)
+
     def _cancel_due(self, body) -> None:
         envelope, _ = load_message(body, ROUTING_EVENTS)
         for p in self.store.for_dossier(envelope["dossier_code"]):

@@ -51,6 +51,9 @@ CHANGES: dict[str, dict[str, tuple[str, ...]]] = {
         "obligation_fulfilled": (STATUS, DATES),
         "obligation_overdue": (),
         "fee_confirmed": (STATUS, DATES),
+        "online_dossier_accepted": (STATUS, DATES),
+        "online_dossier_supplemented": (STATUS,),
+        "dossier_not_accepted": (STATUS,),
     },
     "postal": {
         "shipment_requested": (POSTAL,),
@@ -71,7 +74,12 @@ CHANGES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 FINISHING = {"dossier_resolved", "dossier_refused", "dossier_stopped", "dossier_withdrawn"}
 RETURNING = {"result_delivered_by_post", "result_handed_over"}
-MOVING_BOTH = {"dossier_supplemented", "obligation_fulfilled", "fee_confirmed"}
+MOVING_BOTH = {
+    "dossier_supplemented",
+    "obligation_fulfilled",
+    "fee_confirmed",
+    "online_dossier_accepted",
+}
 
 PENDING, SYNCED, FAILED = "pending", "synced", "failed"
 BACKOFF = (1, 2, 5, 15, 30, 60, 120, 300)  # seconds before each retry of a failed push
@@ -92,7 +100,7 @@ def new_sync(
     province = offices.ancestors(office)[-1].id
     status = received["national_status"] or lc.national_status(received["status"])
     refused = received["status"] == "not_accepted"
-    awaiting = refused or received["status"] == "awaiting_fee"
+    awaiting = refused or received["status"] in ("awaiting_fee", "submitted_online")
     record = {
         "code": received["code"],
         "province_id": province,

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from contracts import lifecycle as lc
 from contracts.errors import Forbidden, IllegalAction, InvalidInput
-from contracts.procedures import UnknownProcedure, load_procedures
+from contracts.procedures import Duration, UnknownProcedure, load_procedures
+from contracts.route import PlannedStep, schedule
 
 if TYPE_CHECKING:
     from contracts.calendar import WorkingCalendar
@@ -40,11 +41,14 @@ class Decision:
 
 INITIAL_STATE = {"received": lc.RECEIVED, "not_accepted": lc.NOT_ACCEPTED}
 INITIAL_STATE["awaiting_fee"] = lc.AWAITING_FEE
+INITIAL_STATE["submitted_online"] = lc.SUBMITTED_ONLINE
+PAUSED_AT_RECEIPT = frozenset({lc.AWAITING_FEE, lc.SUBMITTED_ONLINE})  # the clock waits
 
 
 def new_dossier(received: dict[str, Any]) -> dict[str, Any]:
     """Routing's copy of a dossier just received at a counter (no personal data kept). One whose
-    fee is awaited online waits at the counter with its clock stopped from the receipt."""
+    fee is awaited online, or one filed online (until the counter accepts it), waits at the
+    counter with its clock stopped from the receipt."""
     state = INITIAL_STATE[received["status"]]
     route = [
         {**step, "arrived_at": received["received_at"] if step["index"] == 0 else None}
@@ -71,7 +75,9 @@ def new_dossier(received: dict[str, Any]) -> dict[str, Any]:
         "not_accepted_reason": received["not_accepted_reason"],
         "current_due_at": route[0]["due_at"],
         "supplement_requests": 0,
-        "paused_at": received["received_at"] if state == lc.AWAITING_FEE else None,
+        "paused_at": received["received_at"] if state in PAUSED_AT_RECEIPT else None,
+        # filed online with its fee to pay online: accepted, it waits for the fee (status 1)
+        "fee_due": state == lc.SUBMITTED_ONLINE and bool(received.get("fee")),
         "obligation": None,
         "timing": None,
         "finished_at": None,
@@ -217,7 +223,7 @@ def on_received(d: dict[str, Any], now: datetime, calendar: "WorkingCalendar") -
     """Just received: forward at once if the counter's own step has no processing time (the
     receiving officer hands it on by receiving it)."""
     decision = Decision()
-    if d["state"] in (lc.NOT_ACCEPTED, lc.AWAITING_FEE):
+    if d["state"] in (lc.NOT_ACCEPTED, *PAUSED_AT_RECEIPT):
         return decision
     _start(d, decision, d["received_at"], calendar)
     return decision
@@ -428,10 +434,21 @@ def _request_supplement(
     now: datetime,
     calendar: "WorkingCalendar",
 ) -> None:
+    decision.changes.update({"paused_at": now, "supplement_requests": d["supplement_requests"] + 1})
+    _supplement_notice(d, decision, params, actor, now)
+
+
+def _supplement_notice(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Form 02: what is missing and why, told to the citizen (the supplement_requested SMS)."""
     missing = params.get("missing_documents") or []
     if not missing or not params.get("reason"):
         raise InvalidInput("supplement_needs_reason", "say what is missing and why (form 02)")
-    decision.changes.update({"paused_at": now, "supplement_requests": d["supplement_requests"] + 1})
     record_event(
         d,
         "supplement_requested",
@@ -441,6 +458,106 @@ def _request_supplement(
         missing_documents=missing,
         reason=params["reason"],
     )
+
+
+def _accept_online(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
+    """The counter checked a dossier filed online and accepts it (status 2): its route is
+    scheduled from this instant, as for a dossier handed in at the counter now (the working-day
+    rules apply to the moment of acceptance: one filed at night or on a day off is judged from
+    its check). One whose fee is still to be paid online waits for it (status 1), its clock
+    stopped from now, as a counter dossier with an online fee does."""
+    _schedule_from(d, decision, now, calendar)
+    if d.get("fee_due"):  # from here the fee paid online accepts it (on_payment)
+        decision.changes.update(state=lc.AWAITING_FEE, fee_due=False, paused_at=now)
+        record_event(d, "online_dossier_accepted", now, decision, actor)
+        return
+    record_event(
+        d,
+        "online_dossier_accepted",
+        now,
+        decision,
+        actor,
+        appointment_at=decision.changes["appointment_at"],
+    )
+    _start(d, decision, now, calendar)
+
+
+def _schedule_from(
+    d: dict[str, Any], decision: Decision, at: datetime, calendar: "WorkingCalendar"
+) -> None:
+    """Every due of the route anew from `at` (contracts/route.py schedule), the clock running."""
+    try:
+        same_day = load_procedures().get(d["procedure_code"]).same_day
+    except UnknownProcedure:
+        same_day = False
+    route = _route(d, decision)
+    last = len(route) - 1
+    steps = [
+        PlannedStep(
+            s["index"],
+            s["level"],
+            s["office_id"],
+            Duration(s["duration_amount"], s["duration_unit"]),
+            same_day and s["index"] == last,
+        )
+        for s in route
+    ]
+    for step, due in zip(route, schedule(steps, at, calendar), strict=True):
+        step["due_at"] = due
+    decision.changes.update(
+        {
+            "paused_at": None,
+            "current_due_at": route[d["step_index"]]["due_at"],
+            "appointment_at": route[-1]["due_at"],
+            "legal_due_at": route[-1]["due_at"],
+        }
+    )
+
+
+def _request_online_supplement(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
+    """Form 02 before acceptance: the clock has not started, so it is not a supplement request
+    the dossier is judged by (Decision 766 counts those after acceptance)."""
+    _supplement_notice(d, decision, params, actor, now)
+
+
+def _refuse_online(
+    d: dict[str, Any],
+    decision: Decision,
+    params: dict[str, Any],
+    actor: dict[str, Any],
+    now: datetime,
+    calendar: "WorkingCalendar",
+) -> None:
+    """Form 03: the counter does not accept the dossier filed online, and says why."""
+    if not params.get("reason"):
+        raise InvalidInput("refusal_needs_reason", "say why the dossier is not accepted (form 03)")
+    decision.changes["not_accepted_reason"] = params["reason"]
+    record_event(d, "dossier_not_accepted", now, decision, actor, reason=params["reason"])
+
+
+def on_online_supplemented(d: dict[str, Any], document_id: str, now: datetime) -> Decision:
+    """The citizen uploaded a missing part on the tracking page: the dossier is to check again
+    at its counter. Any other upload changes nothing here."""
+    decision = Decision()
+    if d["state"] != lc.ONLINE_SUPPLEMENT_REQUESTED:
+        return decision
+    decision.changes["state"] = lc.transition(d["state"], lc.ONLINE_SUPPLEMENTED, lc.SYSTEM)
+    record_event(d, "online_dossier_supplemented", now, decision, missing_documents=[document_id])
+    return decision
 
 
 def resumed_due(due: datetime, paused: timedelta, calendar: "WorkingCalendar") -> datetime:
@@ -577,6 +694,9 @@ _ACTIONS = {
     "supplement": _supplement,
     "extend": _extend,
     "request_obligation": _request_obligation,
+    "accept_online": _accept_online,
+    "request_online_supplement": _request_online_supplement,
+    "refuse_online": _refuse_online,
 }
 _EVENT_OF = {
     "stop": "dossier_stopped",
@@ -639,7 +759,14 @@ def on_payment(
     past its deadline unpaid (raised to the office holding the dossier, once)."""
     decision = Decision()
     kind, state = payment["kind"], d["state"]
-    if type_ == "payment_received" and kind == "fee" and state == lc.AWAITING_FEE:
+    if (
+        type_ == "payment_received"
+        and kind == "fee"
+        and state in _BEFORE_CHECK
+        and d.get("fee_due")
+    ):
+        decision.changes["fee_due"] = False  # paid before the counter accepted it online
+    elif type_ == "payment_received" and kind == "fee" and state == lc.AWAITING_FEE:
         at = min(max(payment["paid_at"] or now, d["received_at"]), now)
         _resume(d, decision, at, calendar)
         decision.changes["state"] = lc.transition(state, lc.FEE_PAID, lc.SYSTEM)
@@ -678,6 +805,9 @@ def on_payment(
             payment_id=payment["payment_id"],
         )
     return decision
+
+
+_BEFORE_CHECK = frozenset({lc.SUBMITTED_ONLINE, lc.ONLINE_SUPPLEMENT_REQUESTED})
 
 
 def raise_alert(

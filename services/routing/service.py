@@ -10,6 +10,7 @@ from nameko.timer import timer
 
 from contracts.api import ActionRequestSchema, OfficerSchema
 from contracts.calendar import WorkingCalendar, period
+from contracts.documents import DOCUMENT_EVENTS
 from contracts.envelope import load_message, make_envelope
 from contracts.errors import InvalidInput, NotFoundError
 from contracts.events import (
@@ -212,6 +213,20 @@ class RoutingService(observability.Observed):
     @event_handler("payment", "payment_overdue")
     def on_payment_overdue(self, body):
         self._on_payment(body)
+
+    @event_handler("documents", "document_digitised")
+    def on_document_digitised(self, body):
+        """A part the citizen uploaded on the tracking page puts a dossier waiting for its
+        supplement before acceptance back in its counter's "to check"."""
+        envelope, part = load_message(body, DOCUMENT_EVENTS)
+        if part.get("uploaded_by") != "citizen":
+            return
+        self._decide(
+            envelope["dossier_code"],
+            lambda d, now: domain.on_online_supplemented(d, part["document_id"], now),
+            message_id=envelope["message_id"],
+            correlation_id=envelope["correlation_id"],
+        )
 
     @rpc
     def act(self, code: str, body: dict, officer: dict, request_key: str | None = None) -> dict:

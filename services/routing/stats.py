@@ -35,11 +35,12 @@ The dossiers it answers for (the office that decided it, and the receiving count
   resolved in the period.
 
 Its open workload (the dossiers it holds now, or that are on their way to it): not finished;
-awaiting_payment if paused for a fee or a financial obligation (status 1 or 6),
-suspended_for_supplement if paused for a supplement, else pending, split into past_deadline
-(its step's due < as_of) and within_deadline. The workload is the current one (counters carry
-no past holder): for a period that ended, it is what the office holds now, judged against the
-period's end.
+awaiting_payment if paused for a fee or a financial obligation (status 1 or 6), awaiting_check
+if filed online and not yet accepted by its counter (or waiting for the citizen's supplement
+before acceptance), suspended_for_supplement if paused for a supplement, else pending, split
+into past_deadline (its step's due < as_of) and within_deadline. The workload is the current
+one (counters carry no past holder): for a period that ended, it is what the office holds now,
+judged against the period's end.
 
 Example: a dossier received at commune X28720, handed on early by the commune and by district
 H824, resolved late by province T82 and handed over at X28720: X28720 counts one step handed on
@@ -63,6 +64,7 @@ TIMINGS = ("early", "on_time", "late")
 DECIDED = frozenset({lc.RESOLVED, lc.REFUSED})
 ACTIVE = (lc.AWAITING_ACCEPTANCE, lc.IN_PROCESS, lc.SUPPLEMENT_REQUESTED)  # the overdue gauge's
 PAYING = frozenset({lc.AWAITING_FEE, lc.OBLIGATION_REQUESTED})  # paused for the citizen's money
+CHECKING = frozenset({lc.SUBMITTED_ONLINE, lc.ONLINE_SUPPLEMENT_REQUESTED})  # filed online
 SYSTEM = "_"  # the rows of the whole system (the gauges), in place of an office id
 
 
@@ -143,6 +145,8 @@ def contributions(d: dict[str, Any]) -> Rows:
         holder = d["office_id"]
         if d.get("paused_at"):
             waiting = "awaiting_payment" if d["state"] in PAYING else "suspended"
+            if d["state"] in CHECKING:
+                waiting = "awaiting_check"
             add(rows, {f"{holder}|now": {waiting: 1}})
         else:
             _due(rows, holder, d["current_due_at"])
@@ -238,6 +242,7 @@ def figures(
         "pending": {"within_deadline": pending - past, "past_deadline": past},
         "suspended_for_supplement": now_row.get("suspended", 0),
         "awaiting_payment": now_row.get("awaiting_payment", 0),
+        "awaiting_check": now_row.get("awaiting_check", 0),
         "returned": period.get("returned", 0),
         "on_time_rate": _rate([resolved]),
     }

@@ -1,13 +1,16 @@
 """`make backup`, then `make restore` on the local stack, brings back a dossier that was lost,
-and its fee paid at the counter (the payment service's database is backed up too)."""
+its fee paid at the counter (the payment service's database is backed up too) and a part
+scanned in at the counter (the file itself, from the documents service's GridFS)."""
 
 import os
 import subprocess
 
 import pytest
+import requests
 from pymongo import MongoClient
 
-from tests.e2e.conftest import eventually, stack
+from tests import sample_files as files
+from tests.e2e.conftest import BASE, eventually, stack
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +40,16 @@ def test_backup_then_restore_round_trips_a_dossier(officers, tmp_path):
     fee_journal = list(payment.payments_journal.find({"aggregate": fee_id}, sort=[("_id", 1)]))
     fee = payment.payments.find_one({"_id": fee_id})
     assert fee_journal and fee["status"] == "paid"
+    scan = files.png(24, 24)
+    scanned = requests.post(
+        f"{BASE}/api/dossiers/{code}/documents/to_khai_nhan_cha_me_con",
+        data=scan,
+        headers=receiver.headers,
+        timeout=30,
+    )
+    assert scanned.status_code == 201, scanned.text
+    file_id = scanned.json()["parts"][0]["files"][0]["file"]["file_id"]
+    documents = mongo[f"{PREFIX}documents"]
 
     target = tmp_path / "backup"
     make("backup", f"DIR={target}")
@@ -51,6 +64,8 @@ def test_backup_then_restore_round_trips_a_dossier(officers, tmp_path):
         payment.payments.delete_one({"_id": fee_id})  # and its payment, view entry included
         payment.payments_journal.delete_many({"aggregate": fee_id})
         payment.payments_by_dossier.delete_many({"_id": {"$regex": f"^{code}\\|"}})
+        documents["fs.chunks"].delete_many({"files_id": file_id})  # and the scanned file
+        documents["fs.files"].delete_one({"_id": file_id})
         out = make("restore", f"DIR={target}")
         assert "restored" in out
         assert routing.dossiers.find_one({"_id": code}) == projection
@@ -64,3 +79,5 @@ def test_backup_then_restore_round_trips_a_dossier(officers, tmp_path):
     after = eventually(lambda: receiver.dossier(code), what=f"{code} served again")
     assert (after["state"], after["history"]) == (before["state"], before["history"])
     assert after["payments"] == paid
+    got = receiver.get(f"/api/dossiers/{code}/files/{file_id}")
+    assert got.status_code == 200 and got.content == scan

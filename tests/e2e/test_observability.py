@@ -26,6 +26,7 @@ SERVICES = {
     "notification": 4,
     "payment": 5,
     "portal_sync": 6,
+    "documents": 7,
 }
 RABBITMQ_API = os.environ.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
 RABBITMQ_AUTH = (

@@ -394,6 +394,7 @@ def test_reindex_rebuilds_every_repository_of_every_service(servers):
             f"{prefix}postal.shipments": 0,
             f"{prefix}payment.payments": 0,
             f"{prefix}portal_sync.syncs": 0,
+            f"{prefix}documents.records": 0,
         }
     finally:
         for name in client.list_database_names():

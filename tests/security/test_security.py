@@ -63,6 +63,7 @@ AGGREGATES = {
     "payment": ("payments",),
     "postal": ("shipments", "recipients"),
     "portal_sync": ("syncs",),
+    "documents": ("records", "fs.files"),  # the files themselves too (GridFS)
     "gateway": ("officer_tokens",),
 }
 

@@ -31,6 +31,9 @@ const ACTIONS = {
   return_result: "Gửi kết quả qua bưu chính",
   hand_over: "Trả kết quả cho công dân",
   request_obligation: "Thông báo nghĩa vụ tài chính",
+  accept_online: "Tiếp nhận hồ sơ nộp trực tuyến",
+  request_online_supplement: "Yêu cầu bổ sung trước khi tiếp nhận (mẫu 02)",
+  refuse_online: "Không tiếp nhận (mẫu 03)",
 };
 // what each action asks the officer for (the API's fields)
 const ACTION_FIELDS = {
@@ -40,6 +43,8 @@ const ACTION_FIELDS = {
   stop: ["reason"],
   withdraw: ["reason"],
   request_obligation: ["amount_vnd", "reason", "pay_by"],
+  request_online_supplement: ["missing_documents", "reason"],
+  refuse_online: ["reason"],
 };
 const FIELD_LABELS = {
   missing_documents: "Giấy tờ cần bổ sung (mỗi dòng một loại)",
@@ -57,6 +62,9 @@ const ACTION_FIELD_LABELS = {
   "refuse.reason": "Lý do từ chối giải quyết",
   "withdraw.reason": "Lý do rút hồ sơ",
   "request_obligation.reason": "Khoản phải nộp (ví dụ: lệ phí trước bạ, thuế thu nhập cá nhân)",
+  "request_online_supplement.missing_documents": "Giấy tờ cần nộp bổ sung",
+  "request_online_supplement.reason": "Lý do yêu cầu bổ sung",
+  "refuse_online.reason": "Lý do không tiếp nhận",
 };
 const EVENTS = {
   dossier_received: "Tiếp nhận hồ sơ",
@@ -81,6 +89,9 @@ const EVENTS = {
   obligation_requested: "Thông báo nghĩa vụ tài chính",
   obligation_fulfilled: "Đã thực hiện nghĩa vụ tài chính",
   obligation_overdue: "Quá hạn nộp nghĩa vụ tài chính",
+  online_dossier_accepted: "Kiểm tra và tiếp nhận hồ sơ nộp trực tuyến",
+  online_dossier_supplemented: "Công dân nộp bổ sung trực tuyến: chờ kiểm tra lại",
+  dossier_not_accepted: "Không tiếp nhận hồ sơ nộp trực tuyến (mẫu 03)",
 };
 // money (contracts/money.py)
 const PAY_KINDS = { fee: "Phí, lệ phí", obligation: "Nghĩa vụ tài chính" };
@@ -108,6 +119,8 @@ const SMS_TEMPLATES = {
   result_ready_ascii: "có kết quả", delivered: "đã phát kết quả", late: "xin lỗi, hẹn lại",
   returned_from_post: "bưu chính hoàn kết quả",
   payment_due: "báo nộp tiền", obligation_paid: "đã nộp nghĩa vụ tài chính",
+  submitted_online: "báo đã nhận hồ sơ trực tuyến", not_accepted_online: "báo không tiếp nhận",
+  result_file: "báo có kết quả bản điện tử",
 };
 const CHANNELS = { counter: "Trực tiếp", online: "Trực tuyến", post: "Qua bưu chính" };
 const METHODS = { counter: "Tại Bộ phận Một cửa", post: "Qua dịch vụ bưu chính" };
@@ -263,7 +276,8 @@ function committeeName(id) {
 
 // the clock stopped for money shows as such, not as a supplement awaited
 function dueBadge(status, state = null) {
-  const label = status === "paused" && PAYING_STATES.includes(state) ? PAYING_BADGE : DUE[status] || status;
+  const label = onlineBadge(status, state)
+    || (status === "paused" && PAYING_STATES.includes(state) ? PAYING_BADGE : DUE[status] || status);
   return el("span", { class: `due due-${status}` }, label);
 }
 
@@ -451,6 +465,14 @@ function actionForm(dossier, action) {
   for (const field of fields) {
     const id = `${action}-${field}`;
     let input;
+    if (field === "missing_documents" && action === "request_online_supplement") {
+      // the parts of its procedure, ticked (the citizen uploads them on the tracking page)
+      const parts = ((catalog.procedures[dossier.procedure_code] || {}).documents || []).map((doc) =>
+        el("label", { class: "check" }, el("input", { type: "checkbox", value: doc.name, "data-part": doc.id }), ` ${doc.name}`));
+      inputs[field] = el("fieldset", { id, class: "parts-check" }, parts);
+      form.append(el("label", { for: id }, ACTION_FIELD_LABELS[`${action}.${field}`]), inputs[field]);
+      continue;
+    }
     if (field === "missing_documents") input = el("textarea", { id, rows: 3, required: true });
     else if (field === "amount_vnd") {
       input = el("input", { id, required: true, inputmode: "numeric", maxlength: 20, autocomplete: "off", class: "amount" });
@@ -487,6 +509,10 @@ function actionForm(dossier, action) {
     }
     const body = { action };
     for (const [field, input] of Object.entries(inputs)) {
+      if (input.tagName === "FIELDSET") {
+        body[field] = [...input.querySelectorAll("input:checked")].map((box) => box.value);
+        continue;
+      }
       const value = input.value.trim();
       if (!value) continue;
       if (field === "missing_documents") body[field] = value.split("\n").map((s) => s.trim()).filter(Boolean);
@@ -634,6 +660,7 @@ async function dossierView(code) {
       el("h2", {}, "Các bước"), el("ul", { class: "steps" }, steps),
       formLinks(d)),
     paymentsSection(d),
+    documentsSection(d),
     el("section", { class: "card", id: "actions" },
       el("h2", {}, "Thao tác"),
       buttons.length ? buttons : el("p", { class: "muted" }, "Không có thao tác nào bạn được thực hiện ở trạng thái này."),
@@ -683,7 +710,8 @@ function receiveView() {
         el("td", {}, el("input", { type: "checkbox", id: `doc-${doc.id}`, "data-doc": doc.id, checked: true })),
         el("td", {}, el("label", { for: `doc-${doc.id}` }, doc.name)),
         el("td", {}, FORMS[doc.form] || doc.form),
-        el("td", {}, el("input", { type: "number", min: 1, max: 100, value: doc.count || 1, id: `count-${doc.id}`, "aria-label": "Số lượng" })))))),
+        el("td", {}, el("input", { type: "number", min: 1, max: 100, value: doc.count || 1, id: `count-${doc.id}`, "aria-label": "Số lượng" })),
+        el("td", {}, scanInput(doc)))))),
     ] : []));
   });
   const method = el("select", { id: "return_method" },
@@ -726,7 +754,8 @@ function receiveView() {
     try {
       const received = await api("/api/dossiers", { method: "POST", body });
       const said = received.status === "awaiting_fee" ? "Đã ghi nhận hồ sơ" : "Đã tiếp nhận hồ sơ";
-      notice = `${said} ${received.code}.${feeSaid(received.receipt && received.receipt.fee)}`;
+      const scanned = await scanAtReceipt(received.code, documents);
+      notice = `${said} ${received.code}.${feeSaid(received.receipt && received.receipt.fee)}${scanned}`;
       location.hash = `#/receipt/${encodeURIComponent(received.code)}`;
     } catch (error) {
       if (error.code === "missing_documents") say(`Hồ sơ chưa đủ giấy tờ: ${error.message}`);

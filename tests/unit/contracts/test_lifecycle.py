@@ -44,6 +44,22 @@ EXPECTED = {
     (lc.RESOLVED, S): {"result_arrived": lc.READY_AT_COUNTER},
     (lc.REFUSED, S): {"result_arrived": lc.READY_AT_COUNTER},
     (lc.READY_AT_COUNTER, R): {"hand_over": lc.RETURNED, "return_result": lc.RETURNING_BY_POST},
+    # a dossier filed online, checked at its counter (a leader may check it too)
+    **{
+        (lc.SUBMITTED_ONLINE, role): {
+            "accept_online": lc.RECEIVED,
+            "request_online_supplement": lc.ONLINE_SUPPLEMENT_REQUESTED,
+            "refuse_online": lc.NOT_ACCEPTED,
+        }
+        | ({"withdraw": lc.WITHDRAWN} if role == R else {})
+        for role in (R, L)
+    },
+    (lc.ONLINE_SUPPLEMENT_REQUESTED, R): {
+        "refuse_online": lc.NOT_ACCEPTED,
+        "withdraw": lc.WITHDRAWN,
+    },
+    (lc.ONLINE_SUPPLEMENT_REQUESTED, L): {"refuse_online": lc.NOT_ACCEPTED},
+    (lc.ONLINE_SUPPLEMENT_REQUESTED, S): {"online_supplemented": lc.SUBMITTED_ONLINE},
     (lc.RETURNING_BY_POST, S): {
         "post_delivered": lc.RETURNED,
         "post_returned": lc.READY_AT_COUNTER,
@@ -97,6 +113,7 @@ def test_national_status_codes():
         "supplement_requested": 5, "resolved": 9, "refused": 9, "ready_at_counter": 9,
         "returning_by_post": 9, "returned": 10, "withdrawn": 7, "stopped": 8,
         "awaiting_fee": 1, "obligation_requested": 6,
+        "submitted_online": 1, "online_supplement_requested": 5,
     }  # fmt: skip
     assert {s: lc.national_status(s) for s in lc.STATES} == expected
     assert set(lc.STATE_LABELS_VI) == set(lc.STATES)

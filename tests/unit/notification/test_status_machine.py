@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contracts.documents import DOCUMENT_EVENTS
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from services.common.repository import Change
 from services.notification import domain
@@ -133,6 +134,7 @@ EVENTS_OF = {
     "routing": ROUTING_EVENTS,
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
+    "documents": DOCUMENT_EVENTS,
 }
 
 

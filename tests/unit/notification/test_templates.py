@@ -35,6 +35,7 @@ CONTEXT = {
     "what": "nghĩa vụ tài chính",
     "amount": "1.500.000 ₫",
     "deadline": " trước 16:30 21/06/2024",
+    "reason": "ảnh chụp giấy tờ bị mờ, không đọc được",
 }
 # the SMS about a dossier (its code and tracking link); the one-time code has its own test
 TEMPLATE_IDS = sorted(t.id for t in load_templates().values() if t.event != "verification_code")

@@ -493,6 +493,7 @@ def test_the_figures_of_an_empty_office():
         "pending": {"within_deadline": 0, "past_deadline": 0},
         "suspended_for_supplement": 0,
         "awaiting_payment": 0,
+        "awaiting_check": 0,
         "returned": 0,
         "on_time_rate": None,
     }

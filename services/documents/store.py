@@ -1,0 +1,49 @@
+"""The documents service's database: one record per dossier (its parts' files and digitisation,
+its electronic result, the keyed hash of its applicant), and the files themselves in GridFS
+beside it (services/documents/files.py)."""
+
+from datetime import datetime
+
+from services.common.keys import prefix_range
+from services.common.repository import NotFound
+from services.common.store import Database, MongoStore
+from services.documents import domain, files, indexes
+
+
+class DocumentRecords(Database):
+    def __init__(self, db, records):
+        super().__init__(db)
+        self.records = records
+
+    def get(self, code: str) -> dict | None:
+        try:
+            return self.records.get(code)
+        except NotFound:
+            return None
+
+    def change(self, code: str, decide, now: datetime, message_id=None, publisher=None) -> dict:
+        """Change a dossier's record, made first if nothing was known of it yet (a file may
+        come before the receipt's event does)."""
+        try:
+            return self.records.change(code, decide, message_id, publisher).doc
+        except NotFound:
+            self.records.create(domain.new_record(code, now))
+            return self.records.change(code, decide, message_id, publisher).doc
+
+    def of_applicant(self, key: str) -> list[dict]:
+        ids = [v["_id"] for v in self.records.find_view(indexes.BY_APPLICANT, prefix_range(key))]
+        return list(self.records.get_many(ids).values()) if ids else []
+
+
+def settled(record: dict) -> datetime | None:
+    """A record is never settled: a later dossier of the same applicant may re-use its files."""
+    return None
+
+
+class DocumentsStore(MongoStore):
+    database = files.DATABASE
+    repositories = {"records": indexes.VIEWS}
+    settled = {"records": settled}
+
+    def get_dependency(self, worker_ctx):
+        return DocumentRecords(self.db, self.repository("records"))
