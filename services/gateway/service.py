@@ -337,9 +337,8 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
     @http("GET", "/api/track/<string:code>")
     @api
     def track(self, request, code):
-        """The citizen's view. An unknown code and wrong digits are the same 404 and count as
-        a failed lookup of the client and of the code (store.TrackLimits): past its limit a
-        client gets 429, and a code answers as an unknown one for a while, whoever asks."""
+        """The citizen's view, with the code and the phone's last four digits (the limits on
+        failed lookups: citizen_receipt)."""
         phone = request.args.get("phone", "")
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
