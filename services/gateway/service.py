@@ -42,7 +42,7 @@ from services.common.web import (
     read_json,
     read_raw,
 )
-from services.gateway import access
+from services.gateway import access, voice
 from services.gateway import scorecard as scores
 from services.gateway.openapi import openapi_spec
 from services.gateway.pages import PAGES, static_response
@@ -110,7 +110,7 @@ def _money_body(body):
     return body
 
 
-class GatewayService(observability.Observed):
+class GatewayService(voice.VoiceRoutes, observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()
@@ -322,18 +322,21 @@ class GatewayService(observability.Observed):
         start, end = _day(args["from"], "from"), _day(args["to"], "to")
         return json_response(self.routing.stats(office.id, start, end))
 
-    @http("GET", "/api/track/<string:code>")
-    @api
-    def track(self, request, code):
-        """The citizen's view. An unknown code and wrong digits are the same 404 and count as
-        a failed lookup; after TrackLimiter.LIMIT of them in its WINDOW a client gets 429."""
-        phone = request.args.get("phone", "")
-        if not PHONE_DIGITS.match(phone):
-            raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
+    def _client(self, request) -> str:
+        """The client's address, for the limits on citizens' requests."""
         trusted = {a.strip() for a in str(self.config.get("TRUSTED_PROXIES") or "").split(",")}
-        client = client_address(
+        return client_address(
             request.remote_addr, request.headers.get("X-Forwarded-For"), trusted - {""}
         )
+
+    def _tracked_receipt(self, request, code: str, phone: str) -> dict:
+        """The receipt of a dossier code whose phone ends with `phone` (four digits): what a
+        citizen must know to see or evaluate it. An unknown code and wrong digits are the same
+        404 and count as a failed lookup; after TrackLimiter.LIMIT of them in its WINDOW a
+        client gets 429."""
+        if not PHONE_DIGITS.match(phone):
+            raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
+        client = self._client(request)
         limiter, at = self.track_failures, now()
         if limiter.count(client, at) >= limiter.limit:
             minutes = int(limiter.window.total_seconds() // 60)
@@ -347,6 +350,13 @@ class GatewayService(observability.Observed):
         if receipt is None or not phone_matches(receipt, phone):
             limiter.record(client, at)
             raise ApiError(404, "not_found", "no dossier with that code and phone number")
+        return receipt
+
+    @http("GET", "/api/track/<string:code>")
+    @api
+    def track(self, request, code):
+        """The citizen's view, after the code and phone check (`_tracked_receipt`)."""
+        receipt = self._tracked_receipt(request, code, request.args.get("phone", ""))
         try:
             dossier = self.routing.get_dossier(code)
         except NotFoundError:

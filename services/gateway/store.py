@@ -74,9 +74,9 @@ class TrackFailures(Database):
     inserting `<client>|<minute>|<n>` (n = 1…limit): a unique insert is the one atomic step
     FerretDB 1.x has, so concurrent failures are all counted."""
 
-    def __init__(self, db, limit: int, window: timedelta):
+    def __init__(self, db, limit: int, window: timedelta, collection: str = "track_failures"):
         super().__init__(db)
-        self.failures = db.track_failures
+        self.failures = db[collection]
         self.limit, self.window = limit, window
 
     def _minutes(self, now: datetime) -> list[int]:

@@ -10,16 +10,17 @@ from nameko.timer import timer
 
 from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message
-from contracts.errors import NotFoundError
+from contracts.errors import IllegalAction, InvalidInput, NotFoundError
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.feedback import FEEDBACK_EVENTS
 from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import BatchQueue, event_handler, service_counts_queue
 from services.common.repository import NotFound
-from services.common.rpc import rpc
+from services.common.rpc import TimedRpcProxy, rpc
 from services.common.tally import fold_from
-from services.notification import domain, indexes
+from services.notification import domain, inbound, indexes
 from services.notification.gateways import make_gateway
 from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
 from services.notification.phones import mask_msisdn
@@ -63,6 +64,7 @@ class NotificationService(observability.Observed):
     store = NotificationStore()
     counts = BatchQueue(service_counts_queue(NotificationStore.database, indexes.COUNTS.name))
     sms = SmsGateway()
+    feedback = TimedRpcProxy("feedback")
     clock = Clock()
     config = Config()
 
@@ -72,27 +74,36 @@ class NotificationService(observability.Observed):
         if envelope["type"] == "dossier_received":  # the one message with the phone: keep it
             recipient = domain.recipient_from(payload)
             self.store.save_recipient(recipient)
+        elif envelope["type"] == "feedback_submitted":  # likewise for a feedback's answer
+            recipient = domain.feedback_recipient(payload, code)
+            self.store.save_recipient(recipient)
         else:
             recipient = self.store.recipient(code)
-        calendar, now = WorkingCalendar(), self.clock.now()
         rendered = domain.compose(
             envelope["type"],
             code,
             payload,
             recipient,
             load_offices(),
-            calendar,
+            WorkingCalendar(),
             self.config["PUBLIC_URL"],
             domain.template_choices(self.config.get("SMS_TEMPLATES")),
         )
         if rendered is None:
             return
         msisdn, rejection = domain.number_of(recipient)
+        self._queue(code, envelope["type"], envelope["message_id"], msisdn, rejection, rendered)
+        if envelope["type"] == "evaluation_invited" and msisdn:
+            self.store.save_invitation(msisdn, code, recipient["office_id"], self.clock.now())
+
+    def _queue(self, code, event_type, event_id, msisdn, rejection, rendered) -> None:
+        """Log one SMS (at most one per event and number) and send it if it is due."""
+        calendar, now = WorkingCalendar(), self.clock.now()
         message = {
-            "_id": domain.message_id(envelope["message_id"], msisdn),
+            "_id": domain.message_id(event_id, msisdn),
             "dossier_code": code,
-            "event_type": envelope["type"],
-            "event_id": envelope["message_id"],
+            "event_type": event_type,
+            "event_id": event_id,
             "to": msisdn,
             "template_id": rendered.template_id,
             "template_version": rendered.version,
@@ -117,6 +128,31 @@ class NotificationService(observability.Observed):
         stored = self.store.add_message(message, now)
         if stored and stored.doc["status"] == "sending":  # created claimed: this worker sends it
             self._deliver(stored, now)
+
+    @rpc
+    def inbound_sms(self, sender: str, text: str, inbound_id: str) -> dict:
+        """A citizen's SMS that Kannel's smsbox passed on (an MO message): a reply to an
+        evaluation invitation evaluates that dossier (the feedback service decides); anything
+        else gets a polite answer. Never an error for the citizen's text: the answer says."""
+        msisdn, rejection = domain.number_of({"phone": sender})
+        if rejection:
+            raise InvalidInput("invalid_sender", "the sender is not a Vietnamese mobile number")
+        now = self.clock.now()
+        invitation = self.store.invitation(msisdn, now - inbound.invitation_open())
+        outcome = None
+        level = inbound.level_of(text)
+        if invitation and level is not None:
+            try:
+                self.feedback.evaluate(invitation["dossier_code"], {"level": level}, "sms")
+                outcome = "recorded"
+            except IllegalAction as exc:
+                outcome = exc.code
+        rendered = inbound.reply(
+            invitation, level, outcome, self.config["PUBLIC_URL"], load_offices()
+        )
+        code = invitation["dossier_code"] if invitation else None
+        self._queue(code, "sms_reply", f"mo-{inbound_id}", msisdn, None, rendered)
+        return {"matched": bool(invitation), "outcome": outcome or rendered.template_id}
 
     def _send(self, message_id: str) -> None:
         """Claim the message and send it."""
@@ -253,6 +289,7 @@ SCHEMAS = {
     "routing": ROUTING_EVENTS,
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
+    "feedback": FEEDBACK_EVENTS,
 }
 
 

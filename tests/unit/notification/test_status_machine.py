@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.feedback import FEEDBACK_EVENTS
 from services.common.repository import Change
 from services.notification import domain
 from services.notification.templates import load_templates
@@ -133,6 +134,7 @@ EVENTS_OF = {
     "routing": ROUTING_EVENTS,
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
+    "feedback": FEEDBACK_EVENTS,
 }
 
 

@@ -35,6 +35,9 @@ CONTEXT = {
     "what": "nghĩa vụ tài chính",
     "amount": "1.500.000 ₫",
     "deadline": " trước 16:30 21/06/2024",
+    "levels": "1 Rất hài lòng, 2 Hài lòng, 3 Không hài lòng",
+    "level_label": "Rất hài lòng",
+    "reason": "Đã bổ sung bảng hướng dẫn tại quầy.",
 }
 TEMPLATE_IDS = sorted(load_templates())
 
@@ -61,7 +64,8 @@ def test_every_template_renders_within_three_parts(template_id):
         template.version,
         template.encoding,
     )
-    assert CONTEXT["code"] in sms.text
+    if "code" in template.fields:  # all but the answer to a message that matches nothing
+        assert CONTEXT["code"] in sms.text
     assert "{{" not in sms.text and "None" not in sms.text
     assert 1 <= sms.parts <= 3
     if sms.encoding == "GSM7":

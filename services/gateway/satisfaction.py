@@ -1,0 +1,120 @@
+"""The satisfaction report of a leader's page: the figures of an office and of the offices directly
+below it, the office's months, and two charts drawn here as SVG with pygal (offices side by
+side, the rate over the months) so the console shows them as images under its strict CSP. The
+national target line is contracts/scorecard.py's. No I/O."""
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from contracts.offices import Office
+
+_SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)
+TARGET_RATE = 95.0  # % satisfied: the national target for 2026 (docs/domain.md)
+
+
+def months(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months the period touches, each clipped to the period."""
+    found, first = [], start.replace(day=1)
+    while first <= end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        found.append((max(first, start), min(following - timedelta(days=1), end)))
+        first = following
+    return found
+
+
+def report(
+    office: Office,
+    offices: list[Office],
+    figures: list[dict[str, Any]],
+    periods: list[tuple[date, date]],
+    monthly: list[dict[str, Any]],
+    start: str,
+    end: str,
+) -> dict[str, Any]:
+    return {
+        "office_id": office.id,
+        "from": start,
+        "to": end,
+        "target_rate": TARGET_RATE,
+        "offices": [
+            {
+                "office_id": o.id,
+                "name": o.name,
+                "level": o.level,
+                **{k: f[k] for k in ("evaluations", "feedback")},
+            }
+            for o, f in zip(offices, figures, strict=True)
+        ],
+        "months": [
+            {
+                "month": f"{m_start:%Y-%m}",
+                "evaluations": f["evaluations"]["total"],
+                "satisfaction_rate": f["evaluations"]["satisfaction_rate"],
+            }
+            for (m_start, _), f in zip(periods, monthly, strict=True)
+        ],
+    }
+
+
+def _chart(kind: str, title: str, labels: list[str]):
+    import pygal  # only the charts need it: the gateway starts without loading it
+    from pygal.style import Style
+
+    style = Style(
+        background="white",
+        plot_background="white",
+        foreground="#1f2933",
+        foreground_strong="#1f2933",
+        foreground_subtle="#9aa5b1",
+        font_family="DejaVu Sans, Arial, sans-serif",
+        colors=("#0f766e", "#b45309", "#1d4ed8"),
+        label_font_size=13,
+        major_label_font_size=13,
+        legend_font_size=13,
+        title_font_size=16,
+    )
+    chart = getattr(pygal, kind)(
+        style=style,
+        width=900,
+        height=380,
+        js=[],
+        title=title,
+        legend_at_bottom=True,
+        range=(0, 100),
+        truncate_label=-1,
+        truncate_legend=-1,
+        y_title="% hài lòng",
+    )
+    chart.x_labels = labels
+    return chart
+
+
+def _render(chart) -> bytes:
+    # pygal writes its config as an inline script for its tooltips: not wanted in an <img>
+    return _SCRIPT.sub(b"", chart.render())
+
+
+def offices_svg(report_: dict[str, Any]) -> bytes:
+    """The satisfaction rate of each office, side by side, against the national target."""
+    rows = report_["offices"]
+    chart = _chart(
+        "Bar",
+        "Tỷ lệ hài lòng theo cơ quan",
+        [f"{r['name']} ({r['evaluations']['total']} đánh giá)" for r in rows],
+    )
+    chart.add("Tỷ lệ hài lòng", [r["evaluations"]["satisfaction_rate"] for r in rows])
+    chart.add(f"Mục tiêu {TARGET_RATE:g}%", [TARGET_RATE for _ in rows])
+    return _render(chart)
+
+
+def months_svg(report_: dict[str, Any]) -> bytes:
+    """The office's satisfaction rate month by month, against the national target."""
+    rows = report_["months"]
+    chart = _chart("Line", "Tỷ lệ hài lòng qua các tháng", [r["month"] for r in rows])
+    chart.add("Tỷ lệ hài lòng", [r["satisfaction_rate"] for r in rows])
+    chart.add(f"Mục tiêu {TARGET_RATE:g}%", [TARGET_RATE for _ in rows])
+    return _render(chart)
+
+
+CHARTS = {"offices": offices_svg, "months": months_svg}
