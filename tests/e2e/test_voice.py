@@ -159,7 +159,7 @@ def test_feedback_submitted_assigned_answered_and_sent_by_sms(officers, stack_cl
     listed = eventually(lambda: feedback_of(receiver, "X28720", code))
     assert listed["phone_tail"] == "0466" and listed["dossier_code"] == dossier
     assert feedback_of(officers("H824", "leader"), "H824", code) is not None
-    assert officers("X28711", "receiver").get("/api/offices/X28720/feedback").status_code == 403
+    assert officers("X28702", "receiver").get("/api/offices/X28720/feedback").status_code == 403
 
     # a receiver may not assign; the leader assigns, then answers
     r = receiver.post(f"/api/feedback/{code}/assign", {"assignee": "Trần Thị Bích"})
@@ -235,7 +235,7 @@ def test_feedback_hostile_input_is_refused_with_nothing_stored(officers):
         {"kind": "complaint", "content": "Không có mã hồ sơ và không xác nhận số điện thoại."},
         {**body, "$where": "1", "content": "Một nội dung đủ dài để được nhận."},
         {**body, "phone": "9999", "content": "Một nội dung đủ dài để được nhận."},
-        {**body, "office_id": "X28711", "verification_id": "not-a-real-one-123"},
+        {**body, "office_id": "X28702", "verification_id": "not-a-real-one-123"},
     ]
     for bad in hostile:
         r = requests.post(f"{BASE}/api/feedback", json=bad, timeout=30)
