@@ -26,7 +26,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from contracts import api, carrier, payment_platform, portal
+from contracts import api, carrier, feedback, payment_platform, portal
 from contracts.envelope import SCHEMA_VERSION, EnvelopeSchema
 from contracts.events import (
     INTAKE_EVENTS,
@@ -46,6 +46,7 @@ EVENTS: dict[str, Mapping[str, Schema]] = {
     "routing.events": ROUTING_EVENTS,
     "postal.events": POSTAL_EVENTS,
     "payment.events": PAYMENT_EVENTS,
+    "feedback.events": feedback.FEEDBACK_EVENTS,
     "liaison": TRANSFERS,
 }
 COMMANDS: tuple[type[Schema], ...] = (api.ActionRequestSchema, api.OfficerSchema)
@@ -74,6 +75,18 @@ API_BODIES: tuple[type[Schema], ...] = (
     api.PaymentsSchema,
     api.ScorecardQuerySchema,
     api.ScorecardSchema,
+    # the citizens' voice (contracts/feedback.py)
+    feedback.EvaluationSchema,
+    feedback.TrackEvaluationSchema,
+    feedback.EvaluationViewSchema,
+    feedback.FeedbackSubmissionSchema,
+    feedback.AssignSchema,
+    feedback.AnswerSchema,
+    feedback.CitizenFeedbackSchema,
+    feedback.OfficerFeedbackSchema,
+    feedback.OfficeFeedbackSchema,
+    feedback.InboundAnswerSchema,
+    feedback.SatisfactionSchema,
 )
 # The carrier's API: what postal sends, what the carrier answers, its signed status callbacks.
 CARRIER_BODIES: tuple[type[Schema], ...] = (

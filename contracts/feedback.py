@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from contracts.catalog_loader import read_data
 from contracts.catalog_loader import validate as validate_data
@@ -72,7 +73,7 @@ class _SatisfactionFile(Schema):
     invitation_days = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
 
     @validates_schema
-    def _distinct(self, data, **kwargs):
+    def _distinct(self, data: dict[str, Any], **kwargs: Any) -> None:
         if len({lv["value"] for lv in data["levels"]}) != len(data["levels"]):
             raise ValidationError("each level's value must be different", "levels")
 
@@ -123,7 +124,7 @@ def office_of_feedback(code: str) -> str:
     return code.split("-")[1]
 
 
-def _answers_valid(answers: dict) -> None:
+def _answers_valid(answers: dict[str, Any]) -> None:
     config = load_satisfaction()
     known = {q.id for q in config.questions}
     for key, value in answers.items():
@@ -141,7 +142,7 @@ class EvaluationSchema(Schema):
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
 
     @validates_schema
-    def _levels(self, data, **kwargs):
+    def _levels(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not load_satisfaction().level(data["level"]):
             raise ValidationError("not one of the levels", "level")
         _answers_valid(data["answers"])
@@ -171,7 +172,7 @@ class FeedbackSubmissionSchema(Schema):
     )
 
     @validates_schema
-    def _one_way(self, data, **kwargs):
+    def _one_way(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["dossier_code"]:
             if not data["phone"]:
                 raise ValidationError("the phone's last 4 digits go with a dossier code", "phone")
@@ -212,3 +213,79 @@ FEEDBACK_EVENT_TYPES = (
     "feedback_overdue",
 )
 FEEDBACK_EVENTS = {name: FeedbackEventSchema() for name in FEEDBACK_EVENT_TYPES}
+
+
+# ---- answers of the gateway (documented in /api/openapi.json)
+class _Answer(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+class LevelOutSchema(_Answer):
+    value = fields.Integer(required=True)
+    label = fields.String(required=True)
+    satisfied = fields.Boolean(required=True)
+
+
+class QuestionOutSchema(_Answer):
+    id = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class EvaluationViewSchema(_Answer):
+    """A dossier's evaluation: open (its result returned, not evaluated yet), or given."""
+
+    open = fields.Boolean(required=True)
+    evaluated = fields.Boolean(required=True)
+    level = fields.Integer(allow_none=True)
+    channel = fields.String(allow_none=True, validate=validate.OneOf(CHANNELS))
+    evaluated_at = fields.DateTime(allow_none=True)
+    levels = fields.List(fields.Nested(LevelOutSchema), required=True)
+    questions = fields.List(fields.Nested(QuestionOutSchema), required=True)
+
+
+class CitizenFeedbackSchema(_Answer):
+    """What the citizen sees of their feedback: no phone, no officer's name."""
+
+    code = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(KINDS)))
+    kind_label = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(tuple(STATUS_LABELS_VI)))
+    status_label = fields.String(required=True)
+    content = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(required=True)
+    answer = fields.String(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+
+
+class OfficerFeedbackSchema(CitizenFeedbackSchema):
+    office_id = fields.String(required=True)
+    dossier_code = fields.String(allow_none=True)
+    phone_tail = fields.String(allow_none=True, metadata={"description": "last 4 digits"})
+    assignee = fields.String(allow_none=True)
+    assigned_by = fields.String(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+    timing = fields.String(allow_none=True, validate=validate.OneOf(("on_time", "late")))
+    overdue = fields.Boolean(required=True)
+
+
+class OfficeFeedbackSchema(_Answer):
+    office_id = fields.String(required=True)
+    feedback = fields.List(fields.Nested(OfficerFeedbackSchema), required=True)
+
+
+class InboundAnswerSchema(_Answer):
+    matched = fields.Boolean(required=True, metadata={"description": "an open invitation"})
+    outcome = fields.String(required=True)
+
+
+class SatisfactionSchema(_Answer):
+    """GET /api/satisfaction: each office's evaluations and feedback, and the office's months."""
+
+    office_id = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    target_rate = fields.Float(required=True)
+    offices = fields.List(fields.Dict(), required=True)
+    months = fields.List(fields.Dict(), required=True)

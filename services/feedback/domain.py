@@ -59,12 +59,13 @@ def evaluate(
 def evaluation_view(ev: dict[str, Any] | None) -> dict[str, Any]:
     """What the citizen's page and the kiosk see: whether it may be evaluated, and the levels."""
     config = fb.load_satisfaction()
+    given = ev or {"status": None, "level": None, "channel": None, "evaluated_at": None}
     return {
-        "open": bool(ev) and ev["status"] == INVITED,
-        "evaluated": bool(ev) and ev["status"] == EVALUATED,
-        "level": ev["level"] if ev else None,
-        "channel": ev["channel"] if ev else None,
-        "evaluated_at": ev["evaluated_at"] if ev else None,
+        "open": given["status"] == INVITED,
+        "evaluated": given["status"] == EVALUATED,
+        "level": given["level"],
+        "channel": given["channel"],
+        "evaluated_at": given["evaluated_at"],
         "levels": [vars(lv) for lv in config.levels],
         "questions": [vars(q) for q in config.questions],
     }

@@ -5,7 +5,9 @@ chart of a leader's page. Mixed into GatewayService (services/gateway/service.py
 service decides, the gateway checks who asks."""
 
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from marshmallow import ValidationError
 from nameko.timer import timer
@@ -67,6 +69,15 @@ class SubmissionLimiter(MongoStore):
 class VoiceRoutes:
     """The routes; GatewayService provides `_officer`, `_code`, `_client`, `_tracked_receipt`,
     and the RPC proxies to intake, routing and notification."""
+
+    config: Any
+    routing: Any
+    notification: Any
+    track_failures: Any
+    _officer: Callable[[Any], dict]
+    _code: Callable[[str], str]
+    _client: Callable[[Any], str]
+    _tracked_receipt: Callable[[Any, str, str], dict]
 
     feedback = TimedRpcProxy("feedback")
     submissions = SubmissionLimiter()

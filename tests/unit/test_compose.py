@@ -12,7 +12,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SIMULATORS = {"carrier", "payment-platform", "portal"}
-APP_ROLES = {"intake", "routing", "postal", "notification", "payment", "portal_sync", "gateway"}
+APP_ROLES = {
+    "intake",
+    "routing",
+    "postal",
+    "notification",
+    "payment",
+    "portal_sync",
+    "feedback",
+    "gateway",
+}
 APP_ROLES |= SIMULATORS
 SECRET_KEY = re.compile(r"PASS(WORD)?$|SECRET$|API_KEY$", re.IGNORECASE)
 REQUIRED_VAR = re.compile(r"^\$\{[A-Z0-9_]+:\?[^}]*\}$")

@@ -17,6 +17,7 @@ from nameko.events import EventHandler
 from nameko.rpc import Rpc
 
 from services.common.messaging import DEAD_LETTER_QUEUE
+from services.feedback.service import FeedbackService
 from services.gateway.service import GatewayService
 from services.intake.service import IntakeService
 from services.notification.service import NotificationService
@@ -37,6 +38,7 @@ SERVICES = {
     "notification": NotificationService,
     "payment": PaymentService,
     "portal-sync": PortalSyncService,
+    "feedback": FeedbackService,
 }
 CUSTOM_KINDS = {"ScaledObject"}  # KEDA's: checked here, not by the API schemas
 
