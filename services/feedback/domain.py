@@ -188,6 +188,26 @@ def officer_view(f: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 # ---- figures
+def by_month(
+    given: Iterable[tuple[datetime, int]], months: list[str], calendar: WorkingCalendar
+) -> list[dict[str, Any]]:
+    """The evaluations of each month ("YYYY-MM", local time) and its satisfaction rate."""
+    config = fb.load_satisfaction()
+    counts: dict[str, dict[int, int]] = {m: {} for m in months}
+    for at, level in given:
+        month = counts.get(f"{calendar.local(at):%Y-%m}")
+        if month is not None:
+            month[level] = month.get(level, 0) + 1
+    return [
+        {
+            "month": m,
+            "evaluations": sum(counts[m].values()),
+            "satisfaction_rate": fb.satisfaction_rate(counts[m], config),
+        }
+        for m in months
+    ]
+
+
 def figures(
     levels: Iterable[int],
     answered: Iterable[dict[str, Any]],

@@ -5,7 +5,7 @@ once, and each office's figures. Entrypoints are thin; decisions come from domai
 
 import contextlib
 import hmac
-from datetime import date
+from datetime import date, timedelta
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
@@ -200,14 +200,30 @@ class FeedbackService(observability.Observed):
 
     # ---- figures
     @rpc
-    def figures(self, office_ids: list[str], from_date: str, to_date: str) -> list[dict]:
-        """Each office's evaluations and feedback for the local days from..to."""
+    def months(self, office_ids: list[str], from_date: str, to_date: str) -> list[dict]:
+        """The satisfaction of the offices together, month by month, for the days from..to."""
+        start, end = self._period(from_date, to_date)
+        calendar = WorkingCalendar()
+        first, last = calendar.local(start), calendar.local(end - timedelta(microseconds=1))
+        months, month = [], first.replace(day=1).date()
+        while month <= last.date():
+            months.append(f"{month:%Y-%m}")
+            month = (month + timedelta(days=32)).replace(day=1)
+        given = self.store.evaluations_given(office_ids, start, end)
+        return domain.by_month(given, months, calendar)
+
+    def _period(self, from_date: str, to_date: str):
         try:
-            start, end = period(
+            return period(
                 date.fromisoformat(from_date), date.fromisoformat(to_date), WorkingCalendar().tz
             )
         except (TypeError, ValueError) as exc:
             raise InvalidInput("invalid_period", f"from and to must be dates: {exc}") from None
+
+    @rpc
+    def figures(self, office_ids: list[str], from_date: str, to_date: str) -> list[dict]:
+        """Each office's evaluations and feedback for the local days from..to."""
+        start, end = self._period(from_date, to_date)
         now = self.clock.now()
         return [
             {

@@ -1,7 +1,7 @@
 """The feedback service's database: evaluations (one per dossier, its code the id), feedback
 (its own code the id), and the daily feedback numbers."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from services.common.keys import prefix_range, sort_key, until
 from services.common.repository import NotFound
@@ -36,6 +36,20 @@ class FeedbackRecords(Database):
         found = self.feedback.find_view(indexes.DEADLINES, until("due", now), limit)
         return [v["_id"] for v in found]
 
+    def evaluations_given(self, office_ids: list[str], start: datetime, end: datetime) -> list:
+        """(when, level) of every evaluation the offices' counters took in [start, end)."""
+        found = []
+        for office_id in office_ids:
+            bounds = {
+                "$gte": f"{office_id}|{sort_key(start)}",
+                "$lt": f"{office_id}|{sort_key(end)}",
+            }
+            found += [
+                (instant_of(v["_key"]), v["level"])
+                for v in self.evaluations.find_view(indexes.EVALUATED, bounds)
+            ]
+        return found
+
     def _period(self, view: str, office_id: str, start: datetime, end: datetime) -> list[dict]:
         bounds = {"$gte": f"{office_id}|{sort_key(start)}", "$lt": f"{office_id}|{sort_key(end)}"}
         return self.feedback.find_view(view, bounds)
@@ -50,6 +64,11 @@ class FeedbackRecords(Database):
             self.feedback.find_view(indexes.OPEN, prefix_range(office_id)),
             now,
         )
+
+
+def instant_of(key: str) -> datetime:
+    """The instant in a view key `<office>|<sort_key>|<code>` (services/common/keys.py)."""
+    return datetime.strptime(key.split("|")[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
 
 
 def settled_feedback(f: dict) -> datetime | None:

@@ -237,12 +237,9 @@ class VoiceRoutes:
         start, end = query["from_"].isoformat(), query["to"].isoformat()
         offices = [office, *catalog.children(office.id)]
         figures = self.feedback.figures([o.id for o in offices], start, end)
-        months = charts.months(query["from_"], query["to"])
-        monthly = [
-            self.feedback.figures([office.id], m_start.isoformat(), m_end.isoformat())[0]
-            for m_start, m_end in months
-        ]
-        return charts.report(office, offices, figures, months, monthly, start, end)
+        area = [o.id for o in catalog.all() if catalog.is_within(o.id, office.id)]
+        months = self.feedback.months(area, start, end)
+        return charts.report(office, offices, figures, months, start, end)
 
     @http("GET", "/api/satisfaction")
     @api
