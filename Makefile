@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e test-chaos chaos test-browser test-api lint format up down officer officers revoke-officer dlq redrive bench \
+        test-e2e test-chaos chaos test-browser test-api lint format up down officer officers rotate-officer revoke-officer dlq redrive bench \
         contracts venv lock
 
 help: ## list the targets
@@ -103,6 +103,9 @@ officer: ## issue an officer token: make officer OFFICE=X28720 ROLE=receiver NAM
 
 officers: ## every officer token: id, office, role, name, issued, revoked
 	@$(ENV) $(PY) -W ignore -m services.gateway.officers list
+
+rotate-officer: ## a new token for the same officer; the old one works GRACE_HOURS more (24): make rotate-officer ID=<id>
+	@$(ENV) $(PY) -W ignore -m services.gateway.officers rotate "$(ID)" --grace-hours "$(or $(GRACE_HOURS),24)"
 
 revoke-officer: ## revoke an officer token: make revoke-officer ID=<id from make officers>
 	@$(ENV) $(PY) -W ignore -m services.gateway.officers revoke "$(ID)"

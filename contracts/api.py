@@ -14,6 +14,8 @@ from contracts.events import (
 from contracts.lifecycle import ACTIONS, ROLES, STATES
 from contracts.money import COUNTER_METHODS, KINDS, METHODS, STATUSES, vnd_field
 from contracts.scorecard import GROUPS, NO_DATA_YET, NOTHING_IN_PERIOD
+from contracts.verification import CODE_PATTERN as VERIFICATION_CODE
+from contracts.verification import PURPOSES
 
 
 class ProvidedDocumentSchema(Schema):
@@ -538,3 +540,37 @@ class TrackSchema(_Response):
     payments = fields.List(
         fields.Dict(), load_default=list, metadata={"description": "fees and obligations"}
     )
+
+
+class VerificationRequestSchema(Schema):
+    """POST /api/verifications: send a one-time code by SMS to this phone, for this purpose
+    (contracts/verification.py)."""
+
+    class Meta:
+        unknown = RAISE
+
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    purpose = fields.String(required=True, validate=validate.OneOf(PURPOSES))
+
+
+class VerificationCodeSchema(Schema):
+    """POST /api/verifications/{verification_id}: the code the SMS brought."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=validate.Regexp(VERIFICATION_CODE))
+
+
+class VerificationSchema(_Response):
+    """A code sent: the verification's id (the proof's name once the code is confirmed), where
+    the SMS went (masked) and until when the code holds."""
+
+    verification_id = fields.String(required=True)
+    to = fields.String(required=True, metadata={"description": "the number, masked"})
+    expires_at = fields.DateTime(required=True)
+
+
+class VerifiedSchema(_Response):
+    verified = fields.Boolean(required=True)
+    tries_left = fields.Integer(required=True)

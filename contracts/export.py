@@ -75,6 +75,10 @@ API_BODIES: tuple[type[Schema], ...] = (
     api.PaymentsSchema,
     api.ScorecardQuerySchema,
     api.ScorecardSchema,
+    api.VerificationRequestSchema,
+    api.VerificationCodeSchema,
+    api.VerificationSchema,
+    api.VerifiedSchema,
     # the citizens' voice (contracts/feedback.py)
     feedback.EvaluationSchema,
     feedback.TrackEvaluationSchema,

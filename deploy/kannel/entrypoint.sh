@@ -25,13 +25,13 @@ wait_port() { # port seconds
 
 trap 'kill $(jobs -p) 2>/dev/null || true' TERM INT EXIT
 
-/usr/sbin/bearerbox -v 1 "$conf" &
+/usr/sbin/bearerbox -v 2 "$conf" &
 wait_port 13002 30
 # Everything fakesmsc prints (the messages it received included) goes to the log volume, where
 # tests and `docker compose --profile dev logs sms-log` read it. -m 0: it sends nothing itself.
 /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r 13002 -m 0 "x x text x" \
   >>/var/log/kannel/fakesmsc.log 2>&1 &
-/usr/sbin/smsbox -v 1 "$conf" &
+/usr/sbin/smsbox -v 2 "$conf" &
 
 status=0
 wait -n || status=$?

@@ -61,6 +61,13 @@ export LT_PORTAL_API_KEY=${LT_PORTAL_API_KEY:-lienthong-dev-portal}
 export LT_PORTAL_LATENCY=${LT_PORTAL_LATENCY:-0}
 export LT_PORTAL_FAIL_RATE=${LT_PORTAL_FAIL_RATE:-0}
 export LT_PORTAL_RATE_LIMIT=${LT_PORTAL_RATE_LIMIT:-0}
+# officer tokens never expire on the local stack: its tests and the bench move its clock by
+# months (production: 90 days, services/gateway/officers.py; make rotate-officer)
+export LT_OFFICER_TOKEN_DAYS=${LT_OFFICER_TOKEN_DAYS:-0}
+# the key of the per-SMS tokens in delivery-report URLs (a secret in production)
+export LT_SMS_DLR_SECRET=${LT_SMS_DLR_SECRET:-lienthong-dev-dlr}
+# the key the SMS one-time codes are stored hashed with (a secret in production)
+export LT_VERIFICATION_SECRET=${LT_VERIFICATION_SECRET:-lienthong-dev-verification}
 export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
 # the shared secret of the citizens' SMS Kannel passes on (deploy/config.yml SMS_INBOUND_SECRET)
 export LT_SMS_INBOUND_SECRET=${LT_SMS_INBOUND_SECRET:-lienthong-dev-inbound}

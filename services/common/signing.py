@@ -1,4 +1,5 @@
-"""HMAC-SHA256 signatures of webhook bodies (the carrier's status callbacks).
+"""HMAC-SHA256 signatures of webhook bodies (the carrier's and the payment platform's status
+callbacks), and the tokens of callback URLs (Kannel's delivery reports).
 
 The signed message is ``str(timestamp) + "." + raw body`` with a shared secret; the header value
 is ``t=<unix seconds>,v1=<hex digest>``. `verify` checks the signature and that the timestamp is
@@ -22,6 +23,16 @@ def _digest(secret: str | bytes, body: bytes, timestamp: int) -> str:
     key = secret.encode() if isinstance(secret, str) else secret
     message = str(timestamp).encode() + b"." + body
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def url_token(secret: str, value: str) -> str:
+    """A token that proves a URL carrying `value` was made by whoever holds `secret` (the
+    delivery-report URL of one SMS): 32 hex characters of its HMAC-SHA256."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def url_token_matches(secret: str, value: str, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(url_token(secret, value), str(token))
 
 
 def sign(secret: str | bytes, body: bytes, timestamp: int) -> str:

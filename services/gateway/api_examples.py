@@ -309,3 +309,15 @@ SCORECARD_CSV = (
     "\ufeffMã cơ quan,Tên cơ quan,Cấp,Từ ngày,Đến ngày,…\r\n"
     "T82,Tỉnh Tiền Giang,Cấp tỉnh,2026-10-01,2026-12-31,chưa có dữ liệu,chưa có dữ liệu,…\r\n"
 )
+
+VERIFICATION_ID = "q3N0dXJhbC1leGFtcGxlLWlk"
+VERIFICATION_REQUEST = {"phone": "0912345678", "purpose": "online_submission"}
+VERIFICATION = {
+    "verification_id": VERIFICATION_ID,
+    "to": "84******678",
+    "expires_at": "2026-12-07T02:10:00+00:00",
+}
+VERIFICATION_CODE = {"code": "482913"}
+VERIFIED = {"verified": True, "tries_left": 4}
+
+DLR_TOKEN = "5f0c7a9be1d24c3f8a6b0e9d2c7f4a1b"

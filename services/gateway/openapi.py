@@ -337,6 +337,51 @@ OPERATIONS: list[tuple[str, str, dict]] = [
         },
     ),
     (
+        "/api/verifications",
+        "post",
+        {
+            "summary": "Send a one-time code by SMS to confirm a phone, for one purpose; 429 "
+            "past the limits per phone and per client address",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": schemas.VerificationRequestSchema,
+                        "example": ex.VERIFICATION_REQUEST,
+                    }
+                },
+            },
+            "responses": {"201": _json(schemas.VerificationSchema, ex.VERIFICATION)},
+        },
+    ),
+    (
+        "/api/verifications/{verification_id}",
+        "post",
+        {
+            "summary": "Confirm the phone with the code the SMS brought; 422 a wrong code "
+            "(tries_left), 410 expired, 429 locked after too many wrong codes",
+            "parameters": [
+                {
+                    "name": "verification_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "example": ex.VERIFICATION_ID,
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": schemas.VerificationCodeSchema,
+                        "example": ex.VERIFICATION_CODE,
+                    }
+                },
+            },
+            "responses": {"200": _json(schemas.VerifiedSchema, ex.VERIFIED)},
+        },
+    ),
+    (
         "/api/track/{code}",
         "get",
         {
@@ -374,6 +419,7 @@ OPERATIONS: list[tuple[str, str, dict]] = [
             "parameters": [
                 _query("id", "the SMS message id", "X28720-261203-0007:dossier_received"),
                 _query("type", "Kannel DLR type (1 delivered, 2 failed, 8 sent, …)", "1"),
+                _query("t", "the token of this SMS's report URL (401 without it)", ex.DLR_TOKEN),
             ],
             "responses": {"200": _json(schemas.OkSchema, {"ok": True})},
         },

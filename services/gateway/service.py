@@ -20,6 +20,8 @@ from contracts.api import (
     BookQuerySchema,
     PaymentsQuerySchema,
     ScorecardQuerySchema,
+    VerificationCodeSchema,
+    VerificationRequestSchema,
     WorklistQuerySchema,
 )
 from contracts.calendar import WorkingCalendar, period
@@ -29,11 +31,12 @@ from contracts.errors import NotFoundError, Unavailable
 from contracts.offices import load_offices
 from contracts.payment_platform import SIGNATURE_HEADER as PAYMENT_SIGNATURE_HEADER
 from contracts.procedures import load_procedures
+from contracts.verification import ID_PATTERN
 from services.common import observability
-from services.common.clock import now
+from services.common.clock import Clock
 from services.common.httpserver import http
 from services.common.rpc import TimedRpcProxy
-from services.common.signing import BadSignature, verify
+from services.common.signing import BadSignature, url_token_matches, verify
 from services.common.web import (
     ApiError,
     api,
@@ -59,6 +62,7 @@ from services.gateway.tracking import (
 BOOK_STATE_FIELDS = ("state", "status_label", "finished_at", "timing", "outcome", "returned_at")
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{20,100})$")
 _REQUEST_KEY = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+_VERIFICATION_ID = re.compile(ID_PATTERN)
 
 
 def request_key(request) -> str | None:
@@ -114,7 +118,8 @@ class GatewayService(voice.VoiceRoutes, observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()
-    track_failures = TrackLimiter()
+    track_limits = TrackLimiter()
+    clock = Clock()
     config = Config()
     intake = TimedRpcProxy("intake")
     routing = TimedRpcProxy("routing")
@@ -125,10 +130,17 @@ class GatewayService(voice.VoiceRoutes, observability.Observed):
 
     def _officer(self, request) -> dict:
         match = _BEARER.match(request.headers.get("Authorization", ""))
-        officer = self.officers.officer(match.group(1)) if match else None
+        officer = self.officers.officer(match.group(1), self.clock.now()) if match else None
         if officer is None:
             raise ApiError(401, "unauthenticated", "a valid officer bearer token is required")
         return officer
+
+    def _client(self, request) -> str:
+        """The client's address, for the limits on what a citizen may try (tracking.py)."""
+        trusted = {a.strip() for a in str(self.config.get("TRUSTED_PROXIES") or "").split(",")}
+        return client_address(
+            request.remote_addr, request.headers.get("X-Forwarded-For"), trusted - {""}
+        )
 
     @staticmethod
     def _code(code: str) -> str:
@@ -322,33 +334,30 @@ class GatewayService(voice.VoiceRoutes, observability.Observed):
         start, end = _day(args["from"], "from"), _day(args["to"], "to")
         return json_response(self.routing.stats(office.id, start, end))
 
-    def _client(self, request) -> str:
-        """The client's address, for the limits on citizens' requests."""
-        trusted = {a.strip() for a in str(self.config.get("TRUSTED_PROXIES") or "").split(",")}
-        return client_address(
-            request.remote_addr, request.headers.get("X-Forwarded-For"), trusted - {""}
-        )
-
     def _tracked_receipt(self, request, code: str, phone: str) -> dict:
         """The receipt of a dossier code whose phone ends with `phone` (four digits): what a
-        citizen must know to see or evaluate it. An unknown code and wrong digits are the same
-        404 and count as a failed lookup; after TrackLimiter.LIMIT of them in its WINDOW a
-        client gets 429."""
+        citizen must know to see or evaluate the dossier. An unknown code and wrong digits are
+        the same 404 and count as a failed lookup of the client and of the code
+        (store.TrackLimits): past its limit a client gets 429, and a code answers as an unknown
+        one for a while, whoever asks."""
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
-        client = self._client(request)
-        limiter, at = self.track_failures, now()
-        if limiter.count(client, at) >= limiter.limit:
-            minutes = int(limiter.window.total_seconds() // 60)
+        client, limits, at = self._client(request), self.track_limits, self.clock.now()
+        if limits.per_client.count(client, at) >= limits.per_client.limit:
             raise ApiError(
-                429, "too_many_lookups", f"too many failed lookups; try again in {minutes} minutes"
+                429,
+                "too_many_lookups",
+                f"too many failed lookups; try again in {limits.per_client.minutes} minutes",
             )
+        known = is_valid_code(code)
         receipt = None
-        if is_valid_code(code):
+        if known and limits.per_code.count(code, at) < limits.per_code.limit:
             with contextlib.suppress(NotFoundError):
                 receipt = self.intake.get_receipt(code)
         if receipt is None or not phone_matches(receipt, phone):
-            limiter.record(client, at)
+            limits.per_client.record(client, at)
+            if known:
+                limits.per_code.record(code, at)
             raise ApiError(404, "not_found", "no dossier with that code and phone number")
         return receipt
 
@@ -366,9 +375,28 @@ class GatewayService(voice.VoiceRoutes, observability.Observed):
         view["payments"] = citizen_payments(self.payment.for_dossier(code))
         return json_response(view)
 
+    @http("POST", "/api/verifications")
+    @api
+    def request_code(self, request):
+        """A one-time code sent by SMS to confirm a phone (contracts/verification.py): 201 with
+        the verification's id; 429 past the limits per phone and per client address."""
+        body = VerificationRequestSchema().load(read_json(request))
+        sent = self.notification.request_code(body["phone"], body["purpose"], self._client(request))
+        return json_response(sent, 201)
+
+    @http("POST", "/api/verifications/<string:verification_id>")
+    @api
+    def check_code(self, request, verification_id):
+        """The code the SMS brought: 200 verified; 422 wrong (tries left), 410 expired, 429
+        locked after too many wrong codes, 404 unknown."""
+        body = VerificationCodeSchema().load(read_json(request))
+        if not _VERIFICATION_ID.match(verification_id):
+            raise ApiError(404, "unknown_verification", "no such verification: ask for a new code")
+        return json_response(self.notification.check_code(verification_id, body["code"]))
+
     @timer(interval=60)
     def forget_track_failures(self):
-        self.track_failures.forget_before(now() - self.track_failures.window)
+        self.track_limits.forget_before(self.clock.now())
 
     @http("GET", "/api/catalog/procedures")
     @api
@@ -383,10 +411,13 @@ class GatewayService(voice.VoiceRoutes, observability.Observed):
     @http("GET", "/api/callbacks/sms")
     @api
     def sms_callback(self, request):
-        """Kannel's delivery report: ?id=<message id>&type=<Kannel DLR type>."""
+        """Kannel's delivery report: ?id=<message id>&type=<Kannel DLR type>&t=<the message's
+        token, notification/kannel.py dlr_url>; 401 without the right token."""
         message_id, dlr_type = request.args.get("id", ""), request.args.get("type", "")
         if not message_id or not dlr_type.isdigit():
             raise ApiError(400, "bad_report", "id and a numeric type are required")
+        if not url_token_matches(self.config["SMS_DLR_SECRET"], message_id, request.args.get("t")):
+            raise ApiError(401, "bad_token", "not a delivery report of an SMS we sent")
         self.notification.delivery_report(message_id, int(dlr_type))
         return json_response({"ok": True})
 

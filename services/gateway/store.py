@@ -1,11 +1,11 @@
-"""Gateway's database: officers' bearer tokens, stored as SHA-256 hashes only."""
+"""Gateway's database: officers' bearer tokens, stored as SHA-256 hashes only, each with its
+end (expiry, rotation, revocation); the citizen page's failed lookups."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
+from services.common.limits import WindowLimit
 from services.common.rpc import register_domain_errors
 from services.common.store import Database, MongoStore
 
@@ -19,8 +19,11 @@ class Officers(Database):
         super().__init__(db)
         self.tokens = db.officer_tokens
 
-    def issue(self, office_id: str, role: str, name: str, now: datetime) -> str:
-        """A new token, returned once; only its hash is kept."""
+    def issue(
+        self, office_id: str, role: str, name: str, now: datetime, lifetime: timedelta | None
+    ) -> str:
+        """A new token, returned once; only its hash is kept. It expires after `lifetime`
+        (None: never)."""
         token = secrets.token_urlsafe(32)
         self.tokens.insert_one(
             {
@@ -29,17 +32,46 @@ class Officers(Database):
                 "role": role,
                 "name": name,
                 "issued_at": now,
+                "expires_at": now + lifetime if lifetime else None,
                 "revoked_at": None,
             }
         )
         return token
 
-    def revoke(self, token_or_id: str, now: datetime) -> bool:
-        """Revoke by the token itself, or by its id (the hash, or a unique prefix of at least
-        8 characters as `make officers` lists it). False if nothing active matched."""
+    def rotate(
+        self, token_or_id: str, now: datetime, lifetime: timedelta | None, grace: timedelta
+    ) -> str | None:
+        """A new token for the same officer; the old one keeps working for `grace` (so the
+        officer's browser or script can switch without an outage), then expires. None if no
+        active token matched."""
+        old = self._active(token_or_id, now)
+        if old is None:
+            return None
+        token = self.issue(old["office_id"], old["role"], old["name"], now, lifetime)
+        ends = now + grace
+        if old.get("expires_at") is None or old["expires_at"] > ends:
+            self.tokens.update_one({"_id": old["_id"]}, {"$set": {"expires_at": ends}})
+        return token
+
+    def _ids(self, token_or_id: str) -> list[str]:
+        """The ids a token or an id (the hash, or a unique prefix of at least 8 characters as
+        `make officers` lists it) names; more than two when a prefix is ambiguous."""
         ids = [token_hash(token_or_id)]
         if len(token_or_id) >= 8:
             ids += [o["id"] for o in self.all() if o["id"].startswith(token_or_id.lower())]
+        return ids
+
+    def _active(self, token_or_id: str, now: datetime) -> dict | None:
+        ids = self._ids(token_or_id)
+        if len(ids) > 2:
+            return None
+        found = [d for d in self.tokens.find({"_id": {"$in": ids}}) if _active(d, now)]
+        return found[0] if len(found) == 1 else None
+
+    def revoke(self, token_or_id: str, now: datetime) -> bool:
+        """Revoke by the token itself, or by its id (the hash, or a unique prefix of at least
+        8 characters as `make officers` lists it). False if nothing active matched."""
+        ids = self._ids(token_or_id)
         if len(ids) > 2:  # an ambiguous prefix revokes nothing
             return False
         result = self.tokens.update_one(
@@ -51,11 +83,17 @@ class Officers(Database):
         """Every token ever issued (never the token itself: its id is the hash)."""
         return [{"id": doc.pop("_id"), **doc} for doc in self.tokens.find().sort("issued_at", 1)]
 
-    def officer(self, token: str) -> dict | None:
-        doc = self.tokens.find_one({"_id": token_hash(token), "revoked_at": None})
-        if doc is None:
+    def officer(self, token: str, now: datetime) -> dict | None:
+        doc = self.tokens.find_one({"_id": token_hash(token)})
+        if doc is None or not _active(doc, now):
             return None
         return {"name": doc["name"], "role": doc["role"], "office_id": doc["office_id"]}
+
+
+def _active(doc: dict, now: datetime) -> bool:
+    """Neither revoked nor expired (a token issued before tokens expired has no end)."""
+    expires_at = doc.get("expires_at")
+    return doc["revoked_at"] is None and (expires_at is None or now < expires_at)
 
 
 class GatewayStore(MongoStore):
@@ -69,45 +107,21 @@ class GatewayStore(MongoStore):
         return Officers(self.db)
 
 
-class TrackFailures(Database):
-    """Failed tracking lookups per client, counted per minute. Each failure is claimed by
-    inserting `<client>|<minute>|<n>` (n = 1…limit): a unique insert is the one atomic step
-    FerretDB 1.x has, so concurrent failures are all counted."""
+class TrackLimits:
+    """The citizen page's two limits on failed lookups: per client address (then 429), and per
+    dossier code whatever the addresses (then the code answers as an unknown one)."""
 
-    def __init__(self, db, limit: int, window: timedelta, collection: str = "track_failures"):
-        super().__init__(db)
-        self.failures = db[collection]
-        self.limit, self.window = limit, window
+    def __init__(self, db):
+        self.per_client = WindowLimit(db.track_failures, 10, timedelta(minutes=15))
+        self.per_code = WindowLimit(db.track_code_failures, 8, timedelta(minutes=30))
 
-    def _minutes(self, now: datetime) -> list[int]:
-        last = int(now.timestamp() // 60)
-        return list(range(last - int(self.window.total_seconds() // 60) + 1, last + 1))
-
-    def _ids(self, client: str, minutes) -> list[str]:
-        return [f"{client}|{m}|{n}" for m in minutes for n in range(1, self.limit + 1)]
-
-    def count(self, client: str, now: datetime) -> int:
-        ids = self._ids(client, self._minutes(now))
-        return self.failures.count_documents({"_id": {"$in": ids}})
-
-    def record(self, client: str, now: datetime) -> None:
-        minute = self._minutes(now)[-1]
-        for n in range(1, self.limit + 1):
-            try:
-                self.failures.insert_one({"_id": f"{client}|{minute}|{n}", "at": now})
-                return
-            except DuplicateKeyError:
-                continue  # this minute is full: the client is blocked anyway
-
-    def forget_before(self, when: datetime) -> int:
-        return self.failures.delete_many({"at": {"$lt": when}}).deleted_count
+    def forget_before(self, now: datetime) -> None:
+        for limit in (self.per_client, self.per_code):
+            limit.forget_before(now - limit.window)
 
 
 class TrackLimiter(MongoStore):
-    """Failed citizen lookups: LIMIT per WINDOW per client, then 429."""
-
     database = "gateway"
-    LIMIT, WINDOW = 10, timedelta(minutes=15)
 
     def get_dependency(self, worker_ctx):
-        return TrackFailures(self.db, self.LIMIT, self.WINDOW)
+        return TrackLimits(self.db)

@@ -6,7 +6,7 @@ service decides, the gateway checks who asks."""
 
 import hmac
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from marshmallow import ValidationError
@@ -19,17 +19,17 @@ from contracts.calendar import WorkingCalendar, period
 from contracts.errors import NotFoundError
 from contracts.lifecycle import LEADER
 from contracts.offices import UnknownOffice, load_offices
-from services.common.clock import now
 from services.common.httpserver import http
+from services.common.limits import WindowLimit
 from services.common.rpc import TimedRpcProxy
 from services.common.store import MongoStore
 from services.common.web import ApiError, api, json_response, read_json
 from services.gateway import access
 from services.gateway import satisfaction as charts
 from services.gateway.pages import static_response
-from services.gateway.store import TrackFailures
 from services.gateway.tracking import PHONE_DIGITS
 
+WINDOW = timedelta(minutes=60)  # of the limits on feedback
 SVG_HEADERS = {
     "Content-Type": "image/svg+xml",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
@@ -46,12 +46,21 @@ def _known_office(office_id: str) -> str:
         raise ApiError(422, "unknown_office", "no office with that id") from None
 
 
-class SubmissionLimiter(MongoStore):
-    """Feedback submitted: FEEDBACK_PER_PHONE per phone and FEEDBACK_PER_CLIENT per client
-    address in WINDOW, then 429 (counted as the failed lookups are, services/gateway/store.py)."""
+class SubmissionLimits:
+    """Feedback sent: FEEDBACK_PER_PHONE per phone and FEEDBACK_PER_CLIENT per client address
+    an hour (services/common/limits.py), then 429."""
 
+    def __init__(self, db, per_phone: int, per_client: int):
+        self.per_phone = WindowLimit(db.feedback_by_phone, per_phone, WINDOW)
+        self.per_client = WindowLimit(db.feedback_by_client, per_client, WINDOW)
+
+    def forget_before(self, now: datetime) -> None:
+        for limit in (self.per_phone, self.per_client):
+            limit.forget_before(now - limit.window)
+
+
+class SubmissionLimiter(MongoStore):
     database = "gateway"
-    WINDOW = timedelta(minutes=60)
 
     def setup(self):
         super().setup()
@@ -60,10 +69,7 @@ class SubmissionLimiter(MongoStore):
         self.per_client = int(config.get("FEEDBACK_PER_CLIENT") or 20)
 
     def get_dependency(self, worker_ctx):
-        return {
-            "phone": TrackFailures(self.db, self.per_phone, self.WINDOW, "feedback_by_phone"),
-            "client": TrackFailures(self.db, self.per_client, self.WINDOW, "feedback_by_client"),
-        }
+        return SubmissionLimits(self.db, self.per_phone, self.per_client)
 
 
 class VoiceRoutes:
@@ -71,9 +77,10 @@ class VoiceRoutes:
     and the RPC proxies to intake, routing and notification."""
 
     config: Any
+    clock: Any
+    track_limits: Any
     routing: Any
     notification: Any
-    track_failures: Any
     _officer: Callable[[Any], dict]
     _code: Callable[[str], str]
     _client: Callable[[Any], str]
@@ -136,10 +143,13 @@ class VoiceRoutes:
         return json_response(self.feedback.evaluate(code, read_json(request), fb.KIOSK), 201)
 
     # ---- feedback
-    def _limit(self, key: str, value: str) -> None:
-        limiter, at = self.submissions[key], now()
-        if limiter.count(value, at) >= limiter.limit:
-            raise ApiError(429, "too_many_feedback", "too much feedback from here; try later")
+    def _limit(self, limit: WindowLimit, key: str) -> None:
+        if limit.count(key, self.clock.now()) >= limit.limit:
+            raise ApiError(
+                429,
+                "too_many_feedback",
+                f"too much feedback from here; try again in {limit.minutes} minutes",
+            )
 
     @http("POST", "/api/feedback")
     @api
@@ -155,7 +165,7 @@ class VoiceRoutes:
                 422, "invalid_input", "the feedback is not valid", fields=exc.messages
             ) from None
         client = self._client(request)
-        self._limit("client", client)
+        self._limit(self.submissions.per_client, client)
         if request_["dossier_code"]:
             receipt = self._tracked_receipt(request, request_["dossier_code"], request_["phone"])
             office_id, phone = receipt["office_id"], receipt["applicant"]["phone"]
@@ -165,30 +175,27 @@ class VoiceRoutes:
             if not phone:
                 raise ApiError(403, "phone_not_verified", "confirm the phone with its SMS code")
         digits = "".join(ch for ch in phone if ch.isdigit())
-        self._limit("phone", digits)
+        self._limit(self.submissions.per_phone, digits)
         made = self.feedback.submit(body, office_id, phone)
-        at = now()
-        self.submissions["client"].record(client, at)
-        self.submissions["phone"].record(digits, at)
+        at = self.clock.now()
+        self.submissions.per_client.record(client, at)
+        self.submissions.per_phone.record(digits, at)
         return json_response(made, 201)
 
     @http("GET", "/api/feedback/<string:code>")
     @api
     def citizen_feedback(self, request, code):
         """?phone=last 4 digits: the citizen's view of their feedback and its answer."""
-        phone, client, limiter = (
-            request.args.get("phone", ""),
-            self._client(request),
-            self.track_failures,
-        )
-        if limiter.count(client, now()) >= limiter.limit:
+        phone, client = request.args.get("phone", ""), self._client(request)
+        limit = self.track_limits.per_client  # the tracking page's: the same citizens
+        if limit.count(client, self.clock.now()) >= limit.limit:
             raise ApiError(429, "too_many_lookups", "too many failed lookups; try again later")
         try:
             if not fb.is_feedback_code(code) or not PHONE_DIGITS.match(phone):
                 raise NotFoundError("not_found", "no feedback with that code and phone number")
             return json_response(self.feedback.for_citizen(code, phone))
         except NotFoundError:
-            limiter.record(client, now())
+            limit.record(client, self.clock.now())
             raise
 
     @http("GET", "/api/offices/<string:office_id>/feedback")
@@ -275,5 +282,4 @@ class VoiceRoutes:
 
     @timer(interval=60)
     def forget_submissions(self):
-        for limiter in self.submissions.values():
-            limiter.forget_before(now() - limiter.window)
+        self.submissions.forget_before(self.clock.now())

@@ -154,6 +154,50 @@ def compose(
     return render(template_id, context)
 
 
+def new_message(
+    envelope: dict[str, Any],
+    msisdn: str | None,
+    rejection: str | None,
+    rendered: RenderedSms,
+    now: datetime,
+    send_at: datetime,
+) -> dict[str, Any]:
+    """The message log's record of one SMS of an event (its `type`, `message_id` and
+    `dossier_code`, None when the SMS is about no dossier) to one number, as first stored."""
+    status = "rejected" if rejection else "queued"
+    return {
+        "_id": message_id(envelope["message_id"], msisdn),
+        "dossier_code": envelope["dossier_code"],
+        "event_type": envelope["type"],
+        "event_id": envelope["message_id"],
+        "to": msisdn,
+        "template_id": rendered.template_id,
+        "template_version": rendered.version,
+        "encoding": rendered.encoding,
+        "text": rendered.text,
+        "length": rendered.length,
+        "parts": rendered.parts,
+        "degraded": rendered.degraded,
+        "status": status,
+        "reason": rejection,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": send_at,
+        "history": [{"at": now, "status": status, "detail": rejection or ""}],
+    }
+
+
+# SMS whose text is a secret (a one-time code): the log keeps it only until it is sent
+SECRET_TEXT = frozenset({"verification_code"})
+
+
+def sent_fields(message: dict[str, Any]) -> dict[str, Any]:
+    """What the log forgets once the gateway took the message."""
+    if message["event_type"] in SECRET_TEXT:
+        return {"text": "(mã xác minh: không lưu sau khi gửi)"}
+    return {}
+
+
 def message_id(event_id: str, msisdn: str | None) -> str:
     """One SMS per (event, recipient): the event's id and a hash of the number, which must not
     appear in ids (they travel in URLs, logs and the dossier's API)."""

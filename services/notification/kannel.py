@@ -4,6 +4,8 @@ from urllib.parse import quote
 
 import requests
 
+from services.common.signing import url_token
+
 
 class GatewayError(Exception):
     """The gateway did not take the message; worth retrying later."""
@@ -56,6 +58,8 @@ class KannelGateway:
         return []
 
 
-def dlr_url(public_url: str, message_id: str) -> str:
-    """Where Kannel reports delivery: the gateway's callback, with Kannel's %d (type) filled in."""
-    return f"{public_url}/api/callbacks/sms?id={quote(message_id)}&type=%d"
+def dlr_url(public_url: str, message_id: str, secret: str) -> str:
+    """Where Kannel reports delivery: the gateway's callback, with Kannel's %d (type) filled in,
+    and the message's own token (the gateway refuses a report without it)."""
+    token = url_token(secret, message_id)
+    return f"{public_url}/api/callbacks/sms?id={quote(message_id)}&type=%d&t={token}"

@@ -1,16 +1,19 @@
 """The notification nameko service: one SMS per (event, recipient), sent through Kannel, retried
-with backoff, held during quiet hours, updated by delivery reports."""
+with backoff, held during quiet hours, updated by delivery reports; and phone verification by
+SMS one-time code (verification.py)."""
 
 import logging
+import re
 from collections import deque
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
+from contracts import verification as rules
 from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message
-from contracts.errors import IllegalAction, InvalidInput, NotFoundError
+from contracts.errors import IllegalAction, InvalidInput, NotFoundError, TooManyRequests
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from contracts.feedback import FEEDBACK_EVENTS
 from contracts.offices import load_offices
@@ -20,14 +23,16 @@ from services.common.messaging import BatchQueue, event_handler, service_counts_
 from services.common.repository import NotFound
 from services.common.rpc import TimedRpcProxy, rpc
 from services.common.tally import fold_from
-from services.notification import domain, inbound, indexes
+from services.notification import domain, inbound, indexes, verification
 from services.notification.gateways import make_gateway
 from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
-from services.notification.phones import mask_msisdn
+from services.notification.phones import InvalidNumber, mask_msisdn, normalise_msisdn
 from services.notification.smpp import SmppGateway
 from services.notification.store import NotificationStore
+from services.notification.templates import render
 
 log = logging.getLogger(__name__)
+ID = re.compile(rules.ID_PATTERN)
 
 
 class SmsGateway(DependencyProvider):
@@ -92,39 +97,18 @@ class NotificationService(observability.Observed):
         if rendered is None:
             return
         msisdn, rejection = domain.number_of(recipient)
-        self._queue(code, envelope["type"], envelope["message_id"], msisdn, rejection, rendered)
+        self._queue(envelope, msisdn, rejection, rendered)
         if envelope["type"] == "evaluation_invited" and msisdn:
             self.store.save_invitation(msisdn, code, recipient["office_id"], self.clock.now())
 
-    def _queue(self, code, event_type, event_id, msisdn, rejection, rendered) -> None:
-        """Log one SMS (at most one per event and number) and send it if it is due."""
+    def _queue(self, envelope, msisdn, rejection, rendered, at_once=False) -> None:
+        """Log one SMS (at most one per event and number) and send it if it is due: after the
+        quiet hours, or `at_once` (the answer to a citizen who has just written)."""
         calendar, now = WorkingCalendar(), self.clock.now()
-        message = {
-            "_id": domain.message_id(event_id, msisdn),
-            "dossier_code": code,
-            "event_type": event_type,
-            "event_id": event_id,
-            "to": msisdn,
-            "template_id": rendered.template_id,
-            "template_version": rendered.version,
-            "encoding": rendered.encoding,
-            "text": rendered.text,
-            "length": rendered.length,
-            "parts": rendered.parts,
-            "degraded": rendered.degraded,
-            "status": "rejected" if rejection else "queued",
-            "reason": rejection,
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": domain.outside_quiet_hours(now, calendar, self.sms.quiet_hours),
-            "history": [
-                {
-                    "at": now,
-                    "status": "rejected" if rejection else "queued",
-                    "detail": rejection or "",
-                }
-            ],
-        }
+        send_at = (
+            now if at_once else domain.outside_quiet_hours(now, calendar, self.sms.quiet_hours)
+        )
+        message = domain.new_message(envelope, msisdn, rejection, rendered, now, send_at)
         stored = self.store.add_message(message, now)
         if stored and stored.doc["status"] == "sending":  # created claimed: this worker sends it
             self._deliver(stored, now)
@@ -150,8 +134,12 @@ class NotificationService(observability.Observed):
         rendered = inbound.reply(
             invitation, level, outcome, self.config["PUBLIC_URL"], load_offices()
         )
-        code = invitation["dossier_code"] if invitation else None
-        self._queue(code, "sms_reply", f"mo-{inbound_id}", msisdn, None, rendered)
+        envelope = {
+            "message_id": f"mo-{inbound_id}",
+            "type": "sms_reply",
+            "dossier_code": invitation["dossier_code"] if invitation else None,
+        }
+        self._queue(envelope, msisdn, None, rendered, at_once=True)
         return {"matched": bool(invitation), "outcome": outcome or rendered.template_id}
 
     def _send(self, message_id: str) -> None:
@@ -165,7 +153,7 @@ class NotificationService(observability.Observed):
         """Send a message this worker has claimed ("sending") and record how it went."""
         message = claimed.doc
         message_id = message["_id"]
-        url = dlr_url(self.config["PUBLIC_URL"], message_id)
+        url = dlr_url(self.config["PUBLIC_URL"], message_id, self.config["SMS_DLR_SECRET"])
         try:
             ref = self.sms.gateway.send(
                 message["to"], message["text"], message["encoding"], self.config["SMS_SENDER"], url
@@ -204,6 +192,7 @@ class NotificationService(observability.Observed):
             attempts=message["attempts"] + 1,
             sent_at=now,
             gateway_refs=self.sms.gateway.refs(ref),
+            **domain.sent_fields(message),
         )
 
     @timer(interval=2)
@@ -272,6 +261,88 @@ class NotificationService(observability.Observed):
             )
         except NotFound:
             raise NotFoundError("unknown_message", f"no SMS {message_id}") from None
+
+    @rpc
+    def request_code(self, phone: str, purpose: str, client: str) -> dict:
+        """Send a one-time code to `phone` for `purpose` (contracts/verification.py), within the
+        limits per phone and per client address: the verification's id, where the SMS went
+        (masked), until when the code holds."""
+        now, secret = self.clock.now(), self.config["VERIFICATION_SECRET"]
+        if purpose not in rules.PURPOSES:
+            raise InvalidInput("invalid_purpose", f"purpose is one of {', '.join(rules.PURPOSES)}")
+        try:
+            msisdn = normalise_msisdn(phone)
+        except InvalidNumber as exc:
+            raise InvalidInput("invalid_phone", str(exc), {"reason": exc.reason}) from None
+        for limit, key in (
+            (self.store.codes_per_client, client),
+            (self.store.codes_per_phone, verification.keyed(secret, msisdn)),
+        ):
+            if not limit.take(key, now):
+                raise TooManyRequests(
+                    "too_many_codes",
+                    f"too many codes asked for; try again in {limit.minutes} minutes",
+                )
+        verification_id, code = verification.new_id(), verification.new_code()
+        digest = verification.keyed(secret, verification_id, code)
+        v = verification.new_verification(verification_id, msisdn, purpose, digest, now)
+        self.store.verifications.create(v)
+        rendered = render(
+            "verification_code",
+            {
+                "otp": code,
+                "purpose": rules.PURPOSE_LABELS_VI[purpose],
+                "minutes": int(rules.CODE_TTL.total_seconds() // 60),
+            },
+        )
+        envelope = {
+            "message_id": verification_id,
+            "type": "verification_code",
+            "dossier_code": None,
+        }
+        # asked for now, by someone waiting for it: never held for the quiet hours
+        stored = self.store.add_message(
+            domain.new_message(envelope, msisdn, None, rendered, now, now), now
+        )
+        if stored and stored.doc["status"] == "sending":
+            self._deliver(stored, now)
+        return {
+            "verification_id": verification_id,
+            "to": mask_msisdn(msisdn),
+            "expires_at": v["expires_at"],
+        }
+
+    @rpc
+    def check_code(self, verification_id: str, code: str) -> dict:
+        """A code the citizen typed: {"verified": true, …}, or InvalidInput wrong_code (with
+        tries_left), Gone code_expired, TooManyRequests too_many_tries, NotFoundError."""
+        now = self.clock.now()
+        digest = verification.keyed(self.config["VERIFICATION_SECRET"], verification_id, code)
+        try:
+            committed = self.store.verifications.change(
+                verification_id, lambda v: verification.tried(v, digest, now)
+            )
+        except NotFound:
+            raise verification.unknown(verification_id) from None
+        return verification.answer(committed.doc, digest, now)
+
+    @rpc
+    def verified_phone(self, verification_id: str, purpose: str) -> str | None:
+        """The phone ("84…") a confirmed verification proves for `purpose`, or None."""
+        if not isinstance(verification_id, str) or not ID.match(verification_id):
+            return None
+        try:
+            v = self.store.verifications.get(verification_id)
+        except NotFound:
+            v = None
+        return verification.proven_phone(v, purpose, self.clock.now())
+
+    @timer(interval=60)
+    def forget_codes_asked(self):
+        """Drop the limits' records of codes asked for longer ago than their windows."""
+        now = self.clock.now()
+        for limit in (self.store.codes_per_phone, self.store.codes_per_client):
+            limit.forget_before(now - limit.window)
 
     @rpc
     def messages(self, code: str) -> list[dict]:

@@ -1,21 +1,28 @@
-"""Notification's database: recipients (its own copy of the phone number), the message log, and
-the counters of the messages by status (published through the log's outbox)."""
+"""Notification's database: recipients (its own copy of the phone number), the message log, the
+counters of the messages by status (published through the log's outbox), and the phone
+verifications with their limits on asking for codes."""
 
 import hashlib
 from datetime import datetime
 
+from contracts import verification as rules
 from services.common.keys import prefix_range, until
+from services.common.limits import WindowLimit
 from services.common.messaging import EntryPublisher
 from services.common.repository import Change, Committed, NotFound
 from services.common.store import Database, MongoStore
-from services.notification import domain, indexes
+from services.notification import domain, indexes, verification
 
 
 class NotificationRecords(Database):
-    def __init__(self, db, messages, publisher, tally):
+    def __init__(self, db, messages, verifications, publisher, tally):
         super().__init__(db)
         self.recipients = db.recipients
         self.messages, self.publisher, self.tally = messages, publisher, tally
+        self.verifications = verifications
+        # codes asked for, per phone (a keyed hash of it) and per client address
+        self.codes_per_phone = WindowLimit(db.codes_per_phone, *rules.PHONE_LIMIT)
+        self.codes_per_client = WindowLimit(db.codes_per_client, *rules.CLIENT_LIMIT)
 
     def save_recipient(self, recipient: dict) -> None:
         self.recipients.replace_one({"_id": recipient["_id"]}, recipient, upsert=True)
@@ -109,9 +116,9 @@ def _taken(now: datetime) -> Change:
 
 class NotificationStore(MongoStore):
     database = "notification"
-    repositories = {"messages": indexes.VIEWS}
+    repositories = {"messages": indexes.VIEWS, "verifications": None}
     counts = {"messages": indexes.COUNTS}
-    settled = {"messages": domain.settled}
+    settled = {"messages": domain.settled, "verifications": verification.settled}
 
     def setup(self):
         super().setup()
@@ -119,5 +126,9 @@ class NotificationStore(MongoStore):
 
     def get_dependency(self, worker_ctx):
         return NotificationRecords(
-            self.db, self.repository("messages"), self.publisher, self.tallies["messages"]
+            self.db,
+            self.repository("messages"),
+            self.repository("verifications"),
+            self.publisher,
+            self.tallies["messages"],
         )

@@ -47,6 +47,7 @@ EVENTS = (
     "supplemented",
     "payment_due",
     "obligation_paid",
+    "verification_code",
     "evaluation_invite",
     "evaluation_thanks",
     "evaluation_refused",

@@ -86,10 +86,9 @@ class Tokens:
 
     def __init__(self, mongo: MongoClient, offices: set[str]):
         store = Officers(mongo[f"{PREFIX}gateway"])
+        at = stack_now()
         self.headers = {
-            (o, r): {
-                "Authorization": f"Bearer {store.issue(o, r, f'{r} {o} (chaos)', stack_now())}"
-            }
+            (o, r): {"Authorization": f"Bearer {store.issue(o, r, f'{r} {o} (chaos)', at, None)}"}
             for o in offices
             for r in (RECEIVER, HANDLER, LEADER)
         }

@@ -2,24 +2,31 @@
 revoked tokens (401), the worklist a page at a time, the citizen's tracking view and its limit
 on failures."""
 
+import os
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 import requests
 
+from services.common.signing import url_token
 from tests.e2e.conftest import BASE, eventually, issue_token
 
 pytestmark = pytest.mark.e2e
 
 
-def officers_cli(*args) -> str:
+def officers_cli(*args, token_days: int | None = None, check=True) -> str:
+    env = dict(os.environ)
+    if token_days is not None:
+        env["LT_OFFICER_TOKEN_DAYS"] = str(token_days)
     out = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", "services.gateway.officers", *args],
-        check=True,
+        check=check,
         capture_output=True,
         text=True,
+        env=env,
     )
     return out.stdout
 
@@ -54,7 +61,7 @@ def test_unknown_and_revoked_tokens_are_401():
     assert requests.get(f"{BASE}/api/me", timeout=30).status_code == 401
 
     line = next(row for row in officers_cli("list").splitlines() if name in row)
-    assert line.split()[5] == "-"  # issued day and time, then not revoked
+    assert line.split()[5:7] == ["never", "-"]  # issued day and time, no end, not revoked
     assert officers_cli("revoke", line.split()[0]).strip() == "revoked"
     r = requests.get(f"{BASE}/api/me", headers=headers, timeout=30)
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
@@ -104,8 +111,14 @@ def test_bad_statistics_period_and_unknown_sms_report(officers):
     for start, end in [("9999-01-01", "9999-12-31"), ("0001-01-01", "0001-01-02"), ("x", "y")]:
         r = leader.get("/api/stats", office="H824", **{"from": start, "to": end})
         assert r.status_code == 422, r.text
-    r = requests.get(f"{BASE}/api/callbacks/sms", params={"id": "nope", "type": "1"}, timeout=30)
+    secret = os.environ.get("LT_SMS_DLR_SECRET", "lienthong-dev-dlr")
+    report = {"id": "nope", "type": "1", "t": url_token(secret, "nope")}
+    r = requests.get(f"{BASE}/api/callbacks/sms", params=report, timeout=30)
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_message"
+    # without the SMS's own token (or with another's) a report is refused
+    for token in (None, url_token(secret, "other"), "0" * 32):
+        r = requests.get(f"{BASE}/api/callbacks/sms", params={**report, "t": token}, timeout=30)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "bad_token"
 
 
 def test_the_worklist_pages_through_every_row_once_in_due_order(officers):
@@ -151,6 +164,24 @@ def track(code, phone, client):
     )
 
 
+def test_tokens_expire_and_rotate_without_an_outage(stack_clock):
+    def me(token):
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.get(f"{BASE}/api/me", headers=headers, timeout=30).status_code
+
+    name = f"Lê Thị {secrets.token_hex(4)}"
+    args = ("issue", "--office", "X28720", "--role", "leader", "--name", name)
+    old = officers_cli(*args, token_days=1).strip()
+    assert me(old) == 200
+    new = officers_cli("rotate", old, "--grace-hours", "2", token_days=1).strip()
+    assert new != old and me(old) == me(new) == 200  # both work while clients switch
+    stack_clock.set(timedelta(hours=3))  # past the grace: the old one has ended
+    assert (me(old), me(new)) == (401, 200)
+    stack_clock.set(timedelta(days=1, hours=1))  # past the new one's day
+    assert me(new) == 401
+    assert officers_cli("rotate", old, check=False) == ""  # an ended token cannot be rotated
+
+
 def test_citizen_tracking_shows_no_personal_data(journey):
     code, client = journey, new_client()
     r = track(code, "2333", client)
@@ -178,6 +209,17 @@ def test_failed_lookups_are_limited_per_client(journey):
     r = track(code, "2333", client)
     assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_lookups"
     assert track(code, "2333", other).status_code == 200  # another client is not blocked
+
+
+def test_failed_lookups_of_one_code_lock_it_whatever_the_clients(officers):
+    code = officers("X28720", "receiver").receive("HT-03", phone="0911222444")["code"]
+    assert track(code, "2444", new_client()).status_code == 200
+    for _ in range(8):  # eight addresses, one guess each
+        assert track(code, "0000", new_client()).status_code == 404
+    locked = track(code, "2444", new_client())  # the right digits, from a fresh address
+    unknown = track("X28720-990101-0002", "2444", new_client())
+    assert locked.status_code == unknown.status_code == 404
+    assert locked.json() == unknown.json()  # a locked code tells nothing either
 
 
 def test_tracking_follows_the_dossier_to_its_result(officers):

@@ -6,6 +6,7 @@ import math
 import os
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from kombu import Connection, Exchange, Producer, Queue
@@ -77,6 +78,28 @@ def test_ucs2_and_gsm7_texts_as_the_phone_gets_them(officers, ascii_result_templ
     assert len(ready.text) <= 160  # one GSM-7 SMS
     assert log["result_ready_ascii"]["parts"] == ready.parts == 1
     assert log["received"]["to"].endswith("111") and "912000" not in log["received"]["to"]
+
+
+def test_kannel_logs_no_phone_number_and_no_text(officers):
+    """Kannel's own logs (core, access, smsbox) carry neither the number nor the text of an SMS;
+    the services log numbers masked."""
+    logs = Path(os.environ.get("LT_STACK_DIR", ".stack")) / "logs"
+    names = ("kannel-core.log", "kannel-access.log", "kannel-smsbox.log", "bearerbox.log")
+    sizes = {name: (logs / name).stat().st_size for name in names if (logs / name).exists()}
+    since = len(read_received(FAKESMSC_LOG))
+    code = officers("X28720", "receiver").receive("HT-03", phone="0912000333")["code"]
+    eventually(lambda: sms_to("84912000333", since), 30, "the SMS at the SMS centre")
+    eventually(
+        lambda: (logs / "kannel-access.log").stat().st_size > sizes["kannel-access.log"],
+        10,
+        "Kannel's access log line",
+    )
+    for name, size in sizes.items():
+        with open(logs / name, "rb") as f:
+            f.seek(size)
+            written = f.read().decode("utf-8", "replace")
+        assert "912000333" not in written, name
+        assert code not in written, name  # the text (the dossier code is in it)
 
 
 def test_gateway_down_then_back_sends_once(officers):

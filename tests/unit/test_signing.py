@@ -1,6 +1,6 @@
 import pytest
 
-from services.common.signing import BadSignature, sign, verify
+from services.common.signing import BadSignature, sign, url_token, url_token_matches, verify
 
 BODY = b'{"tracking_number": "EL123456789VN", "status": "delivered"}'
 NOW = 1_700_000_000
@@ -60,3 +60,13 @@ def test_tolerance_is_configurable():
 def test_malformed_header(header):
     with pytest.raises(BadSignature):
         verify("s3cret", BODY, header, now=NOW)
+
+
+def test_a_url_token_is_bound_to_its_value_and_secret():
+    token = url_token("s3cret", "msg-1:ab12")
+    assert len(token) == 32 and token == url_token("s3cret", "msg-1:ab12")
+    assert url_token_matches("s3cret", "msg-1:ab12", token)
+    assert not url_token_matches("s3cret", "msg-2:ab12", token)
+    assert not url_token_matches("other", "msg-1:ab12", token)
+    assert not url_token_matches("s3cret", "msg-1:ab12", None)
+    assert not url_token_matches("s3cret", "msg-1:ab12", "")

@@ -39,7 +39,8 @@ CONTEXT = {
     "level_label": "Rất hài lòng",
     "reason": "Đã bổ sung bảng hướng dẫn tại quầy.",
 }
-TEMPLATE_IDS = sorted(load_templates())
+# the SMS about a dossier (its code and tracking link); the one-time code has its own test
+TEMPLATE_IDS = sorted(t.id for t in load_templates().values() if t.event != "verification_code")
 
 
 def test_every_event_has_a_template():
@@ -209,3 +210,9 @@ def test_templates_file_from_another_path(tmp_path):
     sms = render("t", {"a": "bạn"}, templates=templates)
     assert (sms.text, sms.encoding, sms.length, sms.parts) == ("Xin chào bạn", "UCS2", 12, 1)
     assert TEMPLATES_PATH.exists()
+
+
+def test_the_one_time_code_is_one_gsm7_part_with_the_code_first():
+    sms = render("verification_code", {"otp": "048213", "purpose": "gửi phản ánh", "minutes": 10})
+    assert sms.encoding == "GSM7" and sms.parts == 1 and sms.degraded is None
+    assert sms.text.startswith("048213 la ma xac minh Mot cua de gui phan anh")
