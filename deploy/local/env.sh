@@ -71,9 +71,6 @@ export LT_VERIFICATION_SECRET=${LT_VERIFICATION_SECRET:-lienthong-dev-verificati
 export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
 # the shared secret of the citizens' SMS Kannel passes on (deploy/config.yml SMS_INBOUND_SECRET)
 export LT_SMS_INBOUND_SECRET=${LT_SMS_INBOUND_SECRET:-lienthong-dev-inbound}
-# feedback a client address may send in an hour (production: 20): the tests and demos all send
-# from 127.0.0.1; tests/e2e/test_voice.py lowers it to see it refuse
-export LT_FEEDBACK_PER_CLIENT=${LT_FEEDBACK_PER_CLIENT:-500}
 export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/postal}
 # seconds without news from the platform before the payment service polls it (production: 30)
 export LT_PAYMENT_POLL_AFTER=${LT_PAYMENT_POLL_AFTER:-5}

@@ -14,7 +14,16 @@ import requests
 from kombu import Connection, Exchange, Queue
 
 from services.notification.fakesmsc import read_received
-from tests.e2e.conftest import BASE, FAKESMSC_LOG, eventually, stack
+from tests.e2e.conftest import (
+    BASE,
+    FAKESMSC_LOG,
+    client_headers,
+    eventually,
+    fresh_client,
+    fresh_phone,
+    stack,
+    verify_phone,
+)
 from tests.e2e.voice_helpers import new_phone, returned_dossier, submit_feedback
 
 pytestmark = pytest.mark.e2e
@@ -75,8 +84,11 @@ def test_an_evaluation_on_the_page_then_a_reply_is_refused(officers):
     msisdn, since = "84912300422", len(read_received(FAKESMSC_LOG))
     code = returned_dossier(officers, "0912300422")
     wait_sms(msisdn, since, "Moi danh gia")
-    wrong = requests.post(
-        f"{BASE}/api/track/{code}/evaluation", json={"phone": "9999", "level": 1}, timeout=30
+    wrong = requests.post(  # a failed lookup: counted for a client address of its own
+        f"{BASE}/api/track/{code}/evaluation",
+        json={"phone": "9999", "level": 1},
+        headers=client_headers(fresh_client()),
+        timeout=30,
     )
     assert wrong.status_code == 404  # the phone check first
     r = requests.post(
@@ -172,7 +184,12 @@ def test_feedback_submitted_assigned_answered_and_sent_by_sms(officers, stack_cl
     assert view["answer"] == answer and view["status_label"] == "Đã trả lời"
     assert "answered_by" not in view and "phone" not in view and "phone_tail" not in view
     wrong = "0000" if tail != "0000" else "1111"
-    r = requests.get(f"{BASE}/api/feedback/{code}", params={"phone": wrong}, timeout=30)
+    r = requests.get(
+        f"{BASE}/api/feedback/{code}",
+        params={"phone": wrong},
+        headers=client_headers(fresh_client()),
+        timeout=30,
+    )
     assert r.status_code == 404
 
 
@@ -222,11 +239,21 @@ def test_feedback_hostile_input_is_refused_with_nothing_stored(officers):
         {**body, "phone": "9999", "content": "Một nội dung đủ dài để được nhận."},
         {**body, "office_id": "X28702", "verification_id": "not-a-real-one-123"},
     ]
+    client = fresh_client()
     for bad in hostile:
-        r = requests.post(f"{BASE}/api/feedback", json=bad, timeout=30)
+        r = send(bad, client)
         assert 400 <= r.status_code < 500, (bad, r.status_code, r.text)
     listed = receiver.get("/api/offices/X28720/feedback").json()["feedback"]
     assert [f for f in listed if f["dossier_code"] == dossier] == []  # nothing stored
+
+
+PER_CLIENT = 20  # deploy/config.yml FEEDBACK_PER_CLIENT
+
+
+def send(body: dict, client: str) -> requests.Response:
+    return requests.post(
+        f"{BASE}/api/feedback", json=body, headers=client_headers(client), timeout=30
+    )
 
 
 def test_feedback_limit_per_phone(officers):
@@ -238,45 +265,51 @@ def test_feedback_limit_per_phone(officers):
         "dossier_code": dossier,
         "phone": tail,
     }
-    answers = [requests.post(f"{BASE}/api/feedback", json=ok, timeout=30) for _ in range(4)]
+    client = fresh_client()
+    answers = [send(ok, client) for _ in range(4)]
     assert [r.status_code for r in answers] == [201, 201, 201, 429], [r.text for r in answers]
     assert answers[3].json()["error"]["code"] == "too_many_feedback"
 
 
-@pytest.fixture
-def small_client_limit():
-    """The gateway restarted with a per-client limit of 4 feedback an hour."""
-    before = os.environ.get("LT_FEEDBACK_PER_CLIENT")
-    stack("service-stop", "gateway")
-    os.environ["LT_FEEDBACK_PER_CLIENT"] = "4"
-    try:
-        stack("service-start", "gateway")
-        yield 4
-    finally:
-        os.environ.pop("LT_FEEDBACK_PER_CLIENT")
-        if before is not None:
-            os.environ["LT_FEEDBACK_PER_CLIENT"] = before
-        stack("service-stop", "gateway")
-        stack("service-start", "gateway")
-
-
-def test_feedback_limit_per_client_address(officers, small_client_limit):
-    """Feedback from new phones, all from this client: refused once it has sent its limit in
-    the hour (some may have been sent by the tests before)."""
-    receiver = officers("X28720", "receiver")
-    refused = None
-    for _ in range(small_client_limit + 1):
+def test_feedback_limit_per_client_address(officers):
+    """Feedback about dossiers of several phones, all from one client address: the 21st in the
+    hour is refused."""
+    receiver, client = officers("X28720", "receiver"), fresh_client()
+    codes = []
+    for _ in range(PER_CLIENT // 3 + 1):
         phone, _, tail = new_phone()
         dossier = receiver.receive("HT-03", phone=phone)["code"]
-        body = {
-            "kind": "complaint",
-            "content": "Một nội dung đủ dài để được nhận.",
-            "dossier_code": dossier,
-            "phone": tail,
-        }
-        r = requests.post(f"{BASE}/api/feedback", json=body, timeout=30)
-        if r.status_code == 429:
-            refused = r
-            break
-        assert r.status_code == 201, r.text
-    assert refused is not None and refused.json()["error"]["code"] == "too_many_feedback"
+        for _ in range(3):
+            body = {
+                "kind": "complaint",
+                "content": "Một nội dung đủ dài để được nhận.",
+                "dossier_code": dossier,
+                "phone": tail,
+            }
+            codes.append(send(body, client).status_code)
+    assert codes[:PER_CLIENT] == [201] * PER_CLIENT and set(codes[PER_CLIENT:]) == {429}
+
+
+def test_feedback_without_a_dossier_from_a_confirmed_phone(officers):
+    phone, client = fresh_phone(), fresh_client()
+    body = {
+        "kind": "recommendation",
+        "content": "Đề nghị niêm yết số điện thoại đường dây nóng tại cổng Ủy ban.",
+        "office_id": "X28702",
+    }
+    r = send({**body, "verification_id": "not-a-verification-1"}, client)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "phone_not_verified"
+    other = verify_phone(phone, "online_submission", client)  # proven for another purpose
+    assert send({**body, "verification_id": other}, client).status_code == 403
+    proof = verify_phone(phone, "feedback", client)
+    since = len(read_received(FAKESMSC_LOG))
+    r = send({**body, "verification_id": proof}, client)
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    assert code.startswith("PA-X28702-")  # routed to the office the citizen picked
+    wait_sms(f"84{phone[1:]}", since, f"Đã nhận phản ánh, kiến nghị {code}")
+    listed = feedback_of(officers("X28702", "receiver"), "X28702", code)
+    assert listed is not None and listed["dossier_code"] is None
+    assert listed["phone_tail"] == phone[-4:]
+    unknown = send({**body, "verification_id": proof, "office_id": "X99999"}, client)
+    assert unknown.status_code == 422

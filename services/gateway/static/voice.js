@@ -42,8 +42,8 @@ function feedbackRow(f, office) {
     try {
       await request(`/api/feedback/${encodeURIComponent(f.code)}/${action}`,
         { method: "POST", body, officer: true });
-      say(action === "assign" ? `Đã giao ${f.code}.` : `Đã trả lời ${f.code}; công dân nhận tin nhắn.`, "notice");
       await showFeedback(office);
+      say(action === "assign" ? `Đã giao ${f.code}.` : `Đã trả lời ${f.code}; công dân nhận tin nhắn.`, "notice");
     } catch (e) { say(e.message); }
   };
   const assignee = make("input", { maxlength: 100, placeholder: "Tên cán bộ xử lý", class: "assignee" });
