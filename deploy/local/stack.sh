@@ -10,7 +10,7 @@
 #   stack.sh lock                    resolve the Python dependencies anew into requirements.lock
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
-#   stack.sh services-up             the seven services (and anything extra named: routing:2 …)
+#   stack.sh services-up             the eight services (and anything extra named: routing:2 …)
 #   stack.sh services-down           stop the services, leave the infrastructure running
 #   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)

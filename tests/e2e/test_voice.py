@@ -43,6 +43,16 @@ def wait_sms(msisdn: str, since: int, containing: str, timeout=40.0):
     )[-1]
 
 
+def portal_evaluations(code: str) -> list:
+    """The evaluations in the national portal simulator's record of the dossier."""
+    r = requests.get(
+        f"{os.environ['LT_PORTAL_URL']}/dossiers/{code}",
+        headers={"Authorization": f"Bearer {os.environ['LT_PORTAL_API_KEY']}"},
+        timeout=30,
+    )
+    return r.json()["record"]["evaluations"] if r.status_code == 200 else []
+
+
 def track_evaluation(code: str, phone: str) -> dict:
     r = requests.get(f"{BASE}/api/track/{code}/evaluation", params={"phone": phone}, timeout=30)
     assert r.status_code == 200, r.text
@@ -72,6 +82,10 @@ def test_an_evaluation_by_sms_reply_through_kannel_then_refused_on_the_page(offi
     refused = wait_sms(msisdn, since, "đã được đánh giá trước đó")
     assert code in refused.text
     assert track_evaluation(code, "0411")["level"] == 2  # the first answer stands
+
+    # the national portal's copy of the dossier carries the evaluation (services/portal_sync)
+    pushed = eventually(lambda: portal_evaluations(code), 30, "the evaluation at the portal")
+    assert [(e["level"], e["channel"], e["satisfied"]) for e in pushed] == [(2, "sms", True)]
 
     # the reply and its answer are in the dossier's message log, the number masked
     log = officers("X28720", "receiver").dossier(code)["sms"]
