@@ -225,6 +225,9 @@ def figures(
     return {
         "evaluations": {
             "total": sum(by_level.values()),
+            "satisfied": sum(
+                n for v, n in by_level.items() if (lv := config.level(v)) and lv.satisfied
+            ),
             "by_level": [
                 {"level": lv.value, "label": lv.label, "count": by_level[lv.value]}
                 for lv in config.levels

@@ -13,10 +13,12 @@ from contracts.offices import Office, OfficeCatalog
 
 BOM = "\ufeff"  # so that Excel reads the CSV's Vietnamese as UTF-8
 _SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)
-# the most an office can score while satisfaction, digitisation and public information have no
+# the most an office can score while digitisation and public information have no
 # data: the chart's scale, the same for every office and period
 MEASURABLE_MAX = sum(
-    g.points_max for g in sc.GROUPS if g.key in ("progress", "online_services", "online_payment")
+    g.points_max
+    for g in sc.GROUPS
+    if g.key in ("progress", "online_services", "online_payment", "satisfaction")
 )
 LEVEL_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
@@ -28,9 +30,13 @@ def offices_of(office: Office, catalog: OfficeCatalog) -> list[Office]:
 
 
 def rows(
-    offices: list[Office], stats: list[dict[str, Any]], payments: list[dict[str, Any]] | None
+    offices: list[Office],
+    stats: list[dict[str, Any]],
+    payments: list[dict[str, Any]] | None,
+    voice: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each office's scorecard row from its statistics and payment figures (same order)."""
+    """Each office's scorecard row from its statistics, payment figures and evaluations (the
+    feedback service's figures), all in the offices' order."""
     found = []
     for n, office in enumerate(offices):
         described = {
@@ -40,7 +46,8 @@ def rows(
             "parent_id": office.parent_id,
         }
         paid = payments[n] if payments is not None else None
-        found.append(sc.scorecard(described, stats[n], paid))
+        given = voice[n] if voice is not None else None
+        found.append(sc.scorecard(described, stats[n], paid, given))
     return found
 
 

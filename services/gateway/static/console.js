@@ -1036,7 +1036,10 @@ async function bookView(office, from, to) {
 
 // ---- the Decision 766 scorecard (leaders) ------------------------------------------------
 
-const SCORE_REASONS = { no_data_yet: "chưa có dữ liệu", nothing_in_period: "không có hồ sơ trong kỳ" };
+const SCORE_REASONS = {
+  no_data_yet: "chưa có dữ liệu", nothing_in_period: "không có hồ sơ trong kỳ",
+  no_evaluation_in_period: "không có đánh giá trong kỳ",
+};
 const SCORE_INPUTS = {
   resolved_early: "giải quyết trước hạn", resolved_on_time: "giải quyết đúng hạn",
   resolved_late: "giải quyết quá hạn", resolved_total: "đã giải quyết",
@@ -1044,6 +1047,7 @@ const SCORE_INPUTS = {
   received_counter: "tiếp nhận trực tiếp", received_online: "tiếp nhận trực tuyến",
   received_post: "tiếp nhận qua bưu chính", received_in_period: "tiếp nhận trong kỳ",
   fees_paid: "hồ sơ đã nộp phí", fees_paid_online: "nộp phí trực tuyến",
+  evaluations: "lượt đánh giá", satisfied: "đánh giá hài lòng",
 };
 const LEVEL_NAMES = { province: "Cấp tỉnh", district: "Cấp huyện", commune: "Cấp xã" };
 
