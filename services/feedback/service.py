@@ -160,31 +160,38 @@ class FeedbackService(observability.Observed):
         now = self.clock.now()
         return [domain.officer_view(f, now) for f in self.store.of_offices(office_ids)]
 
-    @rpc
-    def assign(self, code: str, body: dict, officer: dict) -> dict:
-        request = _load(fb.AssignSchema(), body, "the assignment")
+    def _handle(self, code: str, body: dict, officer: dict, schema, decide) -> dict:
+        """An officer's step on a feedback: `decide(f, request, officer, now)` decides it."""
+        request = _load(schema, body, "the request")
         officer = _load(OfficerSchema(), officer, "the officer")
         self._feedback(code)
         now = self.clock.now()
         committed = self._change(
-            self.store.feedback,
-            code,
-            lambda f: domain.assign(f, request["assignee"], officer, _within, now),
+            self.store.feedback, code, lambda f: decide(f, request, officer, now)
         )
         return domain.officer_view(committed.doc, now)
 
     @rpc
-    def answer(self, code: str, body: dict, officer: dict) -> dict:
-        request = _load(fb.AnswerSchema(), body, "the answer")
-        officer = _load(OfficerSchema(), officer, "the officer")
-        self._feedback(code)
-        now = self.clock.now()
-        committed = self._change(
-            self.store.feedback,
+    def assign(self, code: str, body: dict, officer: dict) -> dict:
+        """{"assignee": name}: who handles it (a leader of its office or above)."""
+        return self._handle(
             code,
-            lambda f: domain.answer(f, request["answer"], officer, _within, now),
+            body,
+            officer,
+            fb.AssignSchema(),
+            lambda f, r, o, now: domain.assign(f, r["assignee"], o, _within, now),
         )
-        return domain.officer_view(committed.doc, now)
+
+    @rpc
+    def answer(self, code: str, body: dict, officer: dict) -> dict:
+        """{"answer": text}: the answer, once (a leader, or the officer it was assigned to)."""
+        return self._handle(
+            code,
+            body,
+            officer,
+            fb.AnswerSchema(),
+            lambda f, r, o, now: domain.answer(f, r["answer"], o, _within, now),
+        )
 
     @timer(interval=5)
     def raise_overdue(self):

@@ -3,12 +3,11 @@ below it, the months of the office and every office within it, and two charts dr
 with pygal (offices side by side, the rate over the months) so the console shows them as images
 under its strict CSP, with the national target (95 % satisfied by 2026) drawn beside. No I/O."""
 
-import re
 from typing import Any
 
 from contracts.offices import Office
+from services.gateway.scorecard import chart_style, without_script
 
-_SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)
 TARGET_RATE = 95.0  # % satisfied: the national target for 2026 (docs/domain.md)
 
 
@@ -40,23 +39,9 @@ def report(
 
 def _chart(kind: str, title: str, labels: list[str]):
     import pygal  # only the charts need it: the gateway starts without loading it
-    from pygal.style import Style
 
-    style = Style(
-        background="white",
-        plot_background="white",
-        foreground="#1f2933",
-        foreground_strong="#1f2933",
-        foreground_subtle="#9aa5b1",
-        font_family="DejaVu Sans, Arial, sans-serif",
-        colors=("#0f766e", "#b45309", "#1d4ed8"),
-        label_font_size=13,
-        major_label_font_size=13,
-        legend_font_size=13,
-        title_font_size=16,
-    )
     chart = getattr(pygal, kind)(
-        style=style,
+        style=chart_style(("#0f766e", "#b45309", "#1d4ed8")),
         width=900,
         height=380,
         js=[],
@@ -71,11 +56,6 @@ def _chart(kind: str, title: str, labels: list[str]):
     return chart
 
 
-def _render(chart) -> bytes:
-    # pygal writes its config as an inline script for its tooltips: not wanted in an <img>
-    return _SCRIPT.sub(b"", chart.render())
-
-
 def offices_svg(report_: dict[str, Any]) -> bytes:
     """The satisfaction rate of each office, side by side (the target in the title: a bar of it
     beside each office would double the bars to read)."""
@@ -86,7 +66,7 @@ def offices_svg(report_: dict[str, Any]) -> bytes:
         [f"{r['name']} ({r['evaluations']['total']} đánh giá)" for r in rows],
     )
     chart.add("Tỷ lệ hài lòng", [r["evaluations"]["satisfaction_rate"] for r in rows])
-    return _render(chart)
+    return without_script(chart.render())
 
 
 def months_svg(report_: dict[str, Any]) -> bytes:
@@ -97,7 +77,7 @@ def months_svg(report_: dict[str, Any]) -> bytes:
     chart = _chart("Line", title, [r["month"] for r in rows])
     chart.add("Tỷ lệ hài lòng", [r["satisfaction_rate"] for r in rows])
     chart.add(f"Mục tiêu {TARGET_RATE:g}%", [TARGET_RATE for _ in rows])
-    return _render(chart)
+    return without_script(chart.render())
 
 
 CHARTS = {"offices": offices_svg, "months": months_svg}

@@ -204,20 +204,23 @@ class GatewayService(voice.VoiceRoutes, observability.Observed):
             raise ApiError(422, "invalid_period", "from must not be after to")
         return json_response(self.payment.collected(office.id, start, end))
 
-    def _scorecard(self, request) -> dict:
-        """The scorecard of `?office=` and of every office directly below it for `?from=&to=`:
-        one RPC to routing (their statistics), one to payment (their fee figures) and one to
-        feedback (their evaluations)."""
+    def _office_period(self, request):
+        """`?office=&from=&to=` of a report the officer may read: (office, from, to)."""
         officer = self._officer(request)
         query = ScorecardQuerySchema().load(request.args)
-        catalog = load_offices()
-        office = access.check_office(officer, query["office"], catalog)
+        office = access.check_office(officer, query["office"], load_offices())
         try:
             period(query["from_"], query["to"], WorkingCalendar().tz)
         except ValueError as exc:
             raise ApiError(422, "invalid_period", str(exc)) from None
-        start, end = query["from_"].isoformat(), query["to"].isoformat()
-        offices = scores.offices_of(office, catalog)
+        return office, query["from_"].isoformat(), query["to"].isoformat()
+
+    def _scorecard(self, request) -> dict:
+        """The scorecard of `?office=` and of every office directly below it for `?from=&to=`:
+        one RPC to routing (their statistics), one to payment (their fee figures) and one to
+        feedback (their evaluations)."""
+        office, start, end = self._office_period(request)
+        offices = scores.offices_of(office, load_offices())
         ids = [o.id for o in offices]
         stats = self.routing.stats_many(ids, start, end)
         payments = self.payment.collected_figures(ids, start, end)

@@ -14,8 +14,6 @@ from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from contracts import feedback as fb
-from contracts.api import ScorecardQuerySchema
-from contracts.calendar import WorkingCalendar, period
 from contracts.errors import NotFoundError
 from contracts.lifecycle import LEADER
 from contracts.offices import UnknownOffice, load_offices
@@ -26,6 +24,7 @@ from services.common.store import MongoStore
 from services.common.web import ApiError, api, json_response, read_json
 from services.gateway import access
 from services.gateway import satisfaction as charts
+from services.gateway import scorecard as scores
 from services.gateway.pages import static_response
 from services.gateway.tracking import PHONE_DIGITS
 
@@ -85,6 +84,7 @@ class VoiceRoutes:
     _code: Callable[[str], str]
     _client: Callable[[Any], str]
     _tracked_receipt: Callable[[Any, str, str], dict]
+    _office_period: Callable[[Any], tuple[Any, str, str]]
 
     feedback = TimedRpcProxy("feedback")
     submissions = SubmissionLimiter()
@@ -233,16 +233,9 @@ class VoiceRoutes:
 
     # ---- figures and the leader's page
     def _satisfaction(self, request) -> dict:
-        officer = self._officer(request)
-        query = ScorecardQuerySchema().load(request.args)
+        office, start, end = self._office_period(request)
         catalog = load_offices()
-        office = access.check_office(officer, query["office"], catalog)
-        try:
-            period(query["from_"], query["to"], WorkingCalendar().tz)
-        except ValueError as exc:
-            raise ApiError(422, "invalid_period", str(exc)) from None
-        start, end = query["from_"].isoformat(), query["to"].isoformat()
-        offices = [office, *catalog.children(office.id)]
+        offices = scores.offices_of(office, catalog)
         figures = self.feedback.figures([o.id for o in offices], start, end)
         area = [o.id for o in catalog.all() if catalog.is_within(o.id, office.id)]
         months = self.feedback.months(area, start, end)
