@@ -76,6 +76,8 @@ def normalise_msisdn(raw: str) -> str:
                 "not_vietnamese", f"not a Vietnamese number (country code {foreign.country_code})"
             )
         raise InvalidNumber("invalid", "not a valid phone number")
+    if not national:  # "0", "+84": a prefix and nothing after it
+        raise InvalidNumber("invalid", "not a phone number (no digits after the prefix)")
     number = phonenumbers.parse("+84" + _convert_old_prefix(national))
     if not phonenumbers.is_valid_number(number):
         raise InvalidNumber("invalid", "not a valid Vietnamese number")

@@ -10,7 +10,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from contracts.calendar import WorkingCalendar
-from tests.browser.helpers import sign_in, token, visible, wait
+from tests.browser.helpers import open_dossier, sign_in, token, visible, wait
 from tests.e2e.conftest import BASE, Officer
 from tests.e2e.voice_helpers import new_phone, returned_dossier, submit_feedback
 
@@ -48,10 +48,11 @@ def test_the_kiosk_takes_the_citizens_evaluation_of_the_dossier_just_handed_over
     receiver = officers("X28720", "receiver")
     code = returned_dossier(officers, "0912300611")
     sign_in(browser, token(receiver))
-    browser.get(f"{BASE}/kiosk")
-    visible(browser, "#kiosk-code").send_keys(code)
+    open_dossier(browser, code, "returned")
+    link = visible(browser, "#open-kiosk")  # on the dossier just handed over
+    assert link.text == "Mời công dân đánh giá (máy tính bảng)"
     shot("officer-opens")
-    browser.find_element(By.ID, "kiosk-open-button").click()
+    link.click()
     form = visible(browser, "#kiosk-citizen")
     assert code in form.text and "0912300611" not in browser.page_source  # no personal data
     assert "Ông/bà hài lòng với việc giải quyết hồ sơ này ở mức nào?" in form.text

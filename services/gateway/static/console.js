@@ -534,7 +534,10 @@ function formLinks(d) {
     d.apologies && d.apologies.length
       ? link("print-apology", "apology", "Phiếu xin lỗi, hẹn lại (mẫu 04)") : null,
     d.state === "stopped" ? link("print-stop", "stop", "Thông báo dừng giải quyết (mẫu 05)") : null,
-    refused ? null : link("print-control", "control", "Phiếu kiểm soát (mẫu 06)"));
+    refused ? null : link("print-control", "control", "Phiếu kiểm soát (mẫu 06)"),
+    d.state === "returned" ? el("a", { // the counter's tablet: the citizen evaluates (kiosk.js)
+      class: "button secondary", id: "open-kiosk", href: `/kiosk?code=${encodeURIComponent(d.code)}`,
+    }, "Mời công dân đánh giá (máy tính bảng)") : null);
 }
 
 // What the dossier's payments are; a receiver at the payment's counter takes what is due.

@@ -88,6 +88,9 @@ def test_every_old_prefix_is_tested():
         ("0012025550123", "not_vietnamese"),
         ("+1 234", "invalid"),
         ("091234567\u0660", "invalid"),  # digits must be ASCII
+        ("0", "invalid"),  # a prefix and nothing after it (an SMS centre's odd sender)
+        ("+84", "invalid"),
+        ("84", "invalid"),
     ],
 )
 def test_rejections_carry_a_stable_reason(raw, reason):
