@@ -48,6 +48,7 @@ def test_the_kiosk_takes_the_citizens_evaluation_of_the_dossier_just_handed_over
     receiver = officers("X28720", "receiver")
     code = returned_dossier(officers, "0912300611")
     sign_in(browser, token(receiver))
+    assert not browser.find_element(By.ID, "nav-voice").is_displayed()  # leaders' page only
     open_dossier(browser, code, "returned")
     link = visible(browser, "#open-kiosk")  # on the dossier just handed over
     assert link.text == "Mời công dân đánh giá (máy tính bảng)"
@@ -137,7 +138,9 @@ def test_the_district_leader_sees_its_communes_and_answers_their_feedback(browse
     )
 
     sign_in(browser, token(leader))
-    browser.get(f"{BASE}/console/voice")
+    link = visible(browser, "#nav-voice")  # a leader's link in the console
+    assert link.text == "Mức độ hài lòng, phản ánh, kiến nghị"
+    link.click()
     visible(browser, "#figures[data-loaded='true']")
     offices = browser.find_elements(By.CSS_SELECTOR, "#figures-table tbody tr")
     assert [o.get_attribute("data-office") for o in offices][:2] == ["H824", "X28720"]

@@ -312,6 +312,7 @@ async function start() {
   document.getElementById("sign-out").classList.remove("hidden");
   document.getElementById("nav-receive").classList.toggle("hidden", me.role !== "receiver");
   document.getElementById("nav-scorecard").classList.toggle("hidden", me.role !== "leader");
+  document.getElementById("nav-voice").classList.toggle("hidden", me.role !== "leader");
   document.getElementById("who").textContent =
     `${me.name} — ${ROLES[me.role] || me.role}, ${me.office_name}`;
   await route();
