@@ -22,7 +22,16 @@ from bson.codec_options import CodecOptions
 from pymongo import MongoClient
 from pymongo.errors import BulkWriteError
 
-SERVICES = ("intake", "routing", "postal", "notification", "payment", "portal_sync", "gateway")
+SERVICES = (
+    "intake",
+    "routing",
+    "postal",
+    "notification",
+    "payment",
+    "portal_sync",
+    "feedback",
+    "gateway",
+)
 BATCH = 50  # FerretDB (SQLite) stalls on large insert batches
 FORMAT = 1
 _CODEC = CodecOptions(tz_aware=True, tzinfo=UTC)

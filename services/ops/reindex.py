@@ -14,6 +14,7 @@ from pymongo import MongoClient
 
 from services.common.repository import ADAPTERS
 from services.common.store import MongoStore
+from services.feedback.store import FeedbackStore
 from services.intake.store import IntakeStore
 from services.notification.store import NotificationStore
 from services.payment.store import PaymentStore
@@ -28,6 +29,7 @@ STORES: tuple[type[MongoStore], ...] = (
     PostalStore,
     PaymentStore,
     SyncStore,
+    FeedbackStore,
 )
 
 
