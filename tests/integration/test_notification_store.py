@@ -22,7 +22,7 @@ def records(servers):
     client = MongoClient(servers["mongo"], tz_aware=True)
     db = client[name]
     repository = JournalRepository(db, "messages", indexes.VIEWS, indexes.COUNTS)
-    yield NotificationRecords(db, repository, None, Tally(db, indexes.COUNTS.name))
+    yield NotificationRecords(db, repository, None, None, Tally(db, indexes.COUNTS.name))
     client.drop_database(name)
 
 
