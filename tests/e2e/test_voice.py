@@ -327,3 +327,22 @@ def test_feedback_without_a_dossier_from_a_confirmed_phone(officers):
     assert listed["phone_tail"] == phone[-4:]
     unknown = send({**body, "verification_id": proof, "office_id": "X99999"}, client)
     assert unknown.status_code == 422
+
+
+def test_the_kiosk_is_the_counters(officers):
+    """A dossier decided by the district and returned at Vàm Láng's counter: the district's
+    handler reads it, but its kiosk is the counter's."""
+    receiver, handler = officers("X28720", "receiver"), officers("H824", "handler")
+    code = receiver.receive("XD-01", phone="0912300566", fee_method="transfer")["code"]
+    handler.wait_in_worklist(code)
+    handler.act(code, "accept")
+    handler.act(code, "resolve")
+    receiver.wait_state(code, "ready_at_counter")
+    receiver.act(code, "hand_over")
+    assert handler.get(f"/api/dossiers/{code}").status_code == 200
+    r = handler.post(f"/api/dossiers/{code}/evaluation", {"level": 1})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_your_office", r.text
+    opened = eventually(
+        lambda: (e := receiver.get(f"/api/dossiers/{code}/evaluation").json())["open"] and e
+    )
+    assert opened["evaluated"] is False

@@ -390,9 +390,12 @@ def test_reindex_rebuilds_every_repository_of_every_service(servers):
             f"{prefix}intake.receipts": 0,
             f"{prefix}routing.dossiers": 0,
             f"{prefix}notification.messages": 0,
+            f"{prefix}notification.verifications": 0,
             f"{prefix}postal.shipments": 0,
             f"{prefix}payment.payments": 0,
             f"{prefix}portal_sync.syncs": 0,
+            f"{prefix}feedback.evaluations": 0,
+            f"{prefix}feedback.feedback": 0,
         }
     finally:
         for name in client.list_database_names():
