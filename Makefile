@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e test-chaos chaos test-browser test-api lint format up down officer officers rotate-officer revoke-officer dlq redrive bench \
+        test-e2e test-chaos chaos test-browser test-api test-security lint format up down officer officers rotate-officer revoke-officer dlq redrive bench \
         contracts venv lock
 
 help: ## list the targets
@@ -48,7 +48,7 @@ format: venv ## apply ruff's formatting
 contracts: venv ## export every event, command and HTTP body as JSON Schema into contracts/schemas/
 	@$(PY) -m contracts.export
 
-test: deps lint test-unit test-integration test-e2e test-browser test-api test-chaos ## lint, then every test level against the real servers
+test: deps lint test-unit test-integration test-e2e test-browser test-api test-security test-chaos ## lint, then every test level against the real servers
 
 test-unit: venv ## unit tests: pure logic, no I/O
 	@$(VENV)/bin/pytest -q tests/unit
@@ -76,6 +76,9 @@ test-api: stack-up ## schemathesis against /api/openapi.json: no 500, every answ
 	  $(VENV)/bin/schemathesis run "$$LT_PUBLIC_URL/api/openapi.json" \
 	    -H "Authorization: Bearer $$token" -H "X-Forwarded-For: 192.0.2.77" \
 	    --checks $(API_CHECKS) --max-examples $(or $(EXAMPLES),30) --no-color
+
+test-security: stack-up ## the hostile set: schemathesis's negative mode, forged and replayed callbacks, path and header tricks, a slow client; no 500, nothing stored, >= 1,000 inputs
+	@$(ENV) $(VENV)/bin/pytest -q -s tests/security
 
 test-chaos: stack-up ## the short chaos run as a test: 300 dossiers, each service killed once, one RabbitMQ and one database restart; asserts lost=0 duplicated=0 stuck=0, then a recount finds no counter off
 	@$(ENV) $(VENV)/bin/pytest -q tests/chaos
