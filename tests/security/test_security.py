@@ -63,6 +63,7 @@ AGGREGATES = {
     "payment": ("payments",),
     "postal": ("shipments", "recipients"),
     "portal_sync": ("syncs",),
+    "feedback": ("evaluations", "feedback"),
     "gateway": ("officer_tokens",),
 }
 
