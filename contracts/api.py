@@ -13,7 +13,7 @@ from contracts.events import (
 )
 from contracts.lifecycle import ACTIONS, ROLES, STATES
 from contracts.money import COUNTER_METHODS, KINDS, METHODS, STATUSES, vnd_field
-from contracts.scorecard import GROUPS, NO_DATA_YET, NOTHING_IN_PERIOD
+from contracts.scorecard import GROUPS, NO_DATA_YET, NO_EVALUATION_IN_PERIOD, NOTHING_IN_PERIOD
 from contracts.verification import CODE_PATTERN as VERIFICATION_CODE
 from contracts.verification import PURPOSES
 
@@ -456,10 +456,11 @@ class IndicatorSchema(_Response):
     reason = fields.String(
         required=True,
         allow_none=True,
-        validate=validate.OneOf([NO_DATA_YET, NOTHING_IN_PERIOD]),
+        validate=validate.OneOf([NO_DATA_YET, NOTHING_IN_PERIOD, NO_EVALUATION_IN_PERIOD]),
         metadata={
-            "description": "why points is null: no_data_yet (the system holds no such data) or "
-            "nothing_in_period (the ratio's denominator is 0)"
+            "description": "why points is null: no_data_yet (the system holds no such data), "
+            "nothing_in_period (the ratio's denominator is 0) or no_evaluation_in_period (no "
+            "citizen evaluated a dossier of the office in the period)"
         },
     )
 

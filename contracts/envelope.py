@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
-from contracts.codes import CODE_PATTERN
+from contracts.feedback import SUBJECT_PATTERN
 
 SCHEMA_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -30,7 +30,7 @@ class EnvelopeSchema(Schema):
     type = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]{3,64}$"))
     schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    dossier_code = fields.String(required=True, validate=validate.Regexp(f"^{CODE_PATTERN}$"))
+    dossier_code = fields.String(required=True, validate=validate.Regexp(f"^{SUBJECT_PATTERN}$"))
     sequence = fields.Integer(required=True, validate=validate.Range(min=0))
     correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     payload = fields.Dict(required=True)

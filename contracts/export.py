@@ -26,7 +26,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from contracts import api, carrier, payment_platform, portal
+from contracts import api, carrier, feedback, payment_platform, portal
 from contracts import documents as documents_contract
 from contracts.envelope import SCHEMA_VERSION, EnvelopeSchema
 from contracts.events import (
@@ -48,6 +48,7 @@ EVENTS: dict[str, Mapping[str, Schema]] = {
     "postal.events": POSTAL_EVENTS,
     "payment.events": PAYMENT_EVENTS,
     "documents.events": documents_contract.DOCUMENT_EVENTS,
+    "feedback.events": feedback.FEEDBACK_EVENTS,
     "liaison": TRANSFERS,
 }
 COMMANDS: tuple[type[Schema], ...] = (api.ActionRequestSchema, api.OfficerSchema)
@@ -83,6 +84,18 @@ API_BODIES: tuple[type[Schema], ...] = (
     documents_contract.OnlineSubmissionSchema,
     documents_contract.ReuseRequestSchema,
     documents_contract.FileRefSchema,
+    # the citizens' voice (contracts/feedback.py)
+    feedback.EvaluationSchema,
+    feedback.TrackEvaluationSchema,
+    feedback.EvaluationViewSchema,
+    feedback.FeedbackSubmissionSchema,
+    feedback.AssignSchema,
+    feedback.AnswerSchema,
+    feedback.CitizenFeedbackSchema,
+    feedback.OfficerFeedbackSchema,
+    feedback.OfficeFeedbackSchema,
+    feedback.InboundAnswerSchema,
+    feedback.SatisfactionSchema,
 )
 # The carrier's API: what postal sends, what the carrier answers, its signed status callbacks.
 CARRIER_BODIES: tuple[type[Schema], ...] = (

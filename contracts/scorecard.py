@@ -10,8 +10,9 @@ Rules every indicator keeps:
 - points = points_max × rate, rate a ratio in [0, 1] (4 places), points 2 places;
 - a ratio whose denominator is 0 (nothing resolved, nothing received, no fee paid in the period)
   is None and scores None with reason `nothing_in_period`: never a made-up 0 or 100 %;
-- a group whose data this system does not hold yet (public information, satisfaction,
-  digitisation and re-use) scores None with reason `no_data_yet`, and shows no value at all.
+- a group whose data this system does not hold yet (public information, digitisation and
+  re-use) scores None with reason `no_data_yet`, and shows no value at all; satisfaction scores
+  from the citizens' evaluations (None with `no_evaluation_in_period` when there were none).
 
 It lives in contracts/ rather than in the gateway: it is a definition of the law's measures, as
 contracts/calendar.py is of legal time, read alike by the gateway (JSON, CSV, chart), the bench
@@ -20,12 +21,14 @@ and the tests, and it is type-checked strictly with the other contracts."""
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-Reason = Literal["no_data_yet", "nothing_in_period"]
+Reason = Literal["no_data_yet", "nothing_in_period", "no_evaluation_in_period"]
 NO_DATA_YET: Final = "no_data_yet"
 NOTHING_IN_PERIOD: Final = "nothing_in_period"
+NO_EVALUATION_IN_PERIOD: Final = "no_evaluation_in_period"
 REASON_LABELS = {
     NO_DATA_YET: "chưa có dữ liệu",
     NOTHING_IN_PERIOD: "không có hồ sơ trong kỳ",
+    NO_EVALUATION_IN_PERIOD: "không có đánh giá trong kỳ",
 }
 
 
@@ -72,7 +75,7 @@ GROUPS: tuple[Group, ...] = (
         "Mức độ hài lòng",
         18,
         "Đánh giá hài lòng của người dân",
-        "",
+        "đánh giá hài lòng (rất hài lòng, hài lòng) ÷ đánh giá trong kỳ",
     ),
     Group(
         "digitisation",
@@ -156,14 +159,30 @@ def online_payment(payments: dict[str, Any] | None) -> dict[str, Any]:
     return _indicator(group, inputs, ratio(fees["online"], fees["paid"]))
 
 
+def satisfaction(voice: dict[str, Any] | None) -> dict[str, Any]:
+    """Evaluations at a satisfied level ÷ evaluations the office's counter took in the period
+    (the feedback service's figures; the levels in contracts/data/satisfaction.yaml). None
+    figures (not read) is no data."""
+    group = BY_KEY["satisfaction"]
+    if voice is None:
+        return _no_data(group)
+    given = voice["evaluations"]
+    inputs = {"evaluations": given["total"], "satisfied": given["satisfied"]}
+    rate = ratio(given["satisfied"], given["total"])
+    return _indicator(group, inputs, rate, NO_EVALUATION_IN_PERIOD)
+
+
 def indicators(
-    stats_figures: dict[str, Any], payment_figures: dict[str, Any] | None
+    stats_figures: dict[str, Any],
+    payment_figures: dict[str, Any] | None,
+    voice_figures: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One indicator per group, in the decision's order."""
     measured = {
         "progress": progress(stats_figures),
         "online_services": online_services(stats_figures),
         "online_payment": online_payment(payment_figures),
+        "satisfaction": satisfaction(voice_figures),
     }
     return [measured.get(g.key) or _no_data(g) for g in GROUPS]
 
@@ -183,8 +202,11 @@ def totals(found: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def scorecard(
-    office: dict[str, Any], stats_figures: dict[str, Any], payment_figures: dict[str, Any] | None
+    office: dict[str, Any],
+    stats_figures: dict[str, Any],
+    payment_figures: dict[str, Any] | None,
+    voice_figures: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An office's row: {office_id, name, level, indicators, totals}."""
-    found = indicators(stats_figures, payment_figures)
+    found = indicators(stats_figures, payment_figures, voice_figures)
     return {**office, "indicators": found, "totals": totals(found)}

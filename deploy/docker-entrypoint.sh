@@ -7,7 +7,7 @@ role=${1:-}
 [ $# -gt 0 ] && shift
 
 case $role in
-  intake|routing|postal|notification|payment|portal_sync|documents|gateway)
+  intake|routing|postal|notification|payment|portal_sync|documents|feedback|gateway)
     exec nameko run --config deploy/config.yml "services.$role.service" "$@" ;;
   carrier)
     # the carrier simulator (compose profile "simulator"): callbacks go to the gateway
@@ -26,7 +26,7 @@ case $role in
       --api-key "$LT_PORTAL_API_KEY" --latency "${LT_PORTAL_LATENCY:-0}" \
       --fail-rate "${LT_PORTAL_FAIL_RATE:-0}" --rate-limit "${LT_PORTAL_RATE_LIMIT:-0}" "$@" ;;
   ""|-h|--help)
-    echo "usage: lienthong-entrypoint intake|routing|postal|notification|payment|portal_sync|documents|gateway|carrier|payment-platform|portal" >&2
+    echo "usage: lienthong-entrypoint intake|routing|postal|notification|payment|portal_sync|documents|feedback|gateway|carrier|payment-platform|portal" >&2
     exit 64 ;;
   *)
     # Anything else is a command (e.g. `docker compose run --rm gateway python -m …`).

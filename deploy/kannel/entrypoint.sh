@@ -3,14 +3,15 @@
 # dies, stop the others and exit, so that docker's restart policy brings the set back together.
 set -euo pipefail
 
-: "${KANNEL_USERNAME:?}" "${KANNEL_PASSWORD:?}"
+: "${KANNEL_USERNAME:?}" "${KANNEL_PASSWORD:?}" "${SMS_INBOUND_SECRET:?}"
+export KANNEL_INBOUND_URL=${KANNEL_INBOUND_URL:-http://gateway:8000/api/callbacks/sms/inbound}
 export KANNEL_SENDSMS_ALLOW_IP=${KANNEL_SENDSMS_ALLOW_IP:-127.0.0.1}
 KANNEL_ADMIN_PASSWORD=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export KANNEL_ADMIN_PASSWORD
 
 # The rendered file holds the sendsms password: readable by this user only, not in a volume.
 conf=/run/kannel/kannel.conf
-(umask 077 && envsubst '${KANNEL_USERNAME} ${KANNEL_PASSWORD} ${KANNEL_ADMIN_PASSWORD} ${KANNEL_SENDSMS_ALLOW_IP}' \
+(umask 077 && envsubst '${KANNEL_USERNAME} ${KANNEL_PASSWORD} ${KANNEL_ADMIN_PASSWORD} ${KANNEL_SENDSMS_ALLOW_IP} ${KANNEL_INBOUND_URL} ${SMS_INBOUND_SECRET}' \
   </etc/kannel/kannel.conf.template >"$conf")
 
 wait_port() { # port seconds

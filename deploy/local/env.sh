@@ -70,6 +70,8 @@ export LT_SMS_DLR_SECRET=${LT_SMS_DLR_SECRET:-lienthong-dev-dlr}
 # the key the SMS one-time codes are stored hashed with (a secret in production)
 export LT_VERIFICATION_SECRET=${LT_VERIFICATION_SECRET:-lienthong-dev-verification}
 export LT_PUBLIC_URL=${LT_PUBLIC_URL:-http://127.0.0.1:$LT_GATEWAY_PORT}
+# the shared secret of the citizens' SMS Kannel passes on (deploy/config.yml SMS_INBOUND_SECRET)
+export LT_SMS_INBOUND_SECRET=${LT_SMS_INBOUND_SECRET:-lienthong-dev-inbound}
 export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/postal}
 # seconds without news from the platform before the payment service polls it (production: 30)
 export LT_PAYMENT_POLL_AFTER=${LT_PAYMENT_POLL_AFTER:-5}

@@ -10,7 +10,7 @@
 #   stack.sh lock                    resolve the Python dependencies anew into requirements.lock
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
-#   stack.sh services-up             the seven services (and anything extra named: routing:2 …)
+#   stack.sh services-up             the eight services (and anything extra named: routing:2 …)
 #   stack.sh services-down           stop the services, leave the infrastructure running
 #   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
@@ -19,6 +19,8 @@
 #   stack.sh payment-platform-restart
 #                                    restart the payment simulator (it forgets its payments)
 #   stack.sh portal-restart          restart the national portal simulator (it forgets its records)
+#   stack.sh sms-mo FROM TO TEXT     a citizen's SMS from FROM to the short number TO, sent by
+#                                    fakesmsc as the SMS centre would (one word of TEXT)
 #   stack.sh rabbitmq-restart        stop and start RabbitMQ (for chaos tests)
 #   stack.sh mongo-restart           stop and start the MongoDB-wire server (for chaos tests)
 #   stack.sh down | status | logs
@@ -28,7 +30,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=env.sh
 . "$HERE/env.sh"
 
-SERVICES=(intake routing postal notification payment portal_sync documents gateway)
+SERVICES=(intake routing postal notification payment portal_sync documents feedback gateway)
 PIDS=$LT_STACK_DIR/pids
 LOGS=$LT_STACK_DIR/logs
 RESTARTS=$LT_STACK_DIR/restarts
@@ -47,6 +49,7 @@ service_port() { # name instance
     payment) base=$((LT_SERVICE_PORT_BASE + 5)) ;;
     portal_sync) base=$((LT_SERVICE_PORT_BASE + 6)) ;;
     documents) base=$((LT_SERVICE_PORT_BASE + 7)) ;;
+    feedback) base=$((LT_SERVICE_PORT_BASE + 8)) ;;
     *) die "unknown service $1" ;;
   esac
   echo $((base + 10 * ($2 - 1)))
@@ -290,11 +293,14 @@ concatenation = true
 max-messages = 10
 
 # Mobile-originated messages are not used: answer nothing.
+# Citizens' SMS (MO) go to the gateway, which hands them to the notification service: the
+# answer goes back through sendsms like every SMS, so this service itself answers nothing.
 group = sms-service
 keyword = default
 catch-all = true
 max-messages = 0
-text = ""
+omit-empty = true
+get-url = "$LT_PUBLIC_URL/api/callbacks/sms/inbound?secret=$LT_SMS_INBOUND_SECRET&from=%p&to=%P&id=%I&text=%a"
 EOF
   start_bearerbox
   say "kannel sendsms on 127.0.0.1:$LT_KANNEL_SENDSMS_PORT; fakesmsc writes to $LT_FAKESMSC_LOG"
@@ -310,6 +316,13 @@ start_bearerbox() { # also brings the SMS gateway back after a fault test: smsbo
   start_bg fakesmsc "$LT_FAKESMSC_LOG" "$FAKESMSC_BIN" -H 127.0.0.1 -r "$LT_KANNEL_SMSC_PORT" -m 0 "x x text x"
   start_bg smsbox "$LOGS/smsbox.log" /usr/sbin/smsbox -v 2 "$LT_STACK_DIR/kannel/kannel.conf"
   wait_port smsbox "$LT_KANNEL_SENDSMS_PORT" 30
+}
+
+sms_mo() { # from to text — fakesmsc is the SMS centre's one client (bearerbox takes one at a
+  # time): it is swapped for one that sends this message, then goes on printing what it receives
+  local log=$LT_FAKESMSC_LOG
+  stop_pid fakesmsc
+  start_bg fakesmsc "$log" "$FAKESMSC_BIN" -H 127.0.0.1 -r "$LT_KANNEL_SMSC_PORT" -m 1 "$1 $2 text $3"
 }
 
 stop_kannel() { stop_pid smsbox; stop_pid fakesmsc; stop_pid bearerbox; }
@@ -414,6 +427,7 @@ case ${1:-} in
   service-start) service_start "$2" ;;
   service-stop) stop_pid "${2/:/-}" ;;
   bearerbox-start) start_bearerbox ;;
+  sms-mo) sms_mo "$2" "$3" "$4" ;;
   carrier-restart) stop_pid carrier; start_carrier ;;
   payment-platform-restart) stop_pid payment-platform; start_payment_platform ;;
   portal-restart) stop_pid portal; start_portal ;;

@@ -34,6 +34,10 @@ class TimedRpcProxy(RpcProxy):
 
     rpc_reply_listener = SafeReplyListener()
 
+    def setup(self):
+        super().setup()
+        register_domain_errors()  # the callee's domain errors arrive as themselves
+
     def get_dependency(self, worker_ctx):
         timeout = float(self.container.config.get("RPC_TIMEOUT") or DEFAULT_TIMEOUT)
         return _Timed(super().get_dependency(worker_ctx), self.target_service, timeout)

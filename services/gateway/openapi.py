@@ -650,6 +650,13 @@ OPERATIONS: list[tuple[str, str, dict]] = [
 ]
 
 
+def all_operations() -> list[tuple[str, str, dict]]:
+    """OPERATIONS and those of the citizens' voice (services/gateway/voice_openapi.py)."""
+    from services.gateway import voice_openapi  # it builds on this module's helpers
+
+    return OPERATIONS + voice_openapi.OPERATIONS
+
+
 @cache
 def openapi_spec() -> dict:
     spec = APISpec(
@@ -667,7 +674,7 @@ def openapi_spec() -> dict:
     # two outside parties call back with a body of the same class name: each gets its own
     spec.components.schema("CarrierCallback", schema=StatusCallbackSchema)
     spec.components.schema("PaymentCallback", schema=payment_platform.StatusCallbackSchema)
-    for path, method, operation in OPERATIONS:
+    for path, method, operation in all_operations():
         responses = {
             **operation["responses"],
             "default": {

@@ -18,7 +18,7 @@ TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }
-PAGES = {"console": "console.html", "track": "track.html"}
+PAGES = {"console": "console.html", "track": "track.html"}  # and voice.py's: kiosk, feedback
 
 
 @cache

@@ -13,10 +13,12 @@ from contracts.offices import Office, OfficeCatalog
 
 BOM = "\ufeff"  # so that Excel reads the CSV's Vietnamese as UTF-8
 _SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)
-# the most an office can score while satisfaction, digitisation and public information have no
+# the most an office can score while digitisation and public information have no
 # data: the chart's scale, the same for every office and period
 MEASURABLE_MAX = sum(
-    g.points_max for g in sc.GROUPS if g.key in ("progress", "online_services", "online_payment")
+    g.points_max
+    for g in sc.GROUPS
+    if g.key in ("progress", "online_services", "online_payment", "satisfaction")
 )
 LEVEL_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
@@ -28,9 +30,13 @@ def offices_of(office: Office, catalog: OfficeCatalog) -> list[Office]:
 
 
 def rows(
-    offices: list[Office], stats: list[dict[str, Any]], payments: list[dict[str, Any]] | None
+    offices: list[Office],
+    stats: list[dict[str, Any]],
+    payments: list[dict[str, Any]] | None,
+    voice: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each office's scorecard row from its statistics and payment figures (same order)."""
+    """Each office's scorecard row from its statistics, payment figures and evaluations (the
+    feedback service's figures), all in the offices' order."""
     found = []
     for n, office in enumerate(offices):
         described = {
@@ -40,7 +46,8 @@ def rows(
             "parent_id": office.parent_id,
         }
         paid = payments[n] if payments is not None else None
-        found.append(sc.scorecard(described, stats[n], paid))
+        given = voice[n] if voice is not None else None
+        found.append(sc.scorecard(described, stats[n], paid, given))
     return found
 
 
@@ -75,26 +82,38 @@ def csv_text(card: dict[str, Any]) -> str:
     return BOM + out.getvalue()
 
 
-def chart_svg(card: dict[str, Any]) -> bytes:
-    """A bar chart of the offices' points, stacked by the groups that scored (those with no data
-    yet have no bar), with the maximum of the scored groups in each office's label."""
-    import pygal  # the chart's only user: the gateway starts without loading it
+def chart_style(colors: tuple[str, ...]):
+    """The look of the gateway's charts (this one, the leader's satisfaction page's)."""
     from pygal.style import Style
 
-    style = Style(
+    return Style(
         background="white",
         plot_background="white",
         foreground="#1f2933",
         foreground_strong="#1f2933",
         foreground_subtle="#9aa5b1",
         font_family="DejaVu Sans, Arial, sans-serif",
-        colors=("#1d4ed8", "#0f766e", "#b45309", "#7c3aed", "#be123c", "#4d7c0f"),
+        colors=colors,
         label_font_size=13,
         major_label_font_size=13,
         legend_font_size=13,
         title_font_size=16,
         value_font_size=12,
     )
+
+
+def without_script(rendered: bytes) -> bytes:
+    """pygal always writes its config as an inline script, for its tooltips' JS: not wanted (an
+    <img> runs no script, and the SVG's own CSP forbids them), so it goes."""
+    return _SCRIPT.sub(b"", rendered)
+
+
+def chart_svg(card: dict[str, Any]) -> bytes:
+    """A bar chart of the offices' points, stacked by the groups that scored (those with no data
+    yet have no bar), with the maximum of the scored groups in each office's label."""
+    import pygal  # the charts' only users: the gateway starts without loading it
+
+    style = chart_style(("#1d4ed8", "#0f766e", "#b45309", "#7c3aed", "#be123c", "#4d7c0f"))
     offices = card["offices"]
     chart = pygal.StackedBar(
         style=style,
@@ -123,7 +142,4 @@ def chart_svg(card: dict[str, Any]) -> bytes:
             chart.add(f"{g.name} (tối đa {g.points_max})", values)
     if not chart.raw_series:
         chart.add("Chưa có chỉ số nào có điểm trong kỳ", [None for _ in offices])
-    rendered: bytes = chart.render()
-    # pygal always writes its config as an inline script, for its tooltips' JS: not wanted (an
-    # <img> runs no script, and the SVG's own CSP forbids them), so it goes
-    return _SCRIPT.sub(b"", rendered)
+    return without_script(chart.render())

@@ -45,7 +45,7 @@ from services.common.web import (
     read_json,
     read_raw,
 )
-from services.gateway import access, online
+from services.gateway import access, online, voice
 from services.gateway import scorecard as scores
 from services.gateway.openapi import openapi_spec
 from services.gateway.pages import PAGES, static_response
@@ -114,7 +114,7 @@ def _money_body(body):
     return body
 
 
-class GatewayService(online.OnlineRoutes, observability.Observed):
+class GatewayService(online.OnlineRoutes, voice.VoiceRoutes, observability.Observed):
     name = "gateway"
 
     officers = GatewayStore()
@@ -204,27 +204,34 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
             raise ApiError(422, "invalid_period", "from must not be after to")
         return json_response(self.payment.collected(office.id, start, end))
 
-    def _scorecard(self, request) -> dict:
-        """The scorecard of `?office=` and of every office directly below it for `?from=&to=`:
-        one RPC to routing (their statistics) and one to payment (their fee figures)."""
+    def _office_period(self, request):
+        """`?office=&from=&to=` of a report the officer may read: (office, from, to)."""
         officer = self._officer(request)
         query = ScorecardQuerySchema().load(request.args)
-        catalog = load_offices()
-        office = access.check_office(officer, query["office"], catalog)
+        office = access.check_office(officer, query["office"], load_offices())
         try:
             period(query["from_"], query["to"], WorkingCalendar().tz)
         except ValueError as exc:
             raise ApiError(422, "invalid_period", str(exc)) from None
-        start, end = query["from_"].isoformat(), query["to"].isoformat()
-        offices = scores.offices_of(office, catalog)
+        return office, query["from_"].isoformat(), query["to"].isoformat()
+
+    def _scorecard(self, request) -> dict:
+        """The scorecard of `?office=` and of every office directly below it for `?from=&to=`:
+        one RPC to routing (their statistics), one to payment (their fee figures) and one to
+        feedback (their evaluations)."""
+        office, start, end = self._office_period(request)
+        offices = scores.offices_of(office, load_offices())
         ids = [o.id for o in offices]
         stats = self.routing.stats_many(ids, start, end)
         payments = self.payment.collected_figures(ids, start, end)
+        voice = None  # the satisfaction group: no data while the feedback service is away
+        with contextlib.suppress(Unavailable):
+            voice = self.feedback.figures(ids, start, end)
         return {
             "office_id": office.id,
             "from": start,
             "to": end,
-            "offices": scores.rows(offices, stats, payments),
+            "offices": scores.rows(offices, stats, payments, voice),
         }
 
     @http("GET", "/api/scorecard")
@@ -334,23 +341,13 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
         start, end = _day(args["from"], "from"), _day(args["to"], "to")
         return json_response(self.routing.stats(office.id, start, end))
 
-    @http("GET", "/api/track/<string:code>")
-    @api
-    def track(self, request, code):
-        """The citizen's view, with the code and the phone's last four digits (the limits on
-        failed lookups: citizen_receipt)."""
-        phone = request.args.get("phone", "")
+    def _tracked_receipt(self, request, code: str, phone: str) -> dict:
+        """The receipt of a dossier code whose phone ends with `phone` (four digits): what a
+        citizen must know to see or evaluate the dossier (the limits on failed lookups:
+        citizen_receipt)."""
         if not PHONE_DIGITS.match(phone):
             raise ApiError(422, "invalid_phone", "phone must be the last 4 digits of the phone")
-        receipt = self.citizen_receipt(request, code, lambda r: phone_matches(r, phone))
-        try:
-            dossier = self.routing.get_dossier(code)
-        except NotFoundError:
-            dossier = None  # routing has not seen it yet
-        offices = load_offices()
-        view = citizen_view(receipt, dossier, lambda o: offices.get(o).name)
-        view["payments"] = citizen_payments(self.payment.for_dossier(code))
-        return json_response(view)
+        return self.citizen_receipt(request, code, lambda r: phone_matches(r, phone))
 
     def citizen_receipt(self, request, code: str, proves) -> dict:
         """The receipt of `code` when `proves(receipt)` (the phone's last digits, or a phone
@@ -375,6 +372,20 @@ class GatewayService(online.OnlineRoutes, observability.Observed):
                 limits.per_code.record(code, at)
             raise ApiError(404, "not_found", "no dossier with that code and phone number")
         return receipt
+
+    @http("GET", "/api/track/<string:code>")
+    @api
+    def track(self, request, code):
+        """The citizen's view, after the code and phone check (`_tracked_receipt`)."""
+        receipt = self._tracked_receipt(request, code, request.args.get("phone", ""))
+        try:
+            dossier = self.routing.get_dossier(code)
+        except NotFoundError:
+            dossier = None  # routing has not seen it yet
+        offices = load_offices()
+        view = citizen_view(receipt, dossier, lambda o: offices.get(o).name)
+        view["payments"] = citizen_payments(self.payment.for_dossier(code))
+        return json_response(view)
 
     @http("POST", "/api/verifications")
     @api

@@ -6,6 +6,7 @@ from typing import Any
 
 from contracts import money
 from contracts.calendar import WorkingCalendar
+from contracts.feedback import is_feedback_code, load_satisfaction
 from contracts.offices import OfficeCatalog, UnknownOffice
 from services.common.repository import Change
 from services.notification.phones import InvalidNumber, normalise_msisdn
@@ -29,6 +30,9 @@ SMS_OF = {
     ("routing", "online_dossier_accepted"): "received",  # checked and accepted: the appointment
     ("routing", "dossier_not_accepted"): "not_accepted_online",  # form 03 after the check
     ("documents", "result_issued_electronically"): "result_file",
+    ("feedback", "evaluation_invited"): "evaluation_invite",  # a reply evaluates (inbound.py)
+    ("feedback", "feedback_submitted"): "feedback_received",  # its code and due date
+    ("feedback", "feedback_answered"): "feedback_answered",  # the office's answer
 }
 # a dossier filed online is told its code at once, before the counter checks it
 SUBMITTED_ONLINE_TEMPLATE = "submitted_online"
@@ -72,11 +76,33 @@ def recipient_from(received: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def feedback_recipient(submitted: dict[str, Any], code: str) -> dict[str, Any]:
+    """Notification's own copy of a feedback's phone (feedback_submitted), to send its answer."""
+    return {
+        "_id": code,
+        "phone": submitted["phone"],
+        "office_id": submitted["office_id"],
+        "procedure_name": "",
+        "return_method": None,
+    }
+
+
+def levels_text() -> str:
+    """The levels a reply may give, as the invitation lists them: "1 Rất hài lòng, 2 …"."""
+    return ", ".join(f"{lv.value} {lv.label}" for lv in load_satisfaction().levels)
+
+
 def _office_name(offices: OfficeCatalog, office_id: str) -> str:
     try:
         return offices.get(office_id).name
     except UnknownOffice:
         return office_id
+
+
+def office_short_name(offices: OfficeCatalog, office_id: str) -> str:
+    """The office's name as an SMS signs it: "UBND Vàm Láng", not "UBND Thị trấn Vàm Láng"."""
+    name = _office_name(offices, office_id)
+    return name.removeprefix("Xã ").removeprefix("Thị trấn ").removeprefix("Phường ")
 
 
 def template_choices(setting: str | None) -> dict[str, str]:
@@ -111,24 +137,23 @@ def compose(
         return None  # accepted, its fee still to pay online: the payment SMS says so
     if event_type == "result_returned" and payload.get("return_method") == "post":
         return None  # not "collect it at the counter": the "sent by post" SMS follows
-    office_name = _office_name(offices, recipient["office_id"])
+    page = "feedback" if is_feedback_code(code) else "track"
     context: dict[str, Any] = {
-        "office_name": office_name.removeprefix("Xã ")
-        .removeprefix("Thị trấn ")
-        .removeprefix("Phường "),
+        "office_name": office_short_name(offices, recipient["office_id"]),
         "code": code,
-        "track_url": f"{public_url}/track?code={code}",
+        "track_url": f"{public_url}/{page}?code={code}",
+        "levels": levels_text(),
         "collect_at": "Bộ phận Một cửa"
         if recipient.get("return_method") != "post" or event_type == "result_returned_from_post"
         else "địa chỉ đã đăng ký, qua bưu điện",
     }
-    when = payload.get("appointment_at")
+    when = payload.get("appointment_at") or payload.get("due_at")
     if when:
         context["appointment"] = format_datetime(calendar.local(when))
     context["new_appointment"] = context.get("appointment", "")
     # a list: the template joins it, and render() may shorten it to fit (templates.fit)
     context["missing"] = list(payload.get("missing_documents") or [])
-    context["reason"] = payload.get("reason") or ""
+    context["reason"] = payload.get("reason") or payload.get("answer") or ""
     context["tracking_number"] = payload.get("tracking_number") or ""
     amount = payload.get("amount_vnd")
     context["amount"] = money.format_vnd(amount) if amount else ""

@@ -25,8 +25,12 @@ def _bytes(urlencoded: str) -> bytes:
 
 
 def _decode(payload: bytes) -> str:
+    """A concatenated message's text: UCS-2 (our texts always hold ASCII characters, so NUL
+    bytes) or GSM-7 as plain text (never a NUL), whatever its length."""
+    if b"\x00" not in payload or len(payload) % 2:
+        return payload.decode("latin-1")
     try:
-        return payload.decode("utf-16-be") if len(payload) % 2 == 0 else payload.decode("latin-1")
+        return payload.decode("utf-16-be")
     except UnicodeDecodeError:
         return payload.decode("latin-1")
 

@@ -14,16 +14,17 @@ from contracts import verification as rules
 from contracts.calendar import WorkingCalendar
 from contracts.documents import DOCUMENT_EVENTS
 from contracts.envelope import load_message
-from contracts.errors import InvalidInput, NotFoundError, TooManyRequests
+from contracts.errors import IllegalAction, InvalidInput, NotFoundError, TooManyRequests
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.feedback import FEEDBACK_EVENTS
 from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import BatchQueue, event_handler, service_counts_queue
 from services.common.repository import NotFound
-from services.common.rpc import rpc
+from services.common.rpc import TimedRpcProxy, rpc
 from services.common.tally import fold_from
-from services.notification import domain, indexes, verification
+from services.notification import domain, inbound, indexes, verification
 from services.notification.gateways import make_gateway
 from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
 from services.notification.phones import InvalidNumber, mask_msisdn, normalise_msisdn
@@ -69,6 +70,7 @@ class NotificationService(observability.Observed):
     store = NotificationStore()
     counts = BatchQueue(service_counts_queue(NotificationStore.database, indexes.COUNTS.name))
     sms = SmsGateway()
+    feedback = TimedRpcProxy("feedback")
     clock = Clock()
     config = Config()
 
@@ -78,27 +80,68 @@ class NotificationService(observability.Observed):
         if envelope["type"] == "dossier_received":  # the one message with the phone: keep it
             recipient = domain.recipient_from(payload)
             self.store.save_recipient(recipient)
+        elif envelope["type"] == "feedback_submitted":  # likewise for a feedback's answer
+            recipient = domain.feedback_recipient(payload, code)
+            self.store.save_recipient(recipient)
         else:
             recipient = self.store.recipient(code)
-        calendar, now = WorkingCalendar(), self.clock.now()
         rendered = domain.compose(
             envelope["type"],
             code,
             payload,
             recipient,
             load_offices(),
-            calendar,
+            WorkingCalendar(),
             self.config["PUBLIC_URL"],
             domain.template_choices(self.config.get("SMS_TEMPLATES")),
         )
         if rendered is None:
             return
         msisdn, rejection = domain.number_of(recipient)
-        send_at = domain.outside_quiet_hours(now, calendar, self.sms.quiet_hours)
+        self._queue(envelope, msisdn, rejection, rendered)
+        if envelope["type"] == "evaluation_invited" and msisdn:
+            self.store.save_invitation(msisdn, code, recipient["office_id"], self.clock.now())
+
+    def _queue(self, envelope, msisdn, rejection, rendered, at_once=False) -> None:
+        """Log one SMS (at most one per event and number) and send it if it is due: after the
+        quiet hours, or `at_once` (the answer to a citizen who has just written)."""
+        calendar, now = WorkingCalendar(), self.clock.now()
+        send_at = (
+            now if at_once else domain.outside_quiet_hours(now, calendar, self.sms.quiet_hours)
+        )
         message = domain.new_message(envelope, msisdn, rejection, rendered, now, send_at)
         stored = self.store.add_message(message, now)
         if stored and stored.doc["status"] == "sending":  # created claimed: this worker sends it
             self._deliver(stored, now)
+
+    @rpc
+    def inbound_sms(self, sender: str, text: str, inbound_id: str) -> dict:
+        """A citizen's SMS that Kannel's smsbox passed on (an MO message): a reply to an
+        evaluation invitation evaluates that dossier (the feedback service decides); anything
+        else gets a polite answer. Never an error for the citizen's text: the answer says."""
+        msisdn, rejection = domain.number_of({"phone": sender})
+        if rejection:
+            raise InvalidInput("invalid_sender", "the sender is not a Vietnamese mobile number")
+        now = self.clock.now()
+        invitation = self.store.invitation(msisdn, now - inbound.invitation_open())
+        outcome = None
+        level = inbound.level_of(text)
+        if invitation and level is not None:
+            try:
+                self.feedback.evaluate(invitation["dossier_code"], {"level": level}, "sms")
+                outcome = "recorded"
+            except IllegalAction as exc:
+                outcome = exc.code
+        rendered = inbound.reply(
+            invitation, level, outcome, self.config["PUBLIC_URL"], load_offices()
+        )
+        envelope = {
+            "message_id": f"mo-{inbound_id}",
+            "type": "sms_reply",
+            "dossier_code": invitation["dossier_code"] if invitation else None,
+        }
+        self._queue(envelope, msisdn, None, rendered, at_once=True)
+        return {"matched": bool(invitation), "outcome": outcome or rendered.template_id}
 
     def _send(self, message_id: str) -> None:
         """Claim the message and send it."""
@@ -319,6 +362,7 @@ SCHEMAS = {
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
     "documents": DOCUMENT_EVENTS,
+    "feedback": FEEDBACK_EVENTS,
 }
 
 

@@ -2,6 +2,7 @@
 counters of the messages by status (published through the log's outbox), and the phone
 verifications with their limits on asking for codes."""
 
+import hashlib
 from datetime import datetime
 
 from contracts import verification as rules
@@ -31,6 +32,16 @@ class NotificationRecords(Database):
         if doc is None:
             raise NotFound(code)
         return doc
+
+    def save_invitation(self, msisdn: str, code: str, office_id: str, now: datetime) -> None:
+        """The evaluation invitation last sent to a number: a reply from it answers this one."""
+        doc = {"_id": _number_key(msisdn), "dossier_code": code, "office_id": office_id, "at": now}
+        self.db.invitations.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    def invitation(self, msisdn: str, since: datetime) -> dict | None:
+        """The invitation a reply from this number answers, if one was sent since `since`."""
+        doc = self.db.invitations.find_one({"_id": _number_key(msisdn)})
+        return doc if doc and doc["at"] >= since else None
 
     def add_message(self, message: dict, now: datetime) -> Committed | None:
         """The message as stored; None if a message for this (event, recipient) exists: at most
@@ -90,6 +101,11 @@ class NotificationRecords(Database):
         ids = [v["_id"] for v in self.messages.find_view(indexes.BY_DOSSIER, prefix_range(code))]
         found = self.messages.get_many(ids) if ids else {}
         return sorted(found.values(), key=lambda m: m["created_at"])
+
+
+def _number_key(msisdn: str) -> str:
+    """A number as a key: hashed as message ids are, so that no number appears in ids."""
+    return hashlib.sha256(msisdn.encode()).hexdigest()[:24]
 
 
 def _taken(now: datetime) -> Change:

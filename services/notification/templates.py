@@ -51,6 +51,13 @@ EVENTS = (
     "submitted_online",
     "not_accepted_online",
     "result_file",
+    "evaluation_invite",
+    "evaluation_thanks",
+    "evaluation_refused",
+    "reply_unmatched",
+    "reply_not_understood",
+    "feedback_received",
+    "feedback_answered",
 )
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
 DEFAULT_MAX_PARTS = 3

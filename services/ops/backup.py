@@ -30,6 +30,7 @@ SERVICES = (
     "payment",
     "portal_sync",
     "documents",  # its records, and the files themselves (GridFS: fs.files, fs.chunks)
+    "feedback",
     "gateway",
 )
 BATCH = 50  # FerretDB (SQLite) stalls on large insert batches

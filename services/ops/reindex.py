@@ -15,6 +15,7 @@ from pymongo import MongoClient
 from services.common.repository import ADAPTERS
 from services.common.store import MongoStore
 from services.documents.store import DocumentsStore
+from services.feedback.store import FeedbackStore
 from services.intake.store import IntakeStore
 from services.notification.store import NotificationStore
 from services.payment.store import PaymentStore
@@ -30,6 +31,7 @@ STORES: tuple[type[MongoStore], ...] = (
     PaymentStore,
     SyncStore,
     DocumentsStore,
+    FeedbackStore,
 )
 
 

@@ -12,6 +12,7 @@ came in (the state from the last of them)."""
 from datetime import datetime, timedelta
 from typing import Any
 
+from contracts import feedback as fb
 from contracts import lifecycle as lc
 from contracts.calendar import WorkingCalendar
 from contracts.offices import OfficeCatalog
@@ -70,6 +71,14 @@ CHANGES: dict[str, dict[str, tuple[str, ...]]] = {
         "payment_refunded": (FEES,),
         "payment_overdue": (),
         "payment_cancelled": (),
+    },
+    "feedback": {
+        "evaluation_invited": (),
+        "evaluation_recorded": ("evaluations",),  # the citizen's one evaluation
+        "feedback_submitted": (),  # feedback is the province's own business: not the portal's
+        "feedback_assigned": (),
+        "feedback_answered": (),
+        "feedback_overdue": (),
     },
 }
 FINISHING = {"dossier_resolved", "dossier_refused", "dossier_stopped", "dossier_withdrawn"}
@@ -176,6 +185,8 @@ def apply(
         _postal(record, payload)
     elif source == "payment":
         _fee(record, payload)
+    elif source == "feedback":
+        _evaluation(record, envelope, payload)
     if record == sync["record"]:
         return {}
     changes.update(record=record, record_version=sync["record_version"] + 1, **_pending(now))
@@ -223,6 +234,20 @@ def _postal(record: dict[str, Any], shipment: dict[str, Any]) -> None:
         return  # older news than what the record has
     line = {"tracking_number": shipment["tracking_number"], "status": shipment["status"]}
     record["postal"] = [*others, {**line, "at": shipment["at"]}]
+
+
+def _evaluation(record: dict[str, Any], envelope: dict[str, Any], payload: dict[str, Any]) -> None:
+    """The citizen's evaluation (contracts/feedback.py: its level, label, channel), once."""
+    level = fb.load_satisfaction().level(payload["level"])
+    line = {
+        "at": envelope["occurred_at"].isoformat(),
+        "level": payload["level"],
+        "label": level.label if level else "",
+        "satisfied": bool(level and level.satisfied),
+        "channel": payload["channel"],
+    }
+    if line not in record["evaluations"]:
+        record["evaluations"] = [*record["evaluations"], line]
 
 
 def _fee(record: dict[str, Any], payment: dict[str, Any]) -> None:

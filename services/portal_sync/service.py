@@ -17,6 +17,7 @@ from contracts.calendar import WorkingCalendar
 from contracts.envelope import load_message
 from contracts.errors import NotFoundError
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.feedback import FEEDBACK_EVENTS
 from contracts.offices import load_offices
 from services.common import observability
 from services.common.clock import Clock
@@ -33,6 +34,7 @@ SCHEMAS: dict[str, Mapping[str, Schema]] = {
     "routing": ROUTING_EVENTS,
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
+    "feedback": FEEDBACK_EVENTS,
 }
 
 

@@ -154,7 +154,7 @@ def rpc_queues() -> dict[str, int]:
 def test_messages_in_rpc_queues_that_are_no_requests_are_parked_and_services_live(officers):
     """nameko's own RPC consumer dies on a message without reply_to (the service with it)."""
     every = {f"rpc-{s}" for s in ("intake", "routing", "postal", "notification", "payment")}
-    every |= {"rpc-portal_sync", "rpc-documents"}
+    every |= {"rpc-portal_sync", "rpc-documents", "rpc-feedback"}
     targets = eventually(
         lambda: (t := rpc_queues()) and set(t) == every and all(t.values()) and t,
         30,

@@ -59,6 +59,7 @@ def card_when(leader, office, start, end, expected: dict, timeout=30.0) -> dict:
 
 NO_DATA = (None, None, "no_data_yet")
 NOTHING = (None, None, "nothing_in_period")
+NO_EVALUATION = (None, None, "no_evaluation_in_period")  # nobody evaluated its dossiers
 
 
 def fees_of(leader, office: str, day: str) -> dict:
@@ -116,7 +117,7 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
         "online_services": (0.3333, 4.0, None),  # 1 online of 3 received at its counter
         # the fees paid on the day: by transfer and in cash (the online one: on the real day)
         "online_payment": (0.0, 0.0, None),
-        "satisfaction": NO_DATA,
+        "satisfaction": NO_EVALUATION,
         "digitisation": NO_DATA,
         "totals": (19.0, 42),
     }
@@ -125,7 +126,7 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
         "progress": NOTHING,
         "online_services": NOTHING,
         "online_payment": NOTHING,
-        "satisfaction": NO_DATA,
+        "satisfaction": NO_EVALUATION,
         "digitisation": NO_DATA,
         "totals": (0, 0),
     }
@@ -142,8 +143,9 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
         "steps_on_time_rate": 0.75,
     }
     assert h030["totals"]["unscored"] == [
-        {"group": g, "reason": "no_data_yet"}
-        for g in ("public_information", "satisfaction", "digitisation")
+        {"group": "public_information", "reason": "no_data_yet"},
+        {"group": "satisfaction", "reason": "no_evaluation_in_period"},
+        {"group": "digitisation", "reason": "no_data_yet"},
     ]
 
     # the district's leader sees the district and its communes
@@ -179,7 +181,7 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
     assert h["Tiến độ giải quyết — điểm (tối đa 20)"] == "15"
     assert h["Thanh toán trực tuyến — tỷ lệ"] == "0"
     assert h["Thanh toán trực tuyến — điểm (tối đa 10)"] == "0"
-    assert h["Mức độ hài lòng — tỷ lệ"] == "chưa có dữ liệu"
+    assert h["Mức độ hài lòng — tỷ lệ"] == "không có đánh giá trong kỳ"
     assert (h["Tổng điểm"], h["Tối đa của các chỉ số có điểm"]) == ("19", "42")
     assert by_office[OTHER_COMMUNE]["Tiến độ giải quyết — điểm (tối đa 20)"] == (
         "không có hồ sơ trong kỳ"

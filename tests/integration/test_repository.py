@@ -395,6 +395,8 @@ def test_reindex_rebuilds_every_repository_of_every_service(servers):
             f"{prefix}payment.payments": 0,
             f"{prefix}portal_sync.syncs": 0,
             f"{prefix}documents.records": 0,
+            f"{prefix}feedback.evaluations": 0,
+            f"{prefix}feedback.feedback": 0,
         }
     finally:
         for name in client.list_database_names():

@@ -20,6 +20,7 @@ APP_ROLES = {
     "payment",
     "portal_sync",
     "documents",
+    "feedback",
     "gateway",
 }
 APP_ROLES |= SIMULATORS

@@ -18,6 +18,7 @@ from nameko.rpc import Rpc
 
 from services.common.messaging import DEAD_LETTER_QUEUE
 from services.documents.service import DocumentsService
+from services.feedback.service import FeedbackService
 from services.gateway.service import GatewayService
 from services.intake.service import IntakeService
 from services.notification.service import NotificationService
@@ -39,6 +40,7 @@ SERVICES = {
     "payment": PaymentService,
     "portal-sync": PortalSyncService,
     "documents": DocumentsService,
+    "feedback": FeedbackService,
 }
 CUSTOM_KINDS = {"ScaledObject"}  # KEDA's: checked here, not by the API schemas
 

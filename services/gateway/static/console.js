@@ -326,6 +326,7 @@ async function start() {
   document.getElementById("sign-out").classList.remove("hidden");
   document.getElementById("nav-receive").classList.toggle("hidden", me.role !== "receiver");
   document.getElementById("nav-scorecard").classList.toggle("hidden", me.role !== "leader");
+  document.getElementById("nav-voice").classList.toggle("hidden", me.role !== "leader");
   document.getElementById("who").textContent =
     `${me.name} — ${ROLES[me.role] || me.role}, ${me.office_name}`;
   await route();
@@ -560,7 +561,10 @@ function formLinks(d) {
     d.apologies && d.apologies.length
       ? link("print-apology", "apology", "Phiếu xin lỗi, hẹn lại (mẫu 04)") : null,
     d.state === "stopped" ? link("print-stop", "stop", "Thông báo dừng giải quyết (mẫu 05)") : null,
-    refused ? null : link("print-control", "control", "Phiếu kiểm soát (mẫu 06)"));
+    refused ? null : link("print-control", "control", "Phiếu kiểm soát (mẫu 06)"),
+    d.state === "returned" ? el("a", { // the counter's tablet: the citizen evaluates (kiosk.js)
+      class: "button secondary", id: "open-kiosk", href: `/kiosk?code=${encodeURIComponent(d.code)}`,
+    }, "Mời công dân đánh giá (máy tính bảng)") : null);
 }
 
 // What the dossier's payments are; a receiver at the payment's counter takes what is due.
@@ -1065,7 +1069,10 @@ async function bookView(office, from, to) {
 
 // ---- the Decision 766 scorecard (leaders) ------------------------------------------------
 
-const SCORE_REASONS = { no_data_yet: "chưa có dữ liệu", nothing_in_period: "không có hồ sơ trong kỳ" };
+const SCORE_REASONS = {
+  no_data_yet: "chưa có dữ liệu", nothing_in_period: "không có hồ sơ trong kỳ",
+  no_evaluation_in_period: "không có đánh giá trong kỳ",
+};
 const SCORE_INPUTS = {
   resolved_early: "giải quyết trước hạn", resolved_on_time: "giải quyết đúng hạn",
   resolved_late: "giải quyết quá hạn", resolved_total: "đã giải quyết",
@@ -1073,6 +1080,7 @@ const SCORE_INPUTS = {
   received_counter: "tiếp nhận trực tiếp", received_online: "tiếp nhận trực tuyến",
   received_post: "tiếp nhận qua bưu chính", received_in_period: "tiếp nhận trong kỳ",
   fees_paid: "hồ sơ đã nộp phí", fees_paid_online: "nộp phí trực tuyến",
+  evaluations: "lượt đánh giá", satisfied: "đánh giá hài lòng",
 };
 const LEVEL_NAMES = { province: "Cấp tỉnh", district: "Cấp huyện", commune: "Cấp xã" };
 

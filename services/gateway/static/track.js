@@ -90,6 +90,7 @@ async function lookUp(event) {
     return li;
   }));
   result.classList.remove("hidden");
+  if (window.showEvaluation) window.showEvaluation(code, phone, view); // track-eval.js
 }
 
 document.getElementById("track-form").addEventListener("submit", lookUp);

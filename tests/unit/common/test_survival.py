@@ -14,7 +14,16 @@ from nameko.web.server import WebServer
 from services.common.httpserver import SafeWebServer
 from services.common.messaging import ParkingQueueConsumer
 
-SERVICES = ["gateway", "intake", "routing", "notification", "postal", "payment", "portal_sync"]
+SERVICES = [
+    "gateway",
+    "intake",
+    "routing",
+    "notification",
+    "postal",
+    "payment",
+    "portal_sync",
+    "feedback",
+]
 CONFIG = {"AMQP_URI": "amqp://guest:guest@127.0.0.1:1/", "MONGO_URI": "mongodb://127.0.0.1:1/"}
 
 

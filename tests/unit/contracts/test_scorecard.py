@@ -164,3 +164,27 @@ def test_a_scorecard_row_carries_the_office():
     row = sc.scorecard({"office_id": "H824", "name": "Huyện Gò Công Đông"}, stats(1), payments())
     assert row["office_id"] == "H824" and len(row["indicators"]) == 6
     assert row["totals"]["points"] == 20.0
+
+
+def voice(total: int, satisfied: int) -> dict:
+    return {"evaluations": {"total": total, "satisfied": satisfied}}
+
+
+@pytest.mark.parametrize(
+    "total, satisfied, rate, points, reason",
+    [
+        (20, 19, 0.95, 17.1, None),
+        (3, 0, 0.0, 0.0, None),
+        (0, 0, None, None, sc.NO_EVALUATION_IN_PERIOD),
+    ],
+)
+def test_satisfaction_scores_the_satisfied_evaluations(total, satisfied, rate, points, reason):
+    i = sc.satisfaction(voice(total, satisfied))
+    assert (i["rate"], i["points"], i["points_max"], i["reason"]) == (rate, points, 18, reason)
+    assert i["inputs"] == {"evaluations": total, "satisfied": satisfied}
+
+
+def test_satisfaction_counts_in_the_totals_when_the_figures_were_read():
+    found = sc.indicators(stats(1, 2, 1, counter=6, online=3, post=1), payments(4, 1), voice(4, 3))
+    assert sc.totals(found)["points"] == 34.6  # 21.1 + 18 × 0.75
+    assert sc.totals(found)["points_max"] == 60

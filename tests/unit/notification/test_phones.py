@@ -91,6 +91,7 @@ def test_every_old_prefix_is_tested():
         ("0", "invalid"),  # too short for the number parser itself
         ("+84", "invalid"),
         ("+840", "invalid"),
+        ("84", "invalid"),
     ],
 )
 def test_rejections_carry_a_stable_reason(raw, reason):

@@ -9,6 +9,7 @@ import pytest
 
 from contracts.documents import DOCUMENT_EVENTS
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.feedback import FEEDBACK_EVENTS
 from services.common.repository import Change
 from services.notification import domain
 from services.notification.templates import load_templates
@@ -135,6 +136,7 @@ EVENTS_OF = {
     "postal": POSTAL_EVENTS,
     "payment": PAYMENT_EVENTS,
     "documents": DOCUMENT_EVENTS,
+    "feedback": FEEDBACK_EVENTS,
 }
 
 

@@ -35,6 +35,8 @@ CONTEXT = {
     "what": "nghĩa vụ tài chính",
     "amount": "1.500.000 ₫",
     "deadline": " trước 16:30 21/06/2024",
+    "levels": "1 Rất hài lòng, 2 Hài lòng, 3 Không hài lòng",
+    "level_label": "Rất hài lòng",
     "reason": "ảnh chụp giấy tờ bị mờ, không đọc được",
 }
 # the SMS about a dossier (its code and tracking link); the one-time code has its own test
@@ -63,7 +65,8 @@ def test_every_template_renders_within_three_parts(template_id):
         template.version,
         template.encoding,
     )
-    assert CONTEXT["code"] in sms.text
+    if "code" in template.fields:  # all but the answer to a message that matches nothing
+        assert CONTEXT["code"] in sms.text
     assert "{{" not in sms.text and "None" not in sms.text
     assert 1 <= sms.parts <= 3
     if sms.encoding == "GSM7":

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from contracts.calendar import WorkingCalendar
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
+from contracts.feedback import FEEDBACK_EVENTS
 from contracts.offices import load_offices
 from contracts.portal import DossierRecordSchema
 from services.portal_sync import record
@@ -95,6 +96,7 @@ def test_every_event_of_the_contracts_has_its_line_in_the_table():
         "routing": set(ROUTING_EVENTS),
         "postal": set(POSTAL_EVENTS),
         "payment": set(PAYMENT_EVENTS),
+        "feedback": set(FEEDBACK_EVENTS),
     }
     assert {source: set(events) for source, events in record.CHANGES.items()} == contracts
 

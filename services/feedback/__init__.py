@@ -1,0 +1,1 @@
+"""The citizens' voice: evaluations of dossiers and feedback (phản ánh, kiến nghị)."""

@@ -1,0 +1,108 @@
+// The leader's page of the console: per office and period, the evaluations by level, the
+// satisfaction rate and the feedback figures, two charts the gateway draws (offices side by
+// side, the rate over the months), and the feedback of the office and the offices below it to
+// assign and answer. The officer signed in on the console (its token in sessionStorage).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const say = (text, kind = "error") => { $("message").className = kind; $("message").textContent = text; };
+const pct = (rate) => (rate === null || rate === undefined ? "—" : `${rate}%`);
+const shownCharts = {};
+
+async function chart(id, query, name) {
+  const response = await fetch(`/api/satisfaction.svg?${query}&chart=${name}`, {
+    headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) || ""}` },
+  });
+  if (!response.ok) return;
+  if (shownCharts[id]) URL.revokeObjectURL(shownCharts[id]);
+  shownCharts[id] = URL.createObjectURL(await response.blob());
+  $(id).src = shownCharts[id];
+}
+
+function figuresTable(report) {
+  const levels = report.offices[0].evaluations.by_level;
+  const head = make("tr", {}, make("th", {}, "Cơ quan"), make("th", {}, "Số đánh giá"),
+    levels.map((lv) => make("th", {}, lv.label)), make("th", {}, "Tỷ lệ hài lòng"),
+    make("th", {}, "PAKN nhận"), make("th", {}, "Trả lời đúng hạn"), make("th", {}, "Trả lời quá hạn"),
+    make("th", {}, "Đang xử lý (quá hạn)"));
+  const rows = report.offices.map((o) => make("tr", { "data-office": o.office_id },
+    make("td", {}, o.name), make("td", { "data-figure": "total" }, o.evaluations.total),
+    o.evaluations.by_level.map((lv) => make("td", { "data-level": lv.level }, lv.count)),
+    make("td", { "data-figure": "rate", class: (o.evaluations.satisfaction_rate ?? 100) < report.target_rate ? "below" : "" },
+      pct(o.evaluations.satisfaction_rate)),
+    make("td", { "data-figure": "received" }, o.feedback.received),
+    make("td", { "data-figure": "on_time" }, o.feedback.answered_on_time),
+    make("td", { "data-figure": "late" }, o.feedback.answered_late),
+    make("td", { "data-figure": "pending" }, `${o.feedback.pending} (${o.feedback.pending_past_due})`)));
+  $("figures-table").replaceChildren(make("thead", {}, head), make("tbody", {}, rows));
+}
+
+function feedbackRow(f, office) {
+  const act = async (action, body) => {
+    try {
+      await request(`/api/feedback/${encodeURIComponent(f.code)}/${action}`,
+        { method: "POST", body, officer: true });
+      await showFeedback(office);
+      say(action === "assign" ? `Đã giao ${f.code}.` : `Đã trả lời ${f.code}; công dân nhận tin nhắn.`, "notice");
+    } catch (e) { say(e.message); }
+  };
+  const assignee = make("input", { maxlength: 100, placeholder: "Tên cán bộ xử lý", class: "assignee" });
+  const answer = make("textarea", { rows: 3, maxlength: 2000, placeholder: "Nội dung trả lời (ít nhất 10 ký tự)", class: "answer-text" });
+  const open = f.status !== "answered";
+  return make("article", { class: `feedback feedback-${f.status}${f.overdue ? " overdue" : ""}`, "data-code": f.code },
+    make("div", { class: "feedback-head" },
+      make("strong", {}, f.code), " ", make("span", { class: "kind" }, f.kind_label), " ",
+      make("span", { class: `pay ${open ? "pay-due" : "pay-paid"}` }, f.status_label),
+      f.overdue ? make("span", { class: "due due-overdue" }, "Quá hạn") : null),
+    make("div", { class: "muted small" }, `Cơ quan ${f.office_id} · nhận ${localTime(f.received_at)} · hạn ${localTime(f.due_at)}`
+      + (f.dossier_code ? ` · hồ sơ ${f.dossier_code}` : "") + (f.phone_tail ? ` · SĐT …${f.phone_tail}` : "")),
+    make("p", { class: "free-text" }, f.content),
+    f.assignee ? make("div", { class: "small" }, `Cán bộ xử lý: ${f.assignee} (giao bởi ${f.assigned_by})`) : null,
+    f.answer ? make("div", { class: "answer" }, make("strong", {}, "Trả lời: "), make("span", { class: "free-text" }, f.answer),
+      make("span", { class: "muted small" }, ` — ${f.answered_by}, ${localTime(f.answered_at)}`)) : null,
+    open ? make("div", { class: "inline action-form" }, assignee,
+      make("button", { type: "button", class: "assign", onclick: () => act("assign", { assignee: assignee.value }) }, "Giao xử lý")) : null,
+    open ? make("div", { class: "action-form" }, answer,
+      make("div", {}, make("button", { type: "button", class: "send-answer", onclick: () => act("answer", { answer: answer.value }) }, "Gửi trả lời"))) : null);
+}
+
+async function showFeedback(office) {
+  const { feedback } = await request(`/api/offices/${encodeURIComponent(office)}/feedback`, { officer: true });
+  $("feedback-rows").replaceChildren(...(feedback.length ? feedback.map((f) => feedbackRow(f, office))
+    : [make("p", { class: "muted" }, "Chưa có phản ánh, kiến nghị nào.")]));
+  $("feedback-list").classList.remove("hidden");
+}
+
+async function show(event) {
+  if (event) event.preventDefault();
+  say("");
+  const query = new URLSearchParams({ office: $("office").value.trim(), from: $("from").value, to: $("to").value }).toString();
+  $("figures").dataset.loaded = "false";
+  let report;
+  try {
+    report = await request(`/api/satisfaction?${query}`, { officer: true });
+  } catch (e) {
+    say(e.status === 401 ? "Xin đăng nhập ở trang Một cửa trước." : e.message);
+    return;
+  }
+  figuresTable(report);
+  $("figures").classList.remove("hidden");
+  await Promise.all([chart("chart-offices", query, "offices"), chart("chart-months", query, "months"),
+    showFeedback(report.office_id)]);
+  $("figures").dataset.loaded = "true";
+}
+
+async function start() {
+  let me;
+  try {
+    me = await request("/api/me", { officer: true });
+  } catch (e) { say("Xin đăng nhập ở trang Một cửa trước."); return; }
+  const today = new Date().toLocaleDateString("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
+  $("office").value = me.office_id;
+  $("from").value = `${today.slice(0, 4)}-01-01`;
+  $("to").value = today;
+  await show();
+}
+
+$("period").addEventListener("submit", show);
+start();
