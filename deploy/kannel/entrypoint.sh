@@ -4,7 +4,7 @@
 set -euo pipefail
 
 : "${KANNEL_USERNAME:?}" "${KANNEL_PASSWORD:?}" "${SMS_INBOUND_SECRET:?}"
-export KANNEL_INBOUND_URL=${KANNEL_INBOUND_URL:-http://gateway:8000/api/callbacks/sms/inbound}
+export KANNEL_INBOUND_URL=${KANNEL_INBOUND_URL:-http://notification:8000/sms/inbound}
 export KANNEL_SENDSMS_ALLOW_IP=${KANNEL_SENDSMS_ALLOW_IP:-127.0.0.1}
 KANNEL_ADMIN_PASSWORD=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export KANNEL_ADMIN_PASSWORD

@@ -293,14 +293,15 @@ concatenation = true
 max-messages = 10
 
 # Mobile-originated messages are not used: answer nothing.
-# Citizens' SMS (MO) go to the gateway, which hands them to the notification service: the
-# answer goes back through sendsms like every SMS, so this service itself answers nothing.
+# Citizens' SMS (MO) go to the notification service's own port (GET /sms/inbound, with the
+# shared secret): the answer goes back through sendsms like every SMS, so this service itself
+# answers nothing.
 group = sms-service
 keyword = default
 catch-all = true
 max-messages = 0
 omit-empty = true
-get-url = "$LT_PUBLIC_URL/api/callbacks/sms/inbound?secret=$LT_SMS_INBOUND_SECRET&from=%p&to=%P&id=%I&text=%a"
+get-url = "http://127.0.0.1:$((LT_SERVICE_PORT_BASE + 4))/sms/inbound?secret=$LT_SMS_INBOUND_SECRET&from=%p&to=%P&id=%I&text=%a"
 EOF
   start_bearerbox
   say "kannel sendsms on 127.0.0.1:$LT_KANNEL_SENDSMS_PORT; fakesmsc writes to $LT_FAKESMSC_LOG"

@@ -4,7 +4,6 @@ feedback (phản ánh, kiến nghị) submitted, followed and answered, and the 
 chart of a leader's page. Mixed into GatewayService (services/gateway/service.py); the feedback
 service decides, the gateway checks who asks."""
 
-import hmac
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,22 +87,6 @@ class VoiceRoutes:
 
     feedback = TimedRpcProxy("feedback")
     submissions = SubmissionLimiter()
-
-    # ---- the citizen's SMS, through Kannel's smsbox (README: inbound SMS)
-    @http("GET", "/api/callbacks/sms/inbound")
-    @api
-    def sms_inbound(self, request):
-        """Kannel's sms-service get-url: ?secret=&from=%p&text=%a&id=%I. 401 without the shared
-        secret (SMS_INBOUND_SECRET); every citizen's text gets an SMS answer."""
-        secret = str(self.config.get("SMS_INBOUND_SECRET") or "")
-        given = request.args.get("secret", "")
-        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-            raise ApiError(401, "bad_secret", "not the SMS gateway's shared secret")
-        sender, inbound_id = request.args.get("from", ""), request.args.get("id", "")
-        if not sender or not inbound_id:
-            raise ApiError(400, "bad_message", "from and id are required")
-        answer = self.notification.inbound_sms(sender, request.args.get("text", ""), inbound_id)
-        return json_response(answer)
 
     # ---- a dossier's evaluation
     @http("GET", "/api/track/<string:code>/evaluation")

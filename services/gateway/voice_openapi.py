@@ -106,25 +106,6 @@ def _svg(description: str) -> dict:
 
 OPERATIONS: list[tuple[str, str, dict]] = [
     (
-        "/api/callbacks/sms/inbound",
-        "get",
-        {
-            "summary": "A citizen's SMS, passed on by Kannel's smsbox (sms-service get-url): a "
-            "reply to an evaluation invitation evaluates the dossier; every message gets an SMS "
-            "answer. 401 without the shared secret",
-            "parameters": [
-                _query("secret", "the shared secret (SMS_INBOUND_SECRET)", "…"),
-                _query("from", "the sender's number (%p)", "84912345678"),
-                _query("to", "the number it was sent to (%P)", "8100", required=False),
-                _query("id", "Kannel's message id (%I)", "7985c1a9-169d-4ee0-aaa1-fcf9c517c458"),
-                _query("text", "the message (%a)", "2", required=False),
-            ],
-            "responses": {
-                "200": _json(fb.InboundAnswerSchema, {"matched": True, "outcome": "recorded"})
-            },
-        },
-    ),
-    (
         "/api/track/{code}/evaluation",
         "get",
         {

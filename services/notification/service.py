@@ -2,6 +2,7 @@
 with backoff, held during quiet hours, updated by delivery reports; and phone verification by
 SMS one-time code (verification.py)."""
 
+import hmac
 import logging
 import re
 from collections import deque
@@ -20,10 +21,12 @@ from contracts.feedback import FEEDBACK_EVENTS
 from contracts.offices import load_offices
 from services.common import metrics, observability
 from services.common.clock import Clock
+from services.common.httpserver import http
 from services.common.messaging import BatchQueue, event_handler, service_counts_queue
 from services.common.repository import NotFound
 from services.common.rpc import TimedRpcProxy, rpc
 from services.common.tally import fold_from
+from services.common.web import ApiError, api, json_response
 from services.notification import domain, inbound, indexes, verification
 from services.notification.gateways import make_gateway
 from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
@@ -114,14 +117,28 @@ class NotificationService(observability.Observed):
         if stored and stored.doc["status"] == "sending":  # created claimed: this worker sends it
             self._deliver(stored, now)
 
-    @rpc
-    def inbound_sms(self, sender: str, text: str, inbound_id: str) -> dict:
+    @http("GET", "/sms/inbound")
+    @api
+    def sms_inbound(self, request):
+        """Kannel's smsbox sms-service get-url (README: inbound SMS): ?secret=&from=%p&to=%P
+        &id=%I&text=%a. 401 without the shared secret (SMS_INBOUND_SECRET); every citizen's
+        text gets an SMS answer."""
+        secret = str(self.config.get("SMS_INBOUND_SECRET") or "")
+        given = request.args.get("secret", "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            raise ApiError(401, "bad_secret", "not the SMS gateway's shared secret")
+        sender, inbound_id = request.args.get("from", ""), request.args.get("id", "")
+        if not sender or not inbound_id or len(inbound_id) > 64:
+            raise ApiError(400, "bad_message", "from and id (at most 64 characters) are required")
+        return json_response(self._answer_sms(sender, request.args.get("text", ""), inbound_id))
+
+    def _answer_sms(self, sender: str, text: str, inbound_id: str) -> dict:
         """A citizen's SMS that Kannel's smsbox passed on (an MO message): a reply to an
         evaluation invitation evaluates that dossier (the feedback service decides); anything
         else gets a polite answer. Never an error for the citizen's text: the answer says."""
         msisdn, rejection = domain.number_of({"phone": sender})
         if rejection:
-            raise InvalidInput("invalid_sender", "the sender is not a Vietnamese mobile number")
+            raise ApiError(422, "invalid_sender", "the sender is not a Vietnamese mobile number")
         now = self.clock.now()
         invitation = self.store.invitation(msisdn, now - inbound.invitation_open())
         outcome = None

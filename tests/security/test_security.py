@@ -37,6 +37,7 @@ PREFIX = os.environ.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
 CARRIER_SECRET = os.environ.get("LT_CARRIER_SECRET", "lienthong-dev-carrier")
 PAYMENT_SECRET = os.environ.get("LT_PAYMENT_PLATFORM_SECRET", "lienthong-dev-payment")
 DLR_SECRET = os.environ.get("LT_SMS_DLR_SECRET", "lienthong-dev-dlr")
+INBOUND_SECRET = os.environ["LT_SMS_INBOUND_SECRET"]
 # Each hostile input speaks as a client address of this run, so that the limits per client
 # (tracking, SMS codes) count for it and not for the tests that follow.
 CLIENT = f"2001:db8:5ec::{secrets.token_hex(2)}"
@@ -229,6 +230,27 @@ def test_delivery_reports_without_their_token_are_refused(before):
     for dlr_type in ("1", "2", "8", "16", "-1", "99999999999999999999", "1e3"):
         status, _ = hostile("GET", f"/api/callbacks/sms?id=nope&type={dlr_type}&t=00")
         assert status in (400, 401)
+
+
+def test_citizens_sms_without_the_shared_secret_are_refused(before):
+    """Kannel's inbound endpoint on the notification service's own port: 401 without the
+    secret, whatever the message; 400 with it but without a sender or an id."""
+    url = urlsplit(BASE)
+    port = int(os.environ.get("LT_SERVICE_PORT_BASE", "8000")) + 4
+    inbound = f"http://{url.hostname}:{port}/sms/inbound"
+    secrets_ = [None, "", "wrong", "x" * 5000, "%00", INBOUND_SECRET.upper() + "x"]
+    for secret in secrets_:
+        for text in ("1", "", "' OR 1=1", "\u0000", "9" * 1000):
+            params = {"from": "84912300999", "id": f"hostile-{secrets.token_hex(4)}", "text": text}
+            if secret is not None:
+                params["secret"] = secret
+            r = requests.get(inbound, params=params, timeout=30)
+            SENT["by hand"] += 1
+            assert r.status_code == 401, (secret, text, r.status_code)
+    for params in ({}, {"from": "84912300999"}, {"id": "x"}, {"from": "", "id": "x"}):
+        r = requests.get(inbound, params={"secret": INBOUND_SECRET, **params}, timeout=30)
+        SENT["by hand"] += 1
+        assert r.status_code == 400, (params, r.status_code)
 
 
 # ---- path and header tricks -------------------------------------------------------------------
