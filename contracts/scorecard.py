@@ -1,18 +1,21 @@
 """The Decision 766/QĐ-TTg (2022) scorecard of an office for a period, as this project reads it
 (docs/scorecard.md: our reading, to be checked against the decision's annex). Pure: no I/O.
 
-`indicators(stats, payments)` turns an office's statistics (routing's `GET /api/stats` figures,
-services/routing/stats.py) and its payment figures (the payment service's `domain.figures`:
-`fees.paid`, `fees.online`) into one indicator per group of the decision, each with its formula,
-the inputs it read, its rate and its points; `totals(indicators)` adds them up.
+`indicators(stats, payments, voice, files)` turns an office's statistics (routing's
+`GET /api/stats` figures, services/routing/stats.py), its payment figures (the payment service's
+`domain.figures`: `fees.paid`, `fees.online`), its evaluations (the feedback service's figures)
+and its files (the documents service's `domain.figures`) into one indicator per group of the
+decision, each with its formula, the inputs it read, its rate and its points;
+`totals(indicators)` adds them up.
 
 Rules every indicator keeps:
 - points = points_max × rate, rate a ratio in [0, 1] (4 places), points 2 places;
 - a ratio whose denominator is 0 (nothing resolved, nothing received, no fee paid in the period)
   is None and scores None with reason `nothing_in_period`: never a made-up 0 or 100 %;
-- a group whose data this system does not hold yet (public information, digitisation and
-  re-use) scores None with reason `no_data_yet`, and shows no value at all; satisfaction scores
-  from the citizens' evaluations (None with `no_evaluation_in_period` when there were none).
+- a group whose data this system does not hold (public information), or whose service did not
+  answer, scores None with reason `no_data_yet`, and shows no value at all; satisfaction scores
+  from the citizens' evaluations (None with `no_evaluation_in_period` when there were none),
+  digitisation from the parts of the dossiers received (None with `nothing_in_period`).
 
 It lives in contracts/ rather than in the gateway: it is a definition of the law's measures, as
 contracts/calendar.py is of legal time, read alike by the gateway (JSON, CSV, chart), the bench
@@ -82,7 +85,7 @@ GROUPS: tuple[Group, ...] = (
         "Số hóa hồ sơ, tái sử dụng",
         22,
         "Hồ sơ, kết quả được số hóa và tái sử dụng",
-        "",
+        "thành phần hồ sơ đã số hóa (kể cả tái sử dụng) ÷ thành phần hồ sơ tiếp nhận trong kỳ",
     ),
 )
 BY_KEY = {g.key: g for g in GROUPS}
@@ -172,10 +175,28 @@ def satisfaction(voice: dict[str, Any] | None) -> dict[str, Any]:
     return _indicator(group, inputs, rate, NO_EVALUATION_IN_PERIOD)
 
 
+def digitisation(files: dict[str, Any] | None) -> dict[str, Any]:
+    """Parts digitised (scanned or uploaded, or re-used from an earlier dossier's part or
+    result) ÷ parts the counter's dossiers of the period were received with (the documents
+    service's figures). Re-used parts and results issued as files are shown as inputs. None
+    figures (not read) is no data."""
+    group = BY_KEY["digitisation"]
+    if files is None:
+        return _no_data(group)
+    inputs = {
+        "parts_received": files["parts_received"],
+        "parts_digitised": files["parts_digitised"],
+        "parts_reused": files["parts_reused"],
+        "results_electronic": files["results_electronic"],
+    }
+    return _indicator(group, inputs, ratio(files["parts_digitised"], files["parts_received"]))
+
+
 def indicators(
     stats_figures: dict[str, Any],
     payment_figures: dict[str, Any] | None,
     voice_figures: dict[str, Any] | None = None,
+    file_figures: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One indicator per group, in the decision's order."""
     measured = {
@@ -183,6 +204,7 @@ def indicators(
         "online_services": online_services(stats_figures),
         "online_payment": online_payment(payment_figures),
         "satisfaction": satisfaction(voice_figures),
+        "digitisation": digitisation(file_figures),
     }
     return [measured.get(g.key) or _no_data(g) for g in GROUPS]
 
@@ -206,7 +228,8 @@ def scorecard(
     stats_figures: dict[str, Any],
     payment_figures: dict[str, Any] | None,
     voice_figures: dict[str, Any] | None = None,
+    file_figures: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An office's row: {office_id, name, level, indicators, totals}."""
-    found = indicators(stats_figures, payment_figures, voice_figures)
+    found = indicators(stats_figures, payment_figures, voice_figures, file_figures)
     return {**office, "indicators": found, "totals": totals(found)}

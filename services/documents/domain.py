@@ -161,3 +161,26 @@ def result_allowed(record: dict[str, Any]) -> None:
     """An electronic result replaces none: once issued it stays (a correction is a new dossier)."""
     if record.get("result"):
         raise IllegalAction("result_already_issued", "the result was issued electronically already")
+
+
+def figures(records: list[dict[str, Any]]) -> dict[str, int]:
+    """What a counter's dossiers of a period hold as files, for the Decision 766 scorecard: the
+    parts they were received with, those digitised (a file scanned or uploaded, or re-used from
+    an earlier dossier's part or result), those re-used, and the results issued as files."""
+    received = digitised = reused = results = 0
+    for record in records:
+        wanted = {d["id"] for d in record["documents"]}
+        for part in parts_view(record):
+            if part["document_id"] not in wanted:
+                continue
+            received += 1
+            digitised += part["status"] != doc.NOT_DIGITISED
+            reused += part["status"] in (doc.REUSED_FROM_PART, doc.REUSED_FROM_RESULT)
+        results += bool(record.get("result"))
+    return {
+        "dossiers": len(records),
+        "parts_received": received,
+        "parts_digitised": digitised,
+        "parts_reused": reused,
+        "results_electronic": results,
+    }

@@ -5,14 +5,14 @@ bytes live in the file store (files.py), written by the gateway; here only refer
 sha256, size, type) arrive and leave, on RPC and on documents.events. Entrypoints are thin;
 decisions come from domain.py."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from contracts import documents as doc
 from contracts.envelope import load_message, make_envelope
-from contracts.errors import NotFoundError
+from contracts.errors import InvalidInput, NotFoundError
 from contracts.events import INTAKE_EVENTS
 from contracts.procedures import UnknownProcedure, load_procedures
 from services.common import observability
@@ -162,6 +162,19 @@ class DocumentsService(observability.Observed):
         if found is None:
             raise NotFoundError("no_such_file", "no such file in this dossier")
         return found
+
+    @rpc
+    def figures(self, office_ids: list[str], from_date: str, to_date: str) -> list[dict]:
+        """Each counter's digitisation figures (domain.figures) for the dossiers it received on
+        the local days from..to (the Decision 766 scorecard's digitisation group)."""
+        try:
+            first, last = date.fromisoformat(from_date), date.fromisoformat(to_date)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput("invalid_period", f"from and to must be dates: {exc}") from None
+        return [
+            {"office_id": o, **domain.figures(self.store.received_between(o, first, last))}
+            for o in office_ids
+        ]
 
     @rpc
     def offers(self, id_number: str | None, exclude: str) -> list[dict]:

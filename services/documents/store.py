@@ -2,7 +2,7 @@
 its electronic result, the keyed hash of its applicant), and the files themselves in GridFS
 beside it (services/documents/files.py)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from services.common.keys import prefix_range
 from services.common.repository import NotFound
@@ -29,6 +29,14 @@ class DocumentRecords(Database):
         except NotFound:
             self.records.create(domain.new_record(code, now))
             return self.records.change(code, decide, message_id, publisher).doc
+
+    def received_between(self, office_id: str, first: date, last: date) -> list[dict]:
+        """The records of the dossiers a counter received from the local day `first` to `last`:
+        their codes ({office}-{yyMMdd}-{NNNN}) sort by day, so one `_id` range of that office."""
+        bounds = {"$gte": f"{office_id}-{first:%y%m%d}", "$lt": f"{office_id}-{last:%y%m%d}~"}
+        ids = [d["_id"] for d in self.records.collection.find({"_id": bounds}, {"_id": 1})]
+        found = self.records.get_many(ids) if ids else {}
+        return [r for r in found.values() if r["office_id"] == office_id and r["documents"]]
 
     def of_applicant(self, key: str) -> list[dict]:
         ids = [v["_id"] for v in self.records.find_view(indexes.BY_APPLICANT, prefix_range(key))]

@@ -34,9 +34,10 @@ def rows(
     stats: list[dict[str, Any]],
     payments: list[dict[str, Any]] | None,
     voice: list[dict[str, Any]] | None = None,
+    files: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each office's scorecard row from its statistics, payment figures and evaluations (the
-    feedback service's figures), all in the offices' order."""
+    """Each office's scorecard row from its statistics, payment figures, evaluations (the
+    feedback service's figures) and files (the documents service's), in the offices' order."""
     found = []
     for n, office in enumerate(offices):
         described = {
@@ -47,7 +48,8 @@ def rows(
         }
         paid = payments[n] if payments is not None else None
         given = voice[n] if voice is not None else None
-        found.append(sc.scorecard(described, stats[n], paid, given))
+        held = files[n] if files is not None else None
+        found.append(sc.scorecard(described, stats[n], paid, given, held))
     return found
 
 

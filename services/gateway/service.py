@@ -217,21 +217,23 @@ class GatewayService(online.OnlineRoutes, voice.VoiceRoutes, observability.Obser
 
     def _scorecard(self, request) -> dict:
         """The scorecard of `?office=` and of every office directly below it for `?from=&to=`:
-        one RPC to routing (their statistics), one to payment (their fee figures) and one to
-        feedback (their evaluations)."""
+        one RPC to routing (their statistics), one to payment (their fee figures), one to
+        feedback (their evaluations) and one to documents (their files)."""
         office, start, end = self._office_period(request)
         offices = scores.offices_of(office, load_offices())
         ids = [o.id for o in offices]
         stats = self.routing.stats_many(ids, start, end)
         payments = self.payment.collected_figures(ids, start, end)
-        voice = None  # the satisfaction group: no data while the feedback service is away
+        voice = files = None  # their groups: no data while their service is away
         with contextlib.suppress(Unavailable):
             voice = self.feedback.figures(ids, start, end)
+        with contextlib.suppress(Unavailable):
+            files = self.documents.figures(ids, start, end)
         return {
             "office_id": office.id,
             "from": start,
             "to": end,
-            "offices": scores.rows(offices, stats, payments, voice),
+            "offices": scores.rows(offices, stats, payments, voice, files),
         }
 
     @http("GET", "/api/scorecard")

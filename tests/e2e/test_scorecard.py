@@ -118,8 +118,8 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
         # the fees paid on the day: by transfer and in cash (the online one: on the real day)
         "online_payment": (0.0, 0.0, None),
         "satisfaction": NO_EVALUATION,
-        "digitisation": NO_DATA,
-        "totals": (19.0, 42),
+        "digitisation": (0.0, 0.0, None),  # its dossiers' parts came on paper, none scanned
+        "totals": (19.0, 64),
     }
     nothing = {
         "public_information": NO_DATA,
@@ -127,7 +127,7 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
         "online_services": NOTHING,
         "online_payment": NOTHING,
         "satisfaction": NO_EVALUATION,
-        "digitisation": NO_DATA,
+        "digitisation": NOTHING,
         "totals": (0, 0),
     }
     card = card_when(province_leader, PROVINCE, start, end, {PROVINCE: nothing, DISTRICT: district})
@@ -145,7 +145,6 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
     assert h030["totals"]["unscored"] == [
         {"group": "public_information", "reason": "no_data_yet"},
         {"group": "satisfaction", "reason": "no_evaluation_in_period"},
-        {"group": "digitisation", "reason": "no_data_yet"},
     ]
 
     # the district's leader sees the district and its communes
@@ -154,7 +153,8 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
         "progress": (1.0, 20.0, None),  # its counter answers for the liaison dossier it took in
         "online_services": (0.0, 0.0, None),
         "online_payment": (0.0, 0.0, None),
-        "totals": (20.0, 42),
+        "digitisation": (0.0, 0.0, None),
+        "totals": (20.0, 64),
     }
     below = card_when(
         district_leader,
@@ -182,7 +182,7 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
     assert h["Thanh toán trực tuyến — tỷ lệ"] == "0"
     assert h["Thanh toán trực tuyến — điểm (tối đa 10)"] == "0"
     assert h["Mức độ hài lòng — tỷ lệ"] == "không có đánh giá trong kỳ"
-    assert (h["Tổng điểm"], h["Tối đa của các chỉ số có điểm"]) == ("19", "42")
+    assert (h["Tổng điểm"], h["Tối đa của các chỉ số có điểm"]) == ("19", "64")
     assert by_office[OTHER_COMMUNE]["Tiến độ giải quyết — điểm (tối đa 20)"] == (
         "không có hồ sơ trong kỳ"
     )

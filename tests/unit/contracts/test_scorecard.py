@@ -112,6 +112,29 @@ def test_online_payment_without_payment_figures_is_no_data():
     assert (i["rate"], i["points"], i["reason"], i["inputs"]) == (None, None, sc.NO_DATA_YET, {})
 
 
+@pytest.mark.parametrize(
+    ("parts", "digitised", "reused", "rate", "points"),
+    [
+        (10, 4, 1, 0.4, 8.8),
+        (3, 3, 3, 1.0, 22.0),
+        (7, 0, 0, 0.0, 0.0),
+        (0, 0, 0, None, None),  # no part received in the period
+    ],
+)
+def test_digitisation(parts, digitised, reused, rate, points):
+    files = {
+        "parts_received": parts,
+        "parts_digitised": digitised,
+        "parts_reused": reused,
+        "results_electronic": 2,
+    }
+    i = sc.digitisation(files)
+    assert (i["rate"], i["points"], i["points_max"]) == (rate, points, 22)
+    assert i["inputs"] == files
+    assert i["reason"] == (None if rate is not None else sc.NOTHING_IN_PERIOD)
+    assert sc.digitisation(None)["reason"] == sc.NO_DATA_YET
+
+
 @pytest.mark.parametrize("group", ["public_information", "satisfaction", "digitisation"])
 def test_groups_without_data_say_so_and_score_nothing(group):
     found = by_group(sc.indicators(stats(5, 5, 0, counter=10, online=10), payments(2, 2)))

@@ -95,3 +95,24 @@ def test_a_file_is_recorded_once_per_part():
     assert domain.has_file(r, "giay_chung_sinh", FILE["file_id"])
     assert not domain.has_file(r, "to_khai", FILE["file_id"])
     assert not domain.has_file(r, "giay_chung_sinh", "b" * 43)
+
+
+def test_figures_count_the_parts_received_digitised_and_re_used():
+    scanned = domain.part_entry("giay_chung_sinh", FILE, NOW, "officer")
+    reused = domain.part_entry(
+        "to_khai", FILE, NOW, "officer", {"code": "X28720-261206-0001", "document_id": "to_khai"}
+    )
+    stray = domain.part_entry("not_asked_for", FILE, NOW, "officer")  # not a part received
+    records = [
+        record("X28720-261207-0001", parts=[scanned, reused], result=RESULT_FILE),
+        record("X28720-261207-0002", parts=[stray]),
+        record("X28720-261207-0003"),
+    ]
+    assert domain.figures(records) == {
+        "dossiers": 3,
+        "parts_received": 6,
+        "parts_digitised": 2,
+        "parts_reused": 1,
+        "results_electronic": 1,
+    }
+    assert domain.figures([])["parts_received"] == 0
