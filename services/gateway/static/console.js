@@ -136,21 +136,6 @@ const catalog = { offices: null, procedures: null };
 
 // ---- helpers -----------------------------------------------------------------------------
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
-
 // Times as Vietnam reads them (UTC+7 all year, no summer time): the parts are computed here,
 // not left to the browser's locale, so screen, print and tests agree.
 function ict(iso) {

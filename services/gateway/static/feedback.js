@@ -24,7 +24,7 @@ function toggleAbout() {
 
 async function loadOffices() {
   const { offices } = await request("/api/catalog/offices");
-  $("office").replaceChildren(...offices.map((o) => make("option", { value: o.id }, o.name)));
+  $("office").replaceChildren(...offices.map((o) => el("option", { value: o.id }, o.name)));
 }
 
 async function sendCode() {

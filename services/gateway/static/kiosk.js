@@ -32,7 +32,7 @@ async function open(code) {
       return;
     }
     document.getElementById("kiosk-form").replaceChildren(
-      make("p", { class: "kiosk-thanks", id: "kiosk-thanks" },
+      el("p", { class: "kiosk-thanks", id: "kiosk-thanks" },
         "Trân trọng cảm ơn ông/bà đã đánh giá!"));
   }));
   document.getElementById("kiosk-citizen").classList.remove("hidden");

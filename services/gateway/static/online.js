@@ -25,16 +25,6 @@ const ERRORS = {
 
 function $(id) { return document.getElementById(id); }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (value !== null && value !== undefined) node.setAttribute(key, value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
 function say(text) { $("message").textContent = text; }
 
 async function call(method, url, body, headers = {}) {

@@ -16,7 +16,7 @@ window.showEvaluation = async (code, phone, view) => {
   } catch (e) { return; }
   if (found.evaluated) {
     const level = found.levels.find((lv) => lv.value === found.level);
-    body.replaceChildren(make("p", { class: "notice", id: "evaluated" },
+    body.replaceChildren(el("p", { class: "notice", id: "evaluated" },
       `Ông/bà đã đánh giá hồ sơ này: ${level ? level.label : found.level}. Trân trọng cảm ơn!`));
   } else if (found.open) {
     body.replaceChildren(evaluationForm(found, async (level, answers) => {
@@ -28,7 +28,7 @@ window.showEvaluation = async (code, phone, view) => {
           ? "Hồ sơ này đã được đánh giá trước đó; mỗi hồ sơ chỉ được đánh giá một lần." : e.message;
         return;
       }
-      body.replaceChildren(make("p", { class: "notice", id: "evaluated" },
+      body.replaceChildren(el("p", { class: "notice", id: "evaluated" },
         "Trân trọng cảm ơn ông/bà đã đánh giá!"));
     }));
   } else return;

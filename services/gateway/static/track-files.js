@@ -24,13 +24,6 @@ const files = { verificationId: null };
 
 function fid(id) { return document.getElementById(id); }
 
-function node(tag, attrs = {}, ...children) {
-  const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) n.setAttribute(k, v);
-  n.append(...children.filter((c) => c !== null && c !== undefined));
-  return n;
-}
-
 async function ask(method, url, body, headers = {}) {
   const init = { method, headers: { ...headers } };
   if (body instanceof Blob) init.body = body;
@@ -85,15 +78,15 @@ async function showFiles() {
   fid("f-result-file").classList.toggle("hidden", !seen.result);
   if (seen.result) fid("f-result-link").setAttribute("href", fileUrl(code, seen.result));
   fid("f-asked").classList.toggle("hidden", !seen.may_upload);
-  fid("f-missing").replaceChildren(...(seen.may_upload ? seen.missing_documents : []).map((name) => node("li", {}, name)));
+  fid("f-missing").replaceChildren(...(seen.may_upload ? seen.missing_documents : []).map((name) => el("li", {}, name)));
   fid("f-parts").replaceChildren(...seen.parts.map((p) => {
-    const item = node("li", { "data-part": p.document_id },
-      node("strong", {}, p.name), ` — ${FILE_STATUS[p.status] || p.status}`,
-      ...p.files.map((f, i) => node("span", {}, " · ", node("a", { href: fileUrl(code, f), class: "file-link" }, `tệp ${i + 1}`))));
+    const item = el("li", { "data-part": p.document_id },
+      el("strong", {}, p.name), ` — ${FILE_STATUS[p.status] || p.status}`,
+      ...p.files.map((f, i) => el("span", {}, " · ", el("a", { href: fileUrl(code, f), class: "file-link" }, `tệp ${i + 1}`))));
     if (seen.may_upload) {
-      const input = node("input", { type: "file", id: `f-upload-${p.document_id}`, accept: ".pdf,.jpg,.jpeg,.png" });
+      const input = el("input", { type: "file", id: `f-upload-${p.document_id}`, accept: ".pdf,.jpg,.jpeg,.png" });
       input.addEventListener("change", () => upload(code, p.document_id, input));
-      item.append(node("div", {}, node("label", { for: input.id, class: "small" }, "Nộp bổ sung tệp: "), input));
+      item.append(el("div", {}, el("label", { for: input.id, class: "small" }, "Nộp bổ sung tệp: "), input));
     }
     return item;
   }));

@@ -20,16 +20,6 @@ function when(iso) {
 
 function text(id, value) { document.getElementById(id).textContent = value; }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
 // One fee or financial obligation: what, how much, paid or how to pay (online, while due).
 function payment(p) {
   const due = p.status === "due";

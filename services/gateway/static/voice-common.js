@@ -1,25 +1,10 @@
 // What the citizens'-voice pages share (kiosk, feedback, the leader's page, the evaluation on
-// /track): building elements (text only: every value goes in as textContent), dates in
-// Vietnam's time, JSON requests, and the evaluation's level buttons.
+// /track): dates in Vietnam's time, JSON requests, and the evaluation's level buttons (elements
+// are built with dom.js's el).
 "use strict";
 
 const TOKEN_KEY = "lienthong.token"; // the console's: an officer signed in there
 const FEEDBACK_KINDS = { complaint: "Phản ánh", recommendation: "Kiến nghị" };
-
-function make(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 function localTime(iso) {
   if (!iso) return "";
@@ -53,18 +38,18 @@ async function request(path, { method = "GET", body, officer = false } = {}) {
 // each configured question (optional). `send(level, answers)` records it.
 function evaluationForm(view, send) {
   const answers = {};
-  const questions = view.questions.map((q) => make("div", { class: "eval-question" },
-    make("div", {}, q.text),
-    make("div", { class: "eval-choices" }, view.levels.map((lv) => make("label", { class: "eval-choice" },
-      make("input", { type: "radio", name: `q-${q.id}`, value: lv.value,
+  const questions = view.questions.map((q) => el("div", { class: "eval-question" },
+    el("div", {}, q.text),
+    el("div", { class: "eval-choices" }, view.levels.map((lv) => el("label", { class: "eval-choice" },
+      el("input", { type: "radio", name: `q-${q.id}`, value: lv.value,
         onchange: () => { answers[q.id] = lv.value; } }), ` ${lv.label}`)))));
-  const levels = view.levels.map((lv) => make("button", {
+  const levels = view.levels.map((lv) => el("button", {
     type: "button", class: `eval-level eval-level-${lv.value}`, "data-level": lv.value,
     onclick: () => send(lv.value, answers),
   }, `${lv.value}. ${lv.label}`));
-  return make("div", { class: "eval-form" },
-    questions.length ? make("div", { class: "eval-questions" },
-      make("p", { class: "muted" }, "Câu hỏi thêm (không bắt buộc):"), questions) : null,
-    make("p", { class: "eval-prompt" }, "Ông/bà hài lòng với việc giải quyết hồ sơ này ở mức nào?"),
-    make("div", { class: "eval-levels" }, levels));
+  return el("div", { class: "eval-form" },
+    questions.length ? el("div", { class: "eval-questions" },
+      el("p", { class: "muted" }, "Câu hỏi thêm (không bắt buộc):"), questions) : null,
+    el("p", { class: "eval-prompt" }, "Ông/bà hài lòng với việc giải quyết hồ sơ này ở mức nào?"),
+    el("div", { class: "eval-levels" }, levels));
 }

@@ -21,20 +21,20 @@ async function chart(id, query, name) {
 
 function figuresTable(report) {
   const levels = report.offices[0].evaluations.by_level;
-  const head = make("tr", {}, make("th", {}, "Cơ quan"), make("th", {}, "Số đánh giá"),
-    levels.map((lv) => make("th", {}, lv.label)), make("th", {}, "Tỷ lệ hài lòng"),
-    make("th", {}, "PAKN nhận"), make("th", {}, "Trả lời đúng hạn"), make("th", {}, "Trả lời quá hạn"),
-    make("th", {}, "Đang xử lý (quá hạn)"));
-  const rows = report.offices.map((o) => make("tr", { "data-office": o.office_id },
-    make("td", {}, o.name), make("td", { "data-figure": "total" }, o.evaluations.total),
-    o.evaluations.by_level.map((lv) => make("td", { "data-level": lv.level }, lv.count)),
-    make("td", { "data-figure": "rate", class: (o.evaluations.satisfaction_rate ?? 100) < report.target_rate ? "below" : "" },
+  const head = el("tr", {}, el("th", {}, "Cơ quan"), el("th", {}, "Số đánh giá"),
+    levels.map((lv) => el("th", {}, lv.label)), el("th", {}, "Tỷ lệ hài lòng"),
+    el("th", {}, "PAKN nhận"), el("th", {}, "Trả lời đúng hạn"), el("th", {}, "Trả lời quá hạn"),
+    el("th", {}, "Đang xử lý (quá hạn)"));
+  const rows = report.offices.map((o) => el("tr", { "data-office": o.office_id },
+    el("td", {}, o.name), el("td", { "data-figure": "total" }, o.evaluations.total),
+    o.evaluations.by_level.map((lv) => el("td", { "data-level": lv.level }, lv.count)),
+    el("td", { "data-figure": "rate", class: (o.evaluations.satisfaction_rate ?? 100) < report.target_rate ? "below" : "" },
       pct(o.evaluations.satisfaction_rate)),
-    make("td", { "data-figure": "received" }, o.feedback.received),
-    make("td", { "data-figure": "on_time" }, o.feedback.answered_on_time),
-    make("td", { "data-figure": "late" }, o.feedback.answered_late),
-    make("td", { "data-figure": "pending" }, `${o.feedback.pending} (${o.feedback.pending_past_due})`)));
-  $("figures-table").replaceChildren(make("thead", {}, head), make("tbody", {}, rows));
+    el("td", { "data-figure": "received" }, o.feedback.received),
+    el("td", { "data-figure": "on_time" }, o.feedback.answered_on_time),
+    el("td", { "data-figure": "late" }, o.feedback.answered_late),
+    el("td", { "data-figure": "pending" }, `${o.feedback.pending} (${o.feedback.pending_past_due})`)));
+  $("figures-table").replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
 }
 
 function feedbackRow(f, office) {
@@ -46,30 +46,30 @@ function feedbackRow(f, office) {
       say(action === "assign" ? `Đã giao ${f.code}.` : `Đã trả lời ${f.code}; công dân nhận tin nhắn.`, "notice");
     } catch (e) { say(e.message); }
   };
-  const assignee = make("input", { maxlength: 100, placeholder: "Tên cán bộ xử lý", class: "assignee" });
-  const answer = make("textarea", { rows: 3, maxlength: 2000, placeholder: "Nội dung trả lời (ít nhất 10 ký tự)", class: "answer-text" });
+  const assignee = el("input", { maxlength: 100, placeholder: "Tên cán bộ xử lý", class: "assignee" });
+  const answer = el("textarea", { rows: 3, maxlength: 2000, placeholder: "Nội dung trả lời (ít nhất 10 ký tự)", class: "answer-text" });
   const open = f.status !== "answered";
-  return make("article", { class: `feedback feedback-${f.status}${f.overdue ? " overdue" : ""}`, "data-code": f.code },
-    make("div", { class: "feedback-head" },
-      make("strong", {}, f.code), " ", make("span", { class: "kind" }, f.kind_label), " ",
-      make("span", { class: `pay ${open ? "pay-due" : "pay-paid"}` }, f.status_label),
-      f.overdue ? make("span", { class: "due due-overdue" }, "Quá hạn") : null),
-    make("div", { class: "muted small" }, `Cơ quan ${f.office_id} · nhận ${localTime(f.received_at)} · hạn ${localTime(f.due_at)}`
+  return el("article", { class: `feedback feedback-${f.status}${f.overdue ? " overdue" : ""}`, "data-code": f.code },
+    el("div", { class: "feedback-head" },
+      el("strong", {}, f.code), " ", el("span", { class: "kind" }, f.kind_label), " ",
+      el("span", { class: `pay ${open ? "pay-due" : "pay-paid"}` }, f.status_label),
+      f.overdue ? el("span", { class: "due due-overdue" }, "Quá hạn") : null),
+    el("div", { class: "muted small" }, `Cơ quan ${f.office_id} · nhận ${localTime(f.received_at)} · hạn ${localTime(f.due_at)}`
       + (f.dossier_code ? ` · hồ sơ ${f.dossier_code}` : "") + (f.phone_tail ? ` · SĐT …${f.phone_tail}` : "")),
-    make("p", { class: "free-text" }, f.content),
-    f.assignee ? make("div", { class: "small" }, `Cán bộ xử lý: ${f.assignee} (giao bởi ${f.assigned_by})`) : null,
-    f.answer ? make("div", { class: "answer" }, make("strong", {}, "Trả lời: "), make("span", { class: "free-text" }, f.answer),
-      make("span", { class: "muted small" }, ` — ${f.answered_by}, ${localTime(f.answered_at)}`)) : null,
-    open ? make("div", { class: "inline action-form" }, assignee,
-      make("button", { type: "button", class: "assign", onclick: () => act("assign", { assignee: assignee.value }) }, "Giao xử lý")) : null,
-    open ? make("div", { class: "action-form" }, answer,
-      make("div", {}, make("button", { type: "button", class: "send-answer", onclick: () => act("answer", { answer: answer.value }) }, "Gửi trả lời"))) : null);
+    el("p", { class: "free-text" }, f.content),
+    f.assignee ? el("div", { class: "small" }, `Cán bộ xử lý: ${f.assignee} (giao bởi ${f.assigned_by})`) : null,
+    f.answer ? el("div", { class: "answer" }, el("strong", {}, "Trả lời: "), el("span", { class: "free-text" }, f.answer),
+      el("span", { class: "muted small" }, ` — ${f.answered_by}, ${localTime(f.answered_at)}`)) : null,
+    open ? el("div", { class: "inline action-form" }, assignee,
+      el("button", { type: "button", class: "assign", onclick: () => act("assign", { assignee: assignee.value }) }, "Giao xử lý")) : null,
+    open ? el("div", { class: "action-form" }, answer,
+      el("div", {}, el("button", { type: "button", class: "send-answer", onclick: () => act("answer", { answer: answer.value }) }, "Gửi trả lời"))) : null);
 }
 
 async function showFeedback(office) {
   const { feedback } = await request(`/api/offices/${encodeURIComponent(office)}/feedback`, { officer: true });
   $("feedback-rows").replaceChildren(...(feedback.length ? feedback.map((f) => feedbackRow(f, office))
-    : [make("p", { class: "muted" }, "Chưa có phản ánh, kiến nghị nào.")]));
+    : [el("p", { class: "muted" }, "Chưa có phản ánh, kiến nghị nào.")]));
   $("feedback-list").classList.remove("hidden");
 }
 
