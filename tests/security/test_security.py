@@ -247,7 +247,8 @@ def test_citizens_sms_without_the_shared_secret_are_refused(before):
             r = requests.get(inbound, params=params, timeout=30)
             SENT["by hand"] += 1
             # a NUL or an overlong value is refused before anything else (input_rules.py)
-            expected = (401,) if text in ("1", "", "' OR 1=1") else (400, 401)
+            plain = len(secret or "") < 100 and text in ("1", "", "' OR 1=1")
+            expected = (401,) if plain else (400, 401)
             assert r.status_code in expected, (secret, text[:20], r.status_code)
     for params in ({}, {"from": "84912300999"}, {"id": "x"}, {"from": "", "id": "x"}):
         r = requests.get(inbound, params={"secret": INBOUND_SECRET, **params}, timeout=30)
