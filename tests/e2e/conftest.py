@@ -113,11 +113,17 @@ class Officer:
         )
 
     def wait_state(self, code: str, state: str, timeout=30.0) -> dict:
-        return eventually(
-            lambda: (d := self.dossier(code))["state"] == state and d,
-            timeout,
-            f"{code} in state {state}",
-        )
+        """The dossier once it is in `state`; routing may not have made it yet just after its
+        receipt (a 404 until then)."""
+
+        def reached():
+            r = self.get(f"/api/dossiers/{code}")
+            if r.status_code == 404:
+                return None
+            assert r.status_code == 200, r.text
+            return r.json() if r.json()["state"] == state else None
+
+        return eventually(reached, timeout, f"{code} in state {state}")
 
 
 _PROCEDURES: dict = {}
