@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from contracts import lifecycle as lc
 from contracts.route import RouteError, plan_route
 
-SERVICES = ("intake", "routing", "postal", "notification", "payment", "portal_sync", "gateway")
+SERVICES = (
+    "intake",
+    "routing",
+    "postal",
+    "notification",
+    "payment",
+    "portal_sync",
+    "documents",
+    "feedback",
+    "gateway",
+)
 SCENARIOS = ("straight", "supplement", "refuse", "withdraw", "not_accepted", "post", "stop")
 # dossiers with money paid online during the run, each on a procedure and counter of its own
 # (PAYING): a commune's fee paid by the citizen on the platform's pay page before the dossier is
