@@ -222,7 +222,8 @@ def test_a_refused_dossiers_fee_is_refunded_and_callbacks_are_checked(officers):
     pay_online(online, phone)
     cash = receiver.receive("HT-04", phone=phone)["code"]
     for code in (online, cash):
-        handler.wait_in_worklist(code)
+        # the online one shows in the worklist while its payment is still on its way
+        handler.wait_state(code, "awaiting_acceptance")
         handler.act(code, "accept")
         handler.act(code, "refuse", reason="Không đủ điều kiện")
     for code, method in ((online, "online"), (cash, "cash")):
