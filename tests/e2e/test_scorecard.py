@@ -87,6 +87,7 @@ def test_the_scorecard_counts_what_the_offices_did(officers, stack_clock):
     late = receiver.receive("CT-03", fee_method="cash")["code"]
     pay_online(online, phone)
     assert wait_payment(receiver, online, "paid")["method"] == "online"
+    handler.wait_state(online, "awaiting_acceptance")  # routing has applied the payment too
     # at the commune's counter: XD-01 (75.000 ₫ paid by transfer), decided by the district
     liaison = commune.receive("XD-01", fee_method="transfer")["code"]
     for code in (at_counter, online, late, liaison):
