@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ENV := set -a && . deploy/local/env.sh && set +a &&
 
 .PHONY: help deps stack-up stack-down stack-status logs demo test test-unit test-integration \
-        test-e2e test-chaos chaos test-browser test-api test-security lint format up down officer officers rotate-officer revoke-officer dlq redrive bench \
+        test-e2e test-chaos test-cluster chaos test-browser test-api test-security lint format up down officer officers rotate-officer revoke-officer dlq redrive bench \
         contracts venv lock
 
 help: ## list the targets
@@ -22,7 +22,7 @@ venv: ## the Python venv alone, from requirements.lock: all that lint, format, t
 lock: ## resolve pyproject.toml's dependencies anew (fresh venv) and pin them all in requirements.lock
 	@$(STACK) lock
 
-stack-up: ## start RabbitMQ, the MongoDB-wire server, Kannel + fakesmsc, the simulators and the seven services
+stack-up: ## start RabbitMQ (LT_RABBITMQ_NODES=3: a cluster of three), the MongoDB-wire server, Kannel + fakesmsc, the simulators and the nine services
 	@$(STACK) up
 
 stack-down: ## stop exactly what stack-up started (by pid file)
@@ -48,7 +48,7 @@ format: venv ## apply ruff's formatting
 contracts: venv ## export every event, command and HTTP body as JSON Schema into contracts/schemas/
 	@$(PY) -m contracts.export
 
-test: deps lint test-unit test-integration test-e2e test-browser test-api test-security test-chaos ## lint, then every test level against the real servers
+test: deps lint test-unit test-integration test-e2e test-browser test-api test-security test-chaos test-cluster ## lint, then every test level against the real servers
 
 test-unit: venv ## unit tests: pure logic, no I/O
 	@$(VENV)/bin/pytest -q tests/unit
@@ -82,6 +82,10 @@ test-security: stack-up ## the hostile set: schemathesis's negative mode, forged
 
 test-chaos: stack-up ## the short chaos run as a test: 300 dossiers, each service killed once, one RabbitMQ and one database restart; asserts lost=0 duplicated=0 stuck=0, then a recount finds no counter off
 	@$(ENV) $(VENV)/bin/pytest -q tests/chaos
+
+test-cluster: ## the stack grown to a 3-node RabbitMQ cluster: a quorum queue's leader killed under confirmed publishing, then the short chaos run with each node kill -9ed once too
+	@LT_RABBITMQ_NODES=3 $(STACK) up
+	@$(ENV) $(VENV)/bin/pytest -q tests/cluster tests/chaos
 
 chaos: stack-up ## the full chaos run: N=2000 dossiers, each service kill -9ed KILLS=3 times, RabbitMQ and the database restarted; prints lost/duplicated/stuck
 	@$(ENV) $(PY) -W ignore -m tests.chaos.runner --dossiers $(or $(N),2000) --kills $(or $(KILLS),3) $(if $(SEED),--seed $(SEED))

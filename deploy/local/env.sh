@@ -32,7 +32,20 @@ export LT_GATEWAY_PORT=${LT_GATEWAY_PORT:-$(_p 8000)}
 # Each service process serves /healthz and /metrics on its own port: base + offset.
 export LT_SERVICE_PORT_BASE=${LT_SERVICE_PORT_BASE:-$(_p 8000)}
 
-export LT_AMQP_URI=${LT_AMQP_URI:-amqp://$LT_RABBITMQ_USER:$LT_RABBITMQ_PASSWORD@127.0.0.1:$LT_AMQP_PORT/}
+# RabbitMQ nodes, clustered (LT_RABBITMQ_NODES=3 make stack-up): node i listens on the ports above
+# plus i-1. Unset, it is what the stack last ran with (1 for a new stack).
+if [ -z "${LT_RABBITMQ_NODES:-}" ]; then
+  LT_RABBITMQ_NODES=$(cat "$LT_STACK_DIR/rabbitmq/nodes" 2>/dev/null || echo 1)
+fi
+export LT_RABBITMQ_NODES
+# Every node, in order: the services connect to the first that answers, and to the next when it
+# is lost (kombu's failover list, `;`-separated).
+if [ -z "${LT_AMQP_URI:-}" ]; then
+  for ((_i = 0; _i < LT_RABBITMQ_NODES; _i++)); do
+    LT_AMQP_URI+="${LT_AMQP_URI:+;}amqp://$LT_RABBITMQ_USER:$LT_RABBITMQ_PASSWORD@127.0.0.1:$((LT_AMQP_PORT + _i))/"
+  done
+fi
+export LT_AMQP_URI
 export LT_RABBITMQ_API=${LT_RABBITMQ_API:-http://127.0.0.1:$LT_RABBITMQ_MGMT_PORT/api}
 export LT_MONGO_URI=${LT_MONGO_URI:-mongodb://127.0.0.1:$LT_MONGO_PORT/}
 # a real mongod (when one is on PATH) gets the MongoDB repository adapter; FerretDB the journal one

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack without Docker: RabbitMQ, a MongoDB-wire server (mongod or FerretDB), Kannel with
-# fakesmsc, the carrier, payment-platform and national-portal simulators, and the six services as
+# fakesmsc, the carrier, payment-platform and national-portal simulators, and the nine services as
 # `nameko run` processes, each under supervise.sh, which starts it again when it exits by itself.
 # Data, logs and pid files live under $LT_STACK_DIR; `down` stops exactly the processes whose pid
 # files `up` wrote.
@@ -10,7 +10,7 @@
 #   stack.sh lock                    resolve the Python dependencies anew into requirements.lock
 #   stack.sh up                      infrastructure + services
 #   stack.sh infra-up                infrastructure only
-#   stack.sh services-up             the eight services (and anything extra named: routing:2 …)
+#   stack.sh services-up             the nine services (and anything extra named: routing:2 …)
 #   stack.sh services-down           stop the services, leave the infrastructure running
 #   stack.sh service-start NAME[:N]  start one service instance (N = instance number, default 1)
 #   stack.sh service-stop NAME[:N]   stop it (TERM, then KILL after 10 s)
@@ -21,7 +21,8 @@
 #   stack.sh portal-restart          restart the national portal simulator (it forgets its records)
 #   stack.sh sms-mo FROM TO TEXT     a citizen's SMS from FROM to the short number TO, sent by
 #                                    fakesmsc as the SMS centre would (one word of TEXT)
-#   stack.sh rabbitmq-restart        stop and start RabbitMQ (for chaos tests)
+#   stack.sh rabbitmq-restart        stop and start RabbitMQ, every node (for chaos tests)
+#   stack.sh rabbitmq-node-start I   start node I of the cluster again (after `kill rabbitmq-I`)
 #   stack.sh mongo-restart           stop and start the MongoDB-wire server (for chaos tests)
 #   stack.sh down | status | logs
 set -euo pipefail
@@ -190,41 +191,109 @@ wait_http() { # name url [seconds]
 }
 
 # --- RabbitMQ ------------------------------------------------------------------------------
-rabbit_env() {
-  local d=$LT_STACK_DIR/rabbitmq
-  export HOME=$d/home RABBITMQ_CONF_ENV_FILE=/dev/null RABBITMQ_CONFIG_FILE=$d/rabbitmq.conf
+# LT_RABBITMQ_NODES nodes clustered on 127.0.0.1 (env.sh): node 1 is $LT_RABBITMQ_NODENAME on the
+# LT_* ports, node i is named <name>-i and listens on each port plus i-1. A stack grows by starting
+# with more nodes (they join node 1, and every quorum queue gets a replica on each) and shrinks
+# by starting with fewer (the nodes above leave: their replicas are removed first).
+rabbit_node() { # i — the node's name
+  if [ "$1" = 1 ]; then echo "$LT_RABBITMQ_NODENAME"
+  else echo "${LT_RABBITMQ_NODENAME%@*}-$1@${LT_RABBITMQ_NODENAME#*@}"; fi
+}
+rabbit_id() { if [ "$1" = 1 ]; then echo rabbitmq; else echo "rabbitmq-$1"; fi; } # its pid file
+
+rabbit_env() { # [i]
+  local d=$LT_STACK_DIR/rabbitmq i=${1:-1} sfx=""
+  [ "$i" = 1 ] || sfx=-$i
+  export HOME=$d/home RABBITMQ_CONF_ENV_FILE=/dev/null RABBITMQ_CONFIG_FILE=$d/rabbitmq$sfx.conf
   export RABBITMQ_ENABLED_PLUGINS_FILE=$d/enabled_plugins RABBITMQ_MNESIA_BASE=$d/mnesia
-  export RABBITMQ_LOG_BASE=$LOGS/rabbitmq RABBITMQ_NODENAME=$LT_RABBITMQ_NODENAME
-  export RABBITMQ_DIST_PORT=$LT_RABBITMQ_DIST_PORT ERL_EPMD_PORT=$LT_EPMD_PORT
-  export ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_PID_FILE=$d/beam.pid
+  export RABBITMQ_LOG_BASE=$LOGS/rabbitmq RABBITMQ_NODENAME=$(rabbit_node "$i")
+  export RABBITMQ_DIST_PORT=$((LT_RABBITMQ_DIST_PORT + i - 1)) ERL_EPMD_PORT=$LT_EPMD_PORT
+  export ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_PID_FILE=$d/beam$sfx.pid
 }
 
-rabbitmqctl() { (rabbit_env && "$RABBITMQ_BIN/rabbitmqctl" -n "$LT_RABBITMQ_NODENAME" "$@"); }
+rabbitmqctl() { rabbitmqctl_on 1 "$@"; }
+rabbitmqctl_on() { # i args… — rabbitmqctl against node i
+  local i=$1; shift
+  (rabbit_env "$i" && "$RABBITMQ_BIN/rabbitmqctl" -n "$(rabbit_node "$i")" "$@")
+}
+rabbitmq_queues() { (rabbit_env 1 && "$RABBITMQ_BIN/rabbitmq-queues" -n "$LT_RABBITMQ_NODENAME" "$@"); }
 
-start_rabbitmq() {
-  local d=$LT_STACK_DIR/rabbitmq
-  mkdir -p "$d/home" "$d/mnesia" "$LOGS/rabbitmq"
-  cat >"$d/rabbitmq.conf" <<EOF
-listeners.tcp.1 = 127.0.0.1:$LT_AMQP_PORT
+rabbit_known() { # the highest node this stack has data for (1 at least)
+  local i top=1
+  for ((i = 2; i <= 9; i++)); do [ -d "$LT_STACK_DIR/rabbitmq/mnesia/$(rabbit_node "$i")" ] && top=$i; done
+  echo $top
+}
+
+start_rabbit_node() { # i — start its process (it waits for its cluster peers by itself)
+  local i=$1 d=$LT_STACK_DIR/rabbitmq
+  cat >"$d/rabbitmq$([ "$i" = 1 ] || echo "-$i").conf" <<EOF
+listeners.tcp.1 = 127.0.0.1:$((LT_AMQP_PORT + i - 1))
 management.tcp.ip = 127.0.0.1
-management.tcp.port = $LT_RABBITMQ_MGMT_PORT
+management.tcp.port = $((LT_RABBITMQ_MGMT_PORT + i - 1))
 loopback_users = none
 default_user = $LT_RABBITMQ_USER
 default_pass = $LT_RABBITMQ_PASSWORD
 EOF
+  (rabbit_env "$i" && start_bg "$(rabbit_id "$i")" "$LOGS/$(rabbit_id "$i").log" "$RABBITMQ_BIN/rabbitmq-server")
+}
+
+await_rabbit_node() { # i
+  wait_port "$(rabbit_id "$1")" "$((LT_AMQP_PORT + $1 - 1))" 180
+  rabbitmqctl_on "$1" await_startup --timeout 180 >/dev/null
+}
+
+join_rabbit_node() { # i — node i into node 1's cluster, once
+  local i=$1
+  rabbitmqctl_on "$i" cluster_status 2>/dev/null | grep -q "$LT_RABBITMQ_NODENAME" && return 0
+  say "rabbitmq node $i joins the cluster of $LT_RABBITMQ_NODENAME"
+  rabbitmqctl_on "$i" stop_app >/dev/null
+  rabbitmqctl_on "$i" reset >/dev/null
+  rabbitmqctl_on "$i" join_cluster "$LT_RABBITMQ_NODENAME" >/dev/null
+  rabbitmqctl_on "$i" start_app >/dev/null
+}
+
+leave_rabbit_node() { # i — node i out of the cluster, its quorum replicas first, then its data
+  local i=$1
+  say "rabbitmq node $i leaves the cluster"
+  rabbitmq_queues shrink "$(rabbit_node "$i")" >/dev/null
+  rabbitmqctl_on "$i" stop_app >/dev/null
+  rabbitmqctl_on "$i" reset >/dev/null
+  rabbitmqctl_on "$i" stop >/dev/null 2>&1 || true
+  stop_pid "$(rabbit_id "$i")"
+  rm -rf "$LT_STACK_DIR/rabbitmq/mnesia/$(rabbit_node "$i")"*
+}
+
+start_rabbitmq() {
+  local d=$LT_STACK_DIR/rabbitmq n=$LT_RABBITMQ_NODES i top
+  mkdir -p "$d/home" "$d/mnesia" "$LOGS/rabbitmq"
+  top=$(rabbit_known); [ "$n" -gt "$top" ] && top=$n
   echo "[rabbitmq_management]." >"$d/enabled_plugins"
-  start_bg epmd "$LOGS/epmd.log" epmd -port "$LT_EPMD_PORT" -address 127.0.0.1
-  (rabbit_env && start_bg rabbitmq "$LOGS/rabbitmq.log" "$RABBITMQ_BIN/rabbitmq-server")
-  wait_port rabbitmq "$LT_AMQP_PORT" 120
-  rabbitmqctl await_startup --timeout 120 >/dev/null
-  # Re-apply the definitions on every start so that an existing node picks up changes.
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$LT_EPMD_PORT") 2>/dev/null; then # else one serves already
+    start_bg epmd "$LOGS/epmd.log" epmd -port "$LT_EPMD_PORT" -address 127.0.0.1
+    wait_port epmd "$LT_EPMD_PORT" 10
+  fi
+  # every node at once: a node that stopped before its peers waits for them to start
+  for ((i = 1; i <= top; i++)); do start_rabbit_node "$i"; done
+  for ((i = 1; i <= top; i++)); do await_rabbit_node "$i"; done
+  for ((i = 2; i <= n; i++)); do join_rabbit_node "$i"; done
+  for ((i = top; i > n; i--)); do leave_rabbit_node "$i"; done
+  echo "$n" >"$d/nodes"
+  # Queues an older version declared classic become quorum queues, messages kept (the services
+  # are not started yet); then the definitions, re-applied on every start so that an existing
+  # node picks up changes.
+  "$LT_VENV/bin/python" -m services.ops.queues >&2 || die "some classic queues are still in use"
   rabbitmqctl import_definitions "$ROOT/deploy/rabbitmq/definitions.json" >/dev/null
-  say "rabbitmq on 127.0.0.1:$LT_AMQP_PORT (management http://127.0.0.1:$LT_RABBITMQ_MGMT_PORT)"
+  # a quorum queue declared before a node joined gets a replica there too
+  for ((i = 2; i <= n; i++)); do rabbitmq_queues grow "$(rabbit_node "$i")" all >/dev/null; done
+  say "rabbitmq: $n node(s) from 127.0.0.1:$LT_AMQP_PORT (management http://127.0.0.1:$LT_RABBITMQ_MGMT_PORT)"
 }
 
 stop_rabbitmq() {
-  if running rabbitmq; then rabbitmqctl stop >/dev/null 2>&1 || true; fi
-  stop_pid rabbitmq
+  local i
+  for ((i = $(rabbit_known); i >= 1; i--)); do
+    if running "$(rabbit_id "$i")"; then rabbitmqctl_on "$i" stop >/dev/null 2>&1 || true; fi
+    stop_pid "$(rabbit_id "$i")"
+  done
   stop_pid epmd
 }
 
@@ -382,7 +451,7 @@ cmd_services_up() {
 all_names() { # every pid file, services first, infrastructure last
   local f names=()
   for f in "$PIDS"/*.pid; do [ -e "$f" ] && names+=("$(basename "$f" .pid)"); done
-  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier|payment-platform|portal' || true
+  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq(-[0-9]+)?|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier|payment-platform|portal' || true
 }
 
 cmd_down() {
@@ -420,6 +489,10 @@ case ${1:-} in
     cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform
     start_portal ;;
   up)
+    # services connected with another node list would not fail over to the new nodes
+    if [ "$(cat "$LT_STACK_DIR/rabbitmq/nodes" 2>/dev/null || echo 1)" != "$LT_RABBITMQ_NODES" ]; then
+      for n in $(all_names); do stop_pid "$n"; done
+    fi
     cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform
     start_portal
     cmd_services_up ;;
@@ -434,10 +507,11 @@ case ${1:-} in
   portal-restart) stop_pid portal; start_portal ;;
   bearerbox-stop) stop_pid bearerbox ;;
   rabbitmq-restart) stop_rabbitmq; start_rabbitmq ;;
+  rabbitmq-node-start) start_rabbit_node "$2"; await_rabbit_node "$2" ;;
   mongo-restart) stop_pid mongo; start_mongo ;;
   kill) [ -f "$PIDS/$2.pid" ] && kill -KILL -- "-$(cat "$PIDS/$2.pid")" 2>/dev/null; rm -f "$PIDS/$2.pid" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
-  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -23,6 +23,17 @@ RETRY_TIERS = ("lienthong.retry.1s", "lienthong.retry.5s", "lienthong.retry.30s"
 ATTEMPTS_HEADER = "x-lt-attempts"
 REASON_HEADER = "x-lt-reason"
 ORIGIN_HEADER = "x-lt-queue"
+# Every durable queue of lienthong is a quorum queue: replicated on each node of a RabbitMQ
+# cluster, so that a node lost loses no message and leaves no queue unreachable (a classic
+# durable queue whose node is down cannot even be declared again elsewhere). One node works the
+# same; `python -m services.ops.queues` moves the classic queues of an older broker.
+QUORUM = {"x-queue-type": "quorum"}
+
+
+def quorum(queue: Queue) -> Queue:
+    """`queue`, declared as a quorum queue (its other arguments kept)."""
+    queue.queue_arguments = {**(queue.queue_arguments or {}), **QUORUM}
+    return queue
 
 
 def event_entry(service: str, envelope: dict) -> dict:
@@ -55,7 +66,7 @@ def counts_queue(name: str) -> Queue:
         exchange=Exchange(""),
         routing_key=f"lienthong.counts.{name}",
         durable=True,
-        queue_arguments={"x-queue-type": "quorum", "x-single-active-consumer": True},
+        queue_arguments={**QUORUM, "x-single-active-consumer": True},
     )
 
 
@@ -272,6 +283,10 @@ class _ReliableMixin:
     """
 
     queue_consumer = ParkingQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        quorum(self.queue)
 
     def handle_message(self, body, message):
         if len(message.body) > MAX_MESSAGE_BYTES:

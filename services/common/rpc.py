@@ -9,7 +9,7 @@ from nameko.exceptions import deserialize_to_instance
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
 
 from contracts import errors
-from services.common.messaging import ParkingQueueConsumer, park_message
+from services.common.messaging import ParkingQueueConsumer, park_message, quorum
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,10 @@ class SafeReplyListener(ReplyListener):
     gateway). Ours acks with the queue consumer that survives it."""
 
     queue_consumer = ParkingQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        quorum(self.queue)  # a reply on its way survives the loss of a broker node
 
 
 class TimedRpcProxy(RpcProxy):
@@ -69,6 +73,10 @@ class ParkingRpcConsumer(RpcConsumer):
     dead-letter queue instead; an answer that cannot be sent is logged, not fatal."""
 
     queue_consumer = ParkingQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        quorum(self.queue)
 
     def handle_message(self, body, message):
         if not (message.properties.get("reply_to") and message.properties.get("correlation_id")):

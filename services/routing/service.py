@@ -26,6 +26,7 @@ from services.common import metrics, observability
 from services.common.clock import Clock
 from services.common.messaging import (
     LIAISON_EXCHANGE,
+    QUORUM,
     BatchQueue,
     OutboxPublisher,
     ReliableConsumer,
@@ -50,7 +51,7 @@ def liaison_queue(level: str, province: str | None = None) -> Queue:
         exchange=LIAISON_EXCHANGE,
         routing_key=f"{level}.{province}.#" if province else f"{level}.#",
         durable=True,
-        queue_arguments={"x-queue-type": "quorum"},
+        queue_arguments=QUORUM,
     )
 
 

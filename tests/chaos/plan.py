@@ -260,7 +260,9 @@ def dossier_plans(
 @dataclass(frozen=True)
 class Fault:
     at: float  # seconds after the run started
-    kind: str  # "kill" (kill -9, then start again), "rabbitmq-restart", "mongo-restart"
+    # "kill" (a service, kill -9, then start again), "rabbitmq-restart" (every node),
+    # "rabbitmq-kill" (one node of a cluster, kill -9, then start again), "mongo-restart"
+    kind: str
     target: str
 
 
@@ -271,12 +273,16 @@ def fault_schedule(
     broker_restarts: int = 1,
     database_restarts: int = 1,
     spacing: float = 6.0,
+    broker_nodes: int = 1,
 ) -> list[Fault]:
     """Every fault at a random moment within (5 %, 85 %) of `window` seconds, at least
-    `spacing` seconds apart, in time order."""
+    `spacing` seconds apart, in time order. On a cluster of `broker_nodes`, each node is
+    killed once too (the queues it leads elect another leader)."""
     rng = random.Random(seed)
     kinds = [("kill", s) for s in SERVICES for _ in range(kills_per_service)]
     kinds += [("rabbitmq-restart", "rabbitmq")] * broker_restarts
+    if broker_nodes > 1:
+        kinds += [("rabbitmq-kill", str(i)) for i in range(1, broker_nodes + 1)]
     kinds += [("mongo-restart", "mongo")] * database_restarts
     rng.shuffle(kinds)
     start, end = 0.05 * window, 0.85 * window

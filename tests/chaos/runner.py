@@ -55,6 +55,7 @@ COUNTERS = ("X28720", "X28702", "H824", "T82", "X02269")
 ENV = os.environ
 BASE = ENV.get("LT_PUBLIC_URL", "http://127.0.0.1:8000")
 AMQP_URI = ENV.get("LT_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+BROKER_NODES = int(ENV.get("LT_RABBITMQ_NODES") or 1)
 MONGO_URI = ENV.get("LT_MONGO_URI", "mongodb://127.0.0.1:27017/")
 PREFIX = ENV.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
 RABBITMQ_API = ENV.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
@@ -292,6 +293,11 @@ class Run:
                 time.sleep(random.uniform(1, 4))
                 stack("service-start", fault.target)
                 self.restarting = None
+            elif fault.kind == "rabbitmq-kill":
+                node = fault.target
+                stack("kill", "rabbitmq" if node == "1" else f"rabbitmq-{node}")
+                time.sleep(random.uniform(2, 6))
+                stack("rabbitmq-node-start", node)
             else:
                 stack(fault.kind)
             self.faults_done.append(fault)
@@ -581,7 +587,10 @@ class Run:
         self.started_day: date = datetime.now(UTC).date()
         moved_clock = self.daytime_clock()
         window = a.fault_window or max(90.0, a.dossiers * 0.3)
-        faults = fault_schedule(a.seed, window, a.kills, a.broker_restarts, a.database_restarts)
+        faults = fault_schedule(
+            a.seed, window, a.kills, a.broker_restarts, a.database_restarts,
+            broker_nodes=BROKER_NODES,
+        )  # fmt: skip
         log(
             f"seed {a.seed}: {a.dossiers} dossiers over {len(shapes)} route shapes "
             f"({dict(Counter(p.scenario for p in plans))}); {len(faults)} faults in {window:.0f} s"

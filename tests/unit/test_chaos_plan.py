@@ -170,6 +170,16 @@ def test_fault_schedule_has_every_fault_once_spaced_within_the_window():
     assert fault_schedule(seed=5, window=300, kills_per_service=3) == faults
 
 
+def test_on_a_cluster_each_broker_node_is_killed_once_too():
+    faults = fault_schedule(seed=5, window=300, kills_per_service=1, broker_nodes=3)
+    kinds = Counter((f.kind, f.target) for f in faults)
+    assert {t for (k, t) in kinds if k == "rabbitmq-kill"} == {"1", "2", "3"}
+    assert kinds[("rabbitmq-restart", "rabbitmq")] == 1
+    assert len(faults) == len(SERVICES) + 2 + 3
+    single = fault_schedule(seed=5, window=300, kills_per_service=1, broker_nodes=1)
+    assert not [f for f in single if f.kind == "rabbitmq-kill"]
+
+
 def test_too_many_faults_for_the_window_is_an_error():
     with pytest.raises(ValueError):
         fault_schedule(seed=1, window=30, kills_per_service=3)
