@@ -257,10 +257,16 @@ def dossier_plans(
     return plans
 
 
+# an SMS provider's SMS centre stopped for this long (stack.sh provider-outage): SMS fail over
+# to the other provider and come back, none sent twice (README: SMS provider failover)
+PROVIDER_OUTAGE = ("provider-a", 20)
+
+
 @dataclass(frozen=True)
 class Fault:
     at: float  # seconds after the run started
-    kind: str  # "kill" (kill -9, then start again), "rabbitmq-restart", "mongo-restart"
+    # "kill" (kill -9, then start again), "rabbitmq-restart", "mongo-restart", "provider-outage"
+    kind: str
     target: str
 
 
@@ -271,6 +277,7 @@ def fault_schedule(
     broker_restarts: int = 1,
     database_restarts: int = 1,
     spacing: float = 6.0,
+    provider_outages: int = 1,
 ) -> list[Fault]:
     """Every fault at a random moment within (5 %, 85 %) of `window` seconds, at least
     `spacing` seconds apart, in time order."""
@@ -278,6 +285,7 @@ def fault_schedule(
     kinds = [("kill", s) for s in SERVICES for _ in range(kills_per_service)]
     kinds += [("rabbitmq-restart", "rabbitmq")] * broker_restarts
     kinds += [("mongo-restart", "mongo")] * database_restarts
+    kinds += [("provider-outage", PROVIDER_OUTAGE[0])] * provider_outages
     rng.shuffle(kinds)
     start, end = 0.05 * window, 0.85 * window
     slot = (end - start) / max(len(kinds), 1)

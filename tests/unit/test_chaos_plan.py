@@ -163,6 +163,7 @@ def test_fault_schedule_has_every_fault_once_spaced_within_the_window():
     assert kinds == Counter(
         {("kill", s): 3 for s in SERVICES}
         | {("rabbitmq-restart", "rabbitmq"): 1, ("mongo-restart", "mongo"): 1}
+        | {("provider-outage", "provider-a"): 1}
     )
     times = [f.at for f in faults]
     assert times == sorted(times) and times[0] >= 15 and times[-1] <= 255
