@@ -82,12 +82,13 @@ export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
 export LT_FAKESMSC_B_LOG=${LT_FAKESMSC_B_LOG:-$LT_STACK_DIR/kannel/fakesmsc-b.log}
 # SMS provider failover (deploy/config.yml SMS_PROVIDERS …): the local Kannel has two providers,
 # each with its own fakesmsc; the thresholds are short so that tests and chaos runs see switches
-# within seconds (production: 5 sends, 60 s, 300 s, 120 s).
+# within seconds (production: 5 sends, 60 s, 300 s, 120 s, the last 20 sends).
 export LT_SMS_PROVIDERS=${LT_SMS_PROVIDERS-provider-a,provider-b}
 export LT_SMS_FAILOVER_MIN_SAMPLES=${LT_SMS_FAILOVER_MIN_SAMPLES:-3}
 export LT_SMS_FAILOVER_LATENCY_SECONDS=${LT_SMS_FAILOVER_LATENCY_SECONDS:-30}
 export LT_SMS_FAILOVER_WINDOW_SECONDS=${LT_SMS_FAILOVER_WINDOW_SECONDS:-60}
 export LT_SMS_FAILBACK_AFTER_SECONDS=${LT_SMS_FAILBACK_AFTER_SECONDS:-10}
+export LT_SMS_FAILOVER_LAST_SAMPLES=${LT_SMS_FAILOVER_LAST_SAMPLES:-10}
 export LT_SMS_PROBE_URL=${LT_SMS_PROBE_URL:-http://127.0.0.1:$LT_KANNEL_ADMIN_PORT/status.xml?password=lienthong-status}
 export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}
 # The local stack serves demos and tests at any hour, so its SMS are not held overnight as

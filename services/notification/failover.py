@@ -39,6 +39,9 @@ class Settings:
     min_samples: int = 5  # judged only on at least this many sends
     window: float = 300.0  # seconds of sends looked at
     failback_after: float = 120.0  # seconds on a fallback before going back to a preferred one
+    # of the window's sends, the last this many judged count: a busy provider is judged as
+    # quickly as a quiet one, whatever it did earlier in the window
+    last_samples: int = 20
 
     @property
     def enabled(self) -> bool:
@@ -79,6 +82,7 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
         max(1, _number(config, "SMS_FAILOVER_MIN_SAMPLES", defaults.min_samples, int)),
         _number(config, "SMS_FAILOVER_WINDOW_SECONDS", defaults.window),
         _number(config, "SMS_FAILBACK_AFTER_SECONDS", defaults.failback_after),
+        max(1, _number(config, "SMS_FAILOVER_LAST_SAMPLES", defaults.last_samples, int)),
     )
 
 
@@ -112,18 +116,22 @@ class Health:
 
 
 def health(provider: str, samples: Iterable[Sample], now: datetime, settings: Settings) -> Health:
-    """The provider's health from `samples` (its own; others are ignored)."""
-    errors, latencies = 0, []
+    """The provider's health from its last `settings.last_samples` judged sends among `samples`
+    (others' samples are ignored)."""
+    verdicts: list[tuple[datetime, float | None]] = []  # (sent at, latency; None: an error)
     for s in samples:
         if s.provider != provider:
             continue
         if s.outcome in ERRORS or s.failed:
-            errors += 1
+            verdicts.append((s.sent_at, None))
         elif s.reported_at is not None:
-            latencies.append((s.reported_at - s.sent_at).total_seconds())
+            verdicts.append((s.sent_at, (s.reported_at - s.sent_at).total_seconds()))
         elif (now - s.sent_at).total_seconds() >= settings.latency:
-            latencies.append((now - s.sent_at).total_seconds())  # late: at least this
-    judged = errors + len(latencies)
+            verdicts.append((s.sent_at, (now - s.sent_at).total_seconds()))  # late: at least
+    verdicts = sorted(verdicts, key=lambda v: v[0])[-settings.last_samples :]
+    latencies = [v for _, v in verdicts if v is not None]
+    errors = len(verdicts) - len(latencies)
+    judged = len(verdicts)
     latency = median(latencies) if latencies else None
     if judged < settings.min_samples:
         verdict = "too few sends"

@@ -21,7 +21,7 @@ from services.notification.failover import (
 from services.notification.kannel import GatewayError, GatewayRefused, GatewayTimeout
 
 T0 = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
-S = Settings(("provider-a", "provider-b"), 0.5, 10.0, 3, 60.0, 30.0)
+S = Settings(("provider-a", "provider-b"), 0.5, 10.0, 3, 60.0, 30.0, 20)
 A, B = "provider-a", "provider-b"
 UP = {A: True, B: True}
 
@@ -58,9 +58,10 @@ def test_settings_are_read_and_checked():
             "SMS_FAILOVER_MIN_SAMPLES": "4",
             "SMS_FAILOVER_WINDOW_SECONDS": "90",
             "SMS_FAILBACK_AFTER_SECONDS": "20",
+            "SMS_FAILOVER_LAST_SAMPLES": "8",
         }
     )
-    assert s == Settings((A, B), 0.25, 15.0, 4, 90.0, 20.0) and s.enabled
+    assert s == Settings((A, B), 0.25, 15.0, 4, 90.0, 20.0, 8) and s.enabled
     with pytest.raises(ValueError, match="twice"):
         settings_from({"SMS_PROVIDERS": "a,a"})
     with pytest.raises(ValueError, match="SMS_FAILOVER_ERROR_RATE"):
@@ -83,6 +84,15 @@ def test_errors_at_the_rate_make_a_provider_unhealthy():
     assert (h.judged, h.errors) == (4, 2) and not h.healthy
     assert h.verdict == "unhealthy: 2 errors in 4 sends"
     assert health(A, [*samples, sent(A, 4)], at(5), S).healthy  # 2 in 5: under 0.5
+
+
+def test_a_busy_provider_is_judged_on_its_last_sends_only():
+    """A minute of good sends does not hide the errors of the last seconds."""
+    good = [sent(A, t / 10) for t in range(200)]
+    held = [sent(A, 21 + t / 10, "held") for t in range(10)]
+    h = health(A, good + held, at(23), S)
+    assert (h.judged, h.errors) == (20, 10) and not h.healthy  # S: the last 20
+    assert health(A, good + held[:9], at(23), S).healthy  # 9 of the last 20
 
 
 def test_a_failed_report_and_a_timeout_are_errors():
@@ -146,7 +156,7 @@ def test_the_active_provider_is_judged_only_since_it_became_active():
 
 
 def test_a_fallback_that_fails_too_moves_on_or_stays():
-    three = Settings((A, B, "provider-c"), 0.5, 10.0, 3, 60.0, 30.0)
+    three = Settings((A, B, "provider-c"), 0.5, 10.0, 3, 60.0, 30.0, 20)
     on_b = Route(1, B, at(0), "x")
     errors = [sent(B, t, "refused") for t in range(1, 4)]
     probes = {A: False, B: True, "provider-c": True}
