@@ -25,6 +25,7 @@ from services.notification.kannel import GatewayRefused, GatewayTimeout, held_fo
 # give no sample.
 OUTCOMES = ("accepted", "held", "refused", "timeout")
 ERRORS = frozenset({"held", "refused", "timeout"})
+TAKEN = frozenset({"accepted", "held"})  # Kannel has the message: it goes out through it
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -120,7 +121,7 @@ def health(provider: str, samples: Iterable[Sample], now: datetime, settings: Se
     (others' samples are ignored)."""
     verdicts: list[tuple[datetime, float | None]] = []  # (sent at, latency; None: an error)
     for s in samples:
-        if s.provider != provider:
+        if s.provider != provider or s.sent_at > now:  # ahead of a clock moved back: unknown
             continue
         if s.outcome in ERRORS or s.failed:
             verdicts.append((s.sent_at, None))
@@ -160,10 +161,17 @@ def initial(settings: Settings) -> Route:
     return Route(0, settings.providers[0] if settings.providers else "", EPOCH, "configured")
 
 
+def _since(route: Route, now: datetime) -> datetime:
+    """When the route's provider became active; a route dated ahead of the clock (a clock moved
+    back, as tests and the chaos run move the stack's) counts as an old one, so that it is
+    neither stuck nor unjudged until the clock catches up."""
+    return route.since if route.since <= now else EPOCH
+
+
 def judged_since(route: Route, now: datetime, settings: Settings) -> datetime:
     """The earliest send the active provider is judged on: since it became active, within the
     window."""
-    return max(route.since, now - timedelta(seconds=settings.window))
+    return max(_since(route, now), now - timedelta(seconds=settings.window))
 
 
 def decide(
@@ -194,7 +202,7 @@ def decide(
                 reason = f"{route.active} {state.verdict}"
                 return Route(route.version + 1, other, now, reason)
         return None
-    if (now - route.since).total_seconds() < settings.failback_after:
+    if (now - _since(route, now)).total_seconds() < settings.failback_after:
         return None
     for better in providers[: providers.index(route.active)]:
         if probes.get(better) is True:

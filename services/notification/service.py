@@ -256,7 +256,7 @@ class NotificationService(observability.Observed):
         if outcome is None:
             return
         label = self.sms.label(provider)
-        if outcome != "refused" and outcome != "timeout":
+        if outcome in failover.TAKEN:
             self.observer.metrics.inc("sms_sent", provider=label)
         if outcome in failover.ERRORS:
             self.observer.metrics.inc("sms_send_errors", provider=label, outcome=outcome)

@@ -155,6 +155,16 @@ def test_the_active_provider_is_judged_only_since_it_became_active():
     assert judged_since(ROUTE_A, at(600), S) == at(540)
 
 
+def test_a_clock_moved_back_neither_sticks_the_route_nor_hides_errors():
+    """The stack's clock moved forward (a test, the chaos run at night), a switch made then, the
+    clock back: the route counts as an old one, and sends dated ahead of the clock are left out."""
+    ahead = Route(1, B, at(3600), "provider-a unhealthy")
+    assert judged_since(ahead, at(100), S) == at(40)  # the window, not an hour ahead
+    assert decide(ahead, [], UP, at(100), S) == Route(2, A, at(100), "provider-a's probe succeeded")
+    future_errors = [sent(A, 3000 + t, "held") for t in range(5)]
+    assert health(A, future_errors + [sent(A, t) for t in range(3)], at(10), S).errors == 0
+
+
 def test_a_fallback_that_fails_too_moves_on_or_stays():
     three = Settings((A, B, "provider-c"), 0.5, 10.0, 3, 60.0, 30.0, 20)
     on_b = Route(1, B, at(0), "x")
