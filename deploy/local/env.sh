@@ -22,6 +22,8 @@ export LT_MONGO_PORT=${LT_MONGO_PORT:-$(_p 27017)}
 export LT_KANNEL_ADMIN_PORT=${LT_KANNEL_ADMIN_PORT:-$(_p 13000)}
 export LT_KANNEL_SMSBOX_PORT=${LT_KANNEL_SMSBOX_PORT:-$(_p 13001)}
 export LT_KANNEL_SMSC_PORT=${LT_KANNEL_SMSC_PORT:-$(_p 13002)}
+# the second SMS provider's SMS centre (provider-b; README: SMS provider failover)
+export LT_KANNEL_SMSC_B_PORT=${LT_KANNEL_SMSC_B_PORT:-$(_p 13003)}
 export LT_KANNEL_SENDSMS_PORT=${LT_KANNEL_SENDSMS_PORT:-$(_p 13013)}
 export LT_KANNEL_USERNAME=${LT_KANNEL_USERNAME:-lienthong}
 export LT_KANNEL_PASSWORD=${LT_KANNEL_PASSWORD:-lienthong-dev}
@@ -90,6 +92,17 @@ export LT_CARRIER_CALLBACK_URL=${LT_CARRIER_CALLBACK_URL:-$LT_PUBLIC_URL/api/cal
 export LT_PAYMENT_POLL_AFTER=${LT_PAYMENT_POLL_AFTER:-5}
 export LT_PAYMENT_CALLBACK_URL=${LT_PAYMENT_CALLBACK_URL:-$LT_PUBLIC_URL/api/callbacks/payment}
 export LT_FAKESMSC_LOG=${LT_FAKESMSC_LOG:-$LT_STACK_DIR/kannel/fakesmsc.log}
+export LT_FAKESMSC_B_LOG=${LT_FAKESMSC_B_LOG:-$LT_STACK_DIR/kannel/fakesmsc-b.log}
+# SMS provider failover (deploy/config.yml SMS_PROVIDERS …): the local Kannel has two providers,
+# each with its own fakesmsc; the thresholds are short so that tests and chaos runs see switches
+# within seconds (production: 5 sends, 60 s, 300 s, 120 s, the last 20 sends).
+export LT_SMS_PROVIDERS=${LT_SMS_PROVIDERS-provider-a,provider-b}
+export LT_SMS_FAILOVER_MIN_SAMPLES=${LT_SMS_FAILOVER_MIN_SAMPLES:-3}
+export LT_SMS_FAILOVER_LATENCY_SECONDS=${LT_SMS_FAILOVER_LATENCY_SECONDS:-30}
+export LT_SMS_FAILOVER_WINDOW_SECONDS=${LT_SMS_FAILOVER_WINDOW_SECONDS:-60}
+export LT_SMS_FAILBACK_AFTER_SECONDS=${LT_SMS_FAILBACK_AFTER_SECONDS:-10}
+export LT_SMS_FAILOVER_LAST_SAMPLES=${LT_SMS_FAILOVER_LAST_SAMPLES:-10}
+export LT_SMS_PROBE_URL=${LT_SMS_PROBE_URL:-http://127.0.0.1:$LT_KANNEL_ADMIN_PORT/status.xml?password=lienthong-status}
 export LT_CLOCK_OFFSET_FILE=${LT_CLOCK_OFFSET_FILE:-$LT_STACK_DIR/clock_offset}
 # The local stack serves demos and tests at any hour, so its SMS are not held overnight as
 # production's are (deploy/config.yml: 21:00-07:00); LT_SMS_QUIET_HOURS=21:00-07:00 holds them.

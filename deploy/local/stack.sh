@@ -21,6 +21,10 @@
 #   stack.sh portal-restart          restart the national portal simulator (it forgets its records)
 #   stack.sh sms-mo FROM TO TEXT     a citizen's SMS from FROM to the short number TO, sent by
 #                                    fakesmsc as the SMS centre would (one word of TEXT)
+#   stack.sh provider-stop ID        stop one SMS provider's SMS centre (provider-a or provider-b:
+#                                    its fakesmsc disconnects; Kannel queues what is routed to it)
+#   stack.sh provider-start ID       start it again (Kannel delivers what it queued for it)
+#   stack.sh provider-outage ID S    stop it for S seconds, then start it again (chaos runs)
 #   stack.sh rabbitmq-restart        stop and start RabbitMQ, every node (for chaos tests)
 #   stack.sh rabbitmq-node-start I   start node I of the cluster again (after `kill rabbitmq-I`)
 #   stack.sh mongo-restart           stop and start the MongoDB-wire server (for chaos tests)
@@ -340,11 +344,22 @@ dlr-storage = internal
 store-type = file
 store-location = "$d/store/messages"
 
-# fakesmsc connects here as the SMS centre.
+# Two SMS providers, each an SMS centre of its own (a fakesmsc connects to each port). A message
+# sent with smsc=<id> goes to that provider only (allowed-smsc-id), even when Kannel queues it
+# while the provider is away; one sent without an id goes to provider-a (default-smsc below),
+# as the single-provider setting (SMS_PROVIDERS empty) sends. README: SMS provider failover.
 group = smsc
 smsc = fake
-smsc-id = fake
+smsc-id = provider-a
+allowed-smsc-id = provider-a
 port = $LT_KANNEL_SMSC_PORT
+connect-allow-ip = 127.0.0.1
+
+group = smsc
+smsc = fake
+smsc-id = provider-b
+allowed-smsc-id = provider-b
+port = $LT_KANNEL_SMSC_B_PORT
 connect-allow-ip = 127.0.0.1
 
 group = smsbox
@@ -358,6 +373,7 @@ log-level = 2
 group = sendsms-user
 username = $LT_KANNEL_USERNAME
 password = $LT_KANNEL_PASSWORD
+default-smsc = provider-a
 concatenation = true
 max-messages = 10
 
@@ -373,7 +389,8 @@ omit-empty = true
 get-url = "http://127.0.0.1:$((LT_SERVICE_PORT_BASE + 4))/sms/inbound?secret=$LT_SMS_INBOUND_SECRET&from=%p&to=%P&id=%I&text=%a"
 EOF
   start_bearerbox
-  say "kannel sendsms on 127.0.0.1:$LT_KANNEL_SENDSMS_PORT; fakesmsc writes to $LT_FAKESMSC_LOG"
+  say "kannel sendsms on 127.0.0.1:$LT_KANNEL_SENDSMS_PORT; the SMS centres' fakesmsc write to" \
+    "$LT_FAKESMSC_LOG (provider-a) and $LT_FAKESMSC_B_LOG (provider-b)"
 }
 
 start_bearerbox() { # also brings the SMS gateway back after a fault test: smsbox exits with it
@@ -383,7 +400,9 @@ start_bearerbox() { # also brings the SMS gateway back after a fault test: smsbo
   # fakesmsc is the SMS centre: it connects to bearerbox and prints every message it receives.
   # -m 0: it sends no mobile-originated messages of its own.
   stop_pid fakesmsc
-  start_bg fakesmsc "$LT_FAKESMSC_LOG" "$FAKESMSC_BIN" -H 127.0.0.1 -r "$LT_KANNEL_SMSC_PORT" -m 0 "x x text x"
+  stop_pid fakesmsc-b
+  provider_start provider-a
+  provider_start provider-b
   start_bg smsbox "$LOGS/smsbox.log" /usr/sbin/smsbox -v 2 "$LT_STACK_DIR/kannel/kannel.conf"
   wait_port smsbox "$LT_KANNEL_SENDSMS_PORT" 30
 }
@@ -395,7 +414,30 @@ sms_mo() { # from to text — fakesmsc is the SMS centre's one client (bearerbox
   start_bg fakesmsc "$log" "$FAKESMSC_BIN" -H 127.0.0.1 -r "$LT_KANNEL_SMSC_PORT" -m 1 "$1 $2 text $3"
 }
 
-stop_kannel() { stop_pid smsbox; stop_pid fakesmsc; stop_pid bearerbox; }
+# Each provider's SMS centre is one fakesmsc process: provider-a's pid file and log are the ones
+# a single provider had (fakesmsc, $LT_FAKESMSC_LOG), provider-b's fakesmsc-b, $LT_FAKESMSC_B_LOG.
+provider_pid() { # provider id -> its fakesmsc's pid-file name
+  case $1 in provider-a) echo fakesmsc ;; provider-b) echo fakesmsc-b ;; *) die "unknown SMS provider $1 (provider-a or provider-b)" ;; esac
+}
+
+provider_start() { # provider id — its fakesmsc connects to its smsc group and prints what it gets
+  local name port log
+  name=$(provider_pid "$1")
+  if [ "$1" = provider-a ]; then port=$LT_KANNEL_SMSC_PORT log=$LT_FAKESMSC_LOG
+  else port=$LT_KANNEL_SMSC_B_PORT log=$LT_FAKESMSC_B_LOG; fi
+  # -m 0: it sends no mobile-originated messages of its own.
+  start_bg "$name" "$log" "$FAKESMSC_BIN" -H 127.0.0.1 -r "$port" -m 0 "x x text x"
+}
+
+provider_stop() { stop_pid "$(provider_pid "$1")"; }
+
+provider_outage() { # provider id, seconds — in the background, so the caller goes on
+  provider_stop "$1"
+  (sleep "$2"; provider_start "$1") >/dev/null 2>&1 </dev/null &
+  disown
+}
+
+stop_kannel() { stop_pid smsbox; stop_pid fakesmsc; stop_pid fakesmsc-b; stop_pid bearerbox; }
 
 # --- the postal carrier (a simulator standing in for the public post's API) ----------------
 start_carrier() {
@@ -451,7 +493,7 @@ cmd_services_up() {
 all_names() { # every pid file, services first, infrastructure last
   local f names=()
   for f in "$PIDS"/*.pid; do [ -e "$f" ] && names+=("$(basename "$f" .pid)"); done
-  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq(-[0-9]+)?|epmd|mongo|bearerbox|smsbox|fakesmsc|carrier|payment-platform|portal' || true
+  printf '%s\n' "${names[@]}" | grep -vxE 'rabbitmq(-[0-9]+)?|epmd|mongo|bearerbox|smsbox|fakesmsc|fakesmsc-b|carrier|payment-platform|portal' || true
 }
 
 cmd_down() {
@@ -506,6 +548,9 @@ case ${1:-} in
   payment-platform-restart) stop_pid payment-platform; start_payment_platform ;;
   portal-restart) stop_pid portal; start_portal ;;
   bearerbox-stop) stop_pid bearerbox ;;
+  provider-stop) provider_stop "$2" ;;
+  provider-start) provider_start "$2" ;;
+  provider-outage) provider_outage "$2" "$3" ;;
   rabbitmq-restart) stop_rabbitmq; start_rabbitmq ;;
   rabbitmq-node-start) start_rabbit_node "$2"; await_rabbit_node "$2" ;;
   mongo-restart) stop_pid mongo; start_mongo ;;
@@ -513,5 +558,5 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) tail -n "${LINES:-40}" "$LOGS"/*.log ;;
-  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -15,6 +15,7 @@ from kombu import Connection
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -35,12 +36,41 @@ GAUGES = {
 }
 """Gauge name (without prefix) → (help, label names)."""
 
+COUNTERS = {
+    "sms_sent": (
+        "SMS Kannel took for a provider (those it holds while the provider is away included: "
+        "they go out through it)",
+        ("provider",),
+    ),
+    "sms_send_errors": (
+        "sends that count against a provider: held (its SMS centre not connected), refused, "
+        "timed out",
+        ("provider", "outcome"),
+    ),
+}
+"""Counters a process keeps as it works (not from the database), name → (help, label names);
+created on first use, so only the process that counts them exposes them."""
+
+LIVE_GAUGES = {
+    "sms_active_provider": (
+        "1 for the SMS provider notification sends through, 0 for the others",
+        ("provider",),
+    ),
+    "sms_provider_connected": (
+        "1 when Kannel says the provider's SMS centre is connected (the failover probe)",
+        ("provider",),
+    ),
+}
+"""Gauges a process sets as it works, name → (help, label names); created on first use."""
+
 SERIES = (
     f"{PREFIX}_messages_handled_total",
     f"{PREFIX}_messages_failed_total",
     f"{PREFIX}_handler_seconds",
     f"{PREFIX}_db_commands_total",
     *(f"{PREFIX}_{name}" for name in GAUGES),
+    *(f"{PREFIX}_{name}_total" for name in COUNTERS),
+    *(f"{PREFIX}_{name}" for name in LIVE_GAUGES),
 )
 """Every series name a service can expose (the dashboard may use only these)."""
 
@@ -216,6 +246,24 @@ class ServiceMetrics:
         self.registry.register(_SnapshotCollector(snapshot))
         if commands is not None:
             self.registry.register(_CommandsCollector(service, commands))
+        self._live: dict[str, Counter | Gauge] = {}
+
+    def _made(self, name: str):
+        """The counter of COUNTERS or gauge of LIVE_GAUGES `name`, made on first use."""
+        if name not in self._live:
+            kind, (doc, labels) = (
+                (Counter, COUNTERS[name]) if name in COUNTERS else (Gauge, LIVE_GAUGES[name])
+            )
+            self._live[name] = kind(f"{PREFIX}_{name}", doc, labels, registry=self.registry)
+        return self._live[name]
+
+    def inc(self, name: str, **labels: str) -> None:
+        """Add one to the counter `name` (COUNTERS) with these labels."""
+        self._made(name).labels(**labels).inc()
+
+    def set(self, name: str, value: float, **labels: str) -> None:
+        """Set the gauge `name` (LIVE_GAUGES) with these labels."""
+        self._made(name).labels(**labels).set(value)
 
     def observe(self, entrypoint: str, seconds: float) -> None:
         self.latency.labels(self.service, entrypoint).observe(seconds)

@@ -22,10 +22,22 @@ class RateLimitedGateway:
     def __init__(self, gateway, limiter: RateLimiter, wait: float = RATE_LIMIT_WAIT):
         self.gateway, self.limiter, self.wait = gateway, limiter, wait
 
-    def send(self, to: str, text: str, encoding: str, sender: str, dlr_url: str) -> str:
+    def send(
+        self,
+        to: str,
+        text: str,
+        encoding: str,
+        sender: str,
+        dlr_url: str,
+        provider: str | None = None,
+    ) -> str:
+        """Send through `provider` (a Kannel smsc-id) when failover names one; the SMPP gateway
+        is one provider of its own and takes none."""
         if not self.limiter.acquire(self.wait):
             raise GatewayError("rate limit")
-        return self.gateway.send(to, text, encoding, sender, dlr_url)
+        if provider is None:
+            return self.gateway.send(to, text, encoding, sender, dlr_url)
+        return self.gateway.send(to, text, encoding, sender, dlr_url, provider=provider)
 
     def refs(self, answer: str) -> list[str]:
         """The references in a send's answer that delivery receipts will name."""

@@ -8,7 +8,24 @@ from services.common.signing import url_token
 
 
 class GatewayError(Exception):
-    """The gateway did not take the message; worth retrying later."""
+    """The gateway did not take the message; worth retrying later. Retried through whichever SMS
+    provider is active then: the gateway itself did not answer (or a limit held the message
+    back), which says nothing of a provider."""
+
+    provider_fault = False  # counts against the provider the message was sent to (failover.py)
+
+
+class GatewayRefused(GatewayError):
+    """Kannel answered 5xx: it refused the message this time, for its provider."""
+
+    provider_fault = True
+
+
+class GatewayTimeout(GatewayError):
+    """Kannel took the request and did not answer in time: it may hold the message for its
+    provider, so a retry goes through that provider only (failover.provider_for)."""
+
+    provider_fault = True
 
 
 class GatewayRejected(Exception):
@@ -29,7 +46,19 @@ class KannelGateway:
             timeout,
         )
 
-    def send(self, to: str, text: str, encoding: str, sender: str, dlr_url: str) -> str:
+    def send(
+        self,
+        to: str,
+        text: str,
+        encoding: str,
+        sender: str,
+        dlr_url: str,
+        provider: str | None = None,
+    ) -> str:
+        """Kannel's answer ("0: Accepted for delivery", or "3: Queued for later delivery" when
+        the provider's SMS centre is not connected: Kannel holds the message for it). With
+        `provider`, the message goes to that SMS centre only (smsc=, kannel.conf's
+        allowed-smsc-id); without, to Kannel's default-smsc."""
         params = {
             "username": self.username,
             "password": self.password,
@@ -41,14 +70,20 @@ class KannelGateway:
             "dlr-mask": str(DLR_MASK),
             "dlr-url": dlr_url,
         }
+        if provider:
+            params["smsc"] = provider
         try:
             response = requests.get(self.url, params=params, timeout=self.timeout)
+        except requests.ConnectionError as exc:  # connect timeouts among them: nothing sent
+            raise GatewayError(f"kannel unreachable: {exc}") from exc
+        except requests.Timeout as exc:
+            raise GatewayTimeout(f"kannel did not answer in {self.timeout} s: {exc}") from exc
         except requests.RequestException as exc:
             raise GatewayError(f"kannel unreachable: {exc}") from exc
         if response.status_code in (200, 202):
             return response.text.strip()
         if response.status_code >= 500:
-            raise GatewayError(f"kannel {response.status_code}: {response.text.strip()}")
+            raise GatewayRefused(f"kannel {response.status_code}: {response.text.strip()}")
         raise GatewayRejected(f"kannel {response.status_code}: {response.text.strip()}")
 
     @staticmethod
@@ -56,6 +91,12 @@ class KannelGateway:
         """The references a delivery report will name: none, Kannel's reports come to the
         dlr-url, which names the message ("0: Accepted for delivery" is no reference)."""
         return []
+
+
+def held_for_provider(answer: str) -> bool:
+    """Kannel's "3: Queued for later delivery": it took the message, and holds it until the
+    provider's SMS centre is connected again (it is not, now)."""
+    return answer.startswith("3:")
 
 
 def dlr_url(public_url: str, message_id: str, secret: str) -> str:

@@ -6,6 +6,7 @@ import hmac
 import logging
 import re
 from collections import deque
+from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -27,9 +28,9 @@ from services.common.repository import NotFound
 from services.common.rpc import TimedRpcProxy, rpc
 from services.common.tally import fold_from
 from services.common.web import ApiError, api, json_response
-from services.notification import domain, inbound, indexes, verification
+from services.notification import domain, failover, inbound, indexes, providers, verification
 from services.notification.gateways import make_gateway
-from services.notification.kannel import DLR_STATUS, GatewayError, dlr_url
+from services.notification.kannel import DLR_STATUS, GatewayError, GatewayTimeout, dlr_url
 from services.notification.phones import InvalidNumber, mask_msisdn, normalise_msisdn
 from services.notification.smpp import SmppGateway
 from services.notification.store import NotificationStore
@@ -42,7 +43,9 @@ ID = re.compile(rules.ID_PATTERN)
 class SmsGateway(DependencyProvider):
     """The configured gateway (Kannel by default, or SMPP), rate-limited, and the quiet hours
     (SMS_QUIET_HOURS) it keeps. SMPP delivery receipts arrive on the gateway's link; they are
-    queued here and applied by a timer."""
+    queued here and applied by a timer. With two SMS providers or more (SMS_PROVIDERS, Kannel
+    smsc-ids) it holds this process's copy of the route (failover.py): which provider the
+    database says notification sends through, read again every two seconds."""
 
     def setup(self):
         config = self.container.config
@@ -52,6 +55,17 @@ class SmsGateway(DependencyProvider):
         inner = self.gateway.gateway
         if isinstance(inner, SmppGateway):
             inner.on_receipt = lambda ref, status: self.receipts.append((ref, status))
+        self.failover = failover.settings_from(config)
+        if self.failover.providers and isinstance(inner, SmppGateway):
+            raise ValueError("SMS_PROVIDERS names Kannel smsc-ids: it needs SMS_GATEWAY kannel")
+        self.probe_url = str(config.get("SMS_PROBE_URL") or "")
+        self.kind = config.get("SMS_GATEWAY") or "kannel"
+        self.route: failover.Route | None = None  # read from the database on first use
+
+    def label(self, provider: str | None) -> str:
+        """The provider's name in metrics and the message log: its smsc-id, or the gateway's
+        kind when Kannel picks the route (no SMS_PROVIDERS)."""
+        return provider or self.kind
 
     def get_dependency(self, worker_ctx):
         return self
@@ -172,16 +186,25 @@ class NotificationService(observability.Observed):
         message = claimed.doc
         message_id = message["_id"]
         url = dlr_url(self.config["PUBLIC_URL"], message_id, self.config["SMS_DLR_SECRET"])
+        provider = failover.provider_for(message, self._active_provider())
         try:
             ref = self.sms.gateway.send(
-                message["to"], message["text"], message["encoding"], self.config["SMS_SENDER"], url
+                message["to"],
+                message["text"],
+                message["encoding"],
+                self.config["SMS_SENDER"],
+                url,
+                provider=provider,
             )
         except GatewayError as exc:
+            self._sampled(provider, message_id, now, None, exc)
+            # Kannel may hold it for that provider: it goes out through that one or not at all
+            held = {"held_by": provider} if isinstance(exc, GatewayTimeout) and provider else {}
             attempts = message["attempts"] + 1
             retry_at = domain.next_attempt(attempts, now)
             if retry_at is None:
                 self.store.update(
-                    message_id, now, "failed", str(exc), after=claimed, attempts=attempts
+                    message_id, now, "failed", str(exc), after=claimed, attempts=attempts, **held
                 )
                 log.error(
                     "sms %s to %s failed for good: %s", message_id, mask_msisdn(message["to"]), exc
@@ -195,11 +218,13 @@ class NotificationService(observability.Observed):
                     after=claimed,
                     attempts=attempts,
                     next_attempt_at=retry_at,
+                    **held,
                 )
             return
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
             self.store.update(message_id, now, "rejected", str(exc), after=claimed, reason=str(exc))
             return
+        self._sampled(provider, message_id, now, ref, None)
         # a delivery report may have come first: never take "delivered" or "failed" back
         self.store.update(
             message_id,
@@ -210,8 +235,69 @@ class NotificationService(observability.Observed):
             attempts=message["attempts"] + 1,
             sent_at=now,
             gateway_refs=self.sms.gateway.refs(ref),
+            provider=self.sms.label(provider),
             **domain.sent_fields(message),
         )
+
+    # --- SMS provider failover (failover.py; README: SMS provider failover) -----------------
+    def _active_provider(self) -> str | None:
+        """The provider to send through: this process's copy of the route (None: Kannel's own
+        default route, when SMS_PROVIDERS names none)."""
+        settings = self.sms.failover
+        if not settings.enabled:
+            return settings.providers[0] if settings.providers else None
+        if self.sms.route is None:
+            self.sms.route = self.store.route(settings)
+        return self.sms.route.active
+
+    def _sampled(self, provider, message_id, now, answer, error) -> None:
+        """Count a send for its provider, and keep it as a sample when failing over is on."""
+        outcome = failover.outcome_of(answer, error)
+        if outcome is None:
+            return
+        label = self.sms.label(provider)
+        if outcome in failover.TAKEN:
+            self.observer.metrics.inc("sms_sent", provider=label)
+        if outcome in failover.ERRORS:
+            self.observer.metrics.inc("sms_send_errors", provider=label, outcome=outcome)
+        if self.sms.failover.enabled and provider:
+            self.store.record_sample(provider, message_id, now, outcome)
+
+    @timer(interval=2, eager=True)
+    def route_sms(self):
+        """Judge the active provider on its recent sends, probe the providers (Kannel's status),
+        and switch when failover.decide says so; every process decides, the database's route
+        is the one they all follow (a switch is claimed once)."""
+        settings = self.sms.failover
+        if not settings.enabled:
+            return
+        now = self.clock.now()
+        route = self.store.route(settings)
+        probes = providers.probe(self.sms.probe_url, settings.providers)
+        samples = self.store.samples(route.active, failover.judged_since(route, now, settings))
+        switched = failover.decide(route, samples, probes, now, settings)
+        if switched is not None:
+            if self.store.switch(switched):
+                log.warning(
+                    "SMS provider %s -> %s: %s", route.active, switched.active, switched.reason
+                )
+            route = self.store.route(settings)
+        self.sms.route = route
+        for provider in settings.providers:
+            self.observer.metrics.set(
+                "sms_active_provider", float(provider == route.active), provider=provider
+            )
+            self.observer.metrics.set(
+                "sms_provider_connected", float(probes.get(provider) is True), provider=provider
+            )
+
+    @timer(interval=60)
+    def forget_sms_samples(self):
+        """Drop the failover's samples older than twice its window."""
+        settings = self.sms.failover
+        if settings.enabled:
+            before = self.clock.now() - 2 * timedelta(seconds=settings.window)
+            self.store.forget_samples(settings.providers, before)
 
     @timer(interval=2)
     def send_due(self):
@@ -270,15 +356,14 @@ class NotificationService(observability.Observed):
         status = DLR_STATUS.get(int(dlr_type))
         if status is None:
             return False
+        now = self.clock.now()
         try:
-            return self.store.update(
-                message_id,
-                self.clock.now(),
-                status,
-                f"kannel dlr type {dlr_type}",
-            )
+            applied = self.store.update(message_id, now, status, f"kannel dlr type {dlr_type}")
         except NotFound:
             raise NotFoundError("unknown_message", f"no SMS {message_id}") from None
+        if self.sms.failover.enabled:  # the provider's latency and failures (failover.py)
+            self.store.record_report(message_id, now, status == "failed")
+        return applied
 
     @rpc
     def request_code(self, phone: str, purpose: str, client: str) -> dict:

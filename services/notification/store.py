@@ -1,17 +1,23 @@
 """Notification's database: recipients (its own copy of the phone number), the message log, the
-counters of the messages by status (published through the log's outbox), and the phone
-verifications with their limits on asking for codes."""
+counters of the messages by status (published through the log's outbox), the phone
+verifications with their limits on asking for codes, and the SMS providers' recent sends and
+route (failover.py)."""
 
+import contextlib
 import hashlib
+from dataclasses import asdict
 from datetime import datetime
 
+from pymongo import DESCENDING
+from pymongo.errors import DuplicateKeyError
+
 from contracts import verification as rules
-from services.common.keys import prefix_range, until
+from services.common.keys import prefix_range, sort_key, until
 from services.common.limits import WindowLimit
 from services.common.messaging import EntryPublisher
 from services.common.repository import Change, Committed, NotFound
 from services.common.store import Database, MongoStore
-from services.notification import domain, indexes, verification
+from services.notification import domain, failover, indexes, verification
 
 
 class NotificationRecords(Database):
@@ -96,6 +102,71 @@ class NotificationRecords(Database):
     def by_gateway_ref(self, ref: str) -> list[str]:
         """The message a gateway reference (an SMPP message id) belongs to."""
         return [v["_id"] for v in self.messages.find_view(indexes.BY_REF, prefix_range(ref), 2)]
+
+    # --- SMS provider failover: one sample per send to a provider, the first delivery report of
+    # each message, and the route's switches
+    def record_sample(self, provider: str, message_id: str, at: datetime, outcome: str) -> None:
+        """One send of a message to `provider` and its outcome (failover.OUTCOMES). Keyed
+        `<provider>|<time>|<message>`: a provider's recent sends are one `_id` range."""
+        doc = {"provider": provider, "message_id": message_id, "sent_at": at, "outcome": outcome}
+        with contextlib.suppress(DuplicateKeyError):  # the same send recorded twice: once
+            self.db.sms_samples.insert_one(
+                {"_id": f"{provider}|{sort_key(at)}|{message_id}", **doc}
+            )
+
+    def record_report(self, message_id: str, at: datetime, failed: bool) -> None:
+        """A delivery report of a message: the first dates its latency (it may come before the
+        gateway's answer is recorded: it is kept by message, not by send); a failure is kept
+        whenever it comes."""
+        try:
+            self.db.sms_reports.insert_one({"_id": message_id, "at": at, "failed": failed})
+        except DuplicateKeyError:
+            if failed:
+                self.db.sms_reports.update_one({"_id": message_id}, {"$set": {"failed": True}})
+
+    def samples(self, provider: str, since: datetime) -> list[failover.Sample]:
+        """The provider's sends since `since`, oldest first, with their messages' reports."""
+        bounds = {"$gte": f"{provider}|{sort_key(since)}", "$lt": f"{provider}}}"}
+        sends = list(self.db.sms_samples.find({"_id": bounds}))
+        ids = sorted({d["message_id"] for d in sends})
+        reports = (
+            {r["_id"]: r for r in self.db.sms_reports.find({"_id": {"$in": ids}})} if ids else {}
+        )
+        out = []
+        for d in sends:
+            report = reports.get(d["message_id"])
+            reported_at = max(report["at"], d["sent_at"]) if report else None
+            failed = bool(report and report["failed"])
+            out.append(failover.Sample(provider, d["sent_at"], d["outcome"], reported_at, failed))
+        return out
+
+    def forget_samples(self, providers: tuple[str, ...], before: datetime) -> int:
+        """Drop the samples sent before `before`, and their messages' reports."""
+        dropped = 0
+        for provider in providers:
+            bounds = {"_id": {"$gte": f"{provider}|", "$lt": f"{provider}|{sort_key(before)}"}}
+            ids = [d["message_id"] for d in self.db.sms_samples.find(bounds, {"message_id": 1})]
+            if ids:
+                self.db.sms_reports.delete_many({"_id": {"$in": ids}})
+            dropped += self.db.sms_samples.delete_many(bounds).deleted_count
+        return dropped
+
+    def route(self, settings: failover.Settings) -> failover.Route:
+        """The last switch of the route (failover.initial before the first)."""
+        last = next(iter(self.db.sms_routes.find().sort("_id", DESCENDING).limit(1)), None)
+        if last is None:
+            return failover.initial(settings)
+        return failover.Route(last["version"], last["active"], last["since"], last["reason"])
+
+    def switch(self, route: failover.Route) -> bool:
+        """Record a switch; False if another process recorded this version first (the one
+        atomic step FerretDB has, a unique-key insert, claims it)."""
+        doc = {"_id": f"{route.version:010d}", **asdict(route)}
+        try:
+            self.db.sms_routes.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
 
     def for_dossier(self, code: str) -> list[dict]:
         ids = [v["_id"] for v in self.messages.find_view(indexes.BY_DOSSIER, prefix_range(code))]

@@ -257,11 +257,17 @@ def dossier_plans(
     return plans
 
 
+# an SMS provider's SMS centre stopped for this long (stack.sh provider-outage): SMS fail over
+# to the other provider and come back, none sent twice (README: SMS provider failover)
+PROVIDER_OUTAGE = ("provider-a", 20)
+
+
 @dataclass(frozen=True)
 class Fault:
     at: float  # seconds after the run started
     # "kill" (a service, kill -9, then start again), "rabbitmq-restart" (every node),
-    # "rabbitmq-kill" (one node of a cluster, kill -9, then start again), "mongo-restart"
+    # "rabbitmq-kill" (one node of a cluster, kill -9, then start again), "mongo-restart",
+    # "provider-outage" (one SMS provider away for a while)
     kind: str
     target: str
 
@@ -274,6 +280,7 @@ def fault_schedule(
     database_restarts: int = 1,
     spacing: float = 6.0,
     broker_nodes: int = 1,
+    provider_outages: int = 1,
 ) -> list[Fault]:
     """Every fault at a random moment within (5 %, 85 %) of `window` seconds, at least
     `spacing` seconds apart, in time order. On a cluster of `broker_nodes`, each node is
@@ -284,6 +291,7 @@ def fault_schedule(
     if broker_nodes > 1:
         kinds += [("rabbitmq-kill", str(i)) for i in range(1, broker_nodes + 1)]
     kinds += [("mongo-restart", "mongo")] * database_restarts
+    kinds += [("provider-outage", PROVIDER_OUTAGE[0])] * provider_outages
     rng.shuffle(kinds)
     start, end = 0.05 * window, 0.85 * window
     slot = (end - start) / max(len(kinds), 1)

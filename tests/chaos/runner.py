@@ -38,6 +38,7 @@ from services.notification.fakesmsc import read_received
 from services.ops.deadletters import list_parked, redrive
 from tests.chaos.plan import (
     CITIZEN,
+    PROVIDER_OUTAGE,
     RECEIVE_FIELDS,
     SERVICES,
     DossierPlan,
@@ -64,6 +65,9 @@ PORTAL = ENV.get("LT_PORTAL_URL", "http://127.0.0.1:8092")
 PORTAL_KEY = {"Authorization": f"Bearer {ENV.get('LT_PORTAL_API_KEY', 'lienthong-dev-portal')}"}
 RABBITMQ_AUTH = (ENV.get("LT_RABBITMQ_USER", "guest"), ENV.get("LT_RABBITMQ_PASSWORD", "guest"))
 FAKESMSC_LOG = ENV.get("LT_FAKESMSC_LOG", str(ROOT / ".stack/kannel/fakesmsc.log"))
+# each SMS provider's SMS centre writes its own log: provider-a the one above, provider-b this
+FAKESMSC_B_LOG = ENV.get("LT_FAKESMSC_B_LOG", str(ROOT / ".stack/kannel/fakesmsc-b.log"))
+SMS_LOGS = {"provider-a": FAKESMSC_LOG, "provider-b": FAKESMSC_B_LOG}
 PIDS = Path(ENV.get("LT_STACK_DIR", str(ROOT / ".stack"))) / "pids"
 LOGS = PIDS.parent / "logs"
 RESTARTS = PIDS.parent / "restarts"  # deploy/local/supervise.sh: a line per exit by itself
@@ -298,6 +302,8 @@ class Run:
                 stack("kill", "rabbitmq" if node == "1" else f"rabbitmq-{node}")
                 time.sleep(random.uniform(2, 6))
                 stack("rabbitmq-node-start", node)
+            elif fault.kind == "provider-outage":  # back by itself after the outage
+                stack(fault.kind, fault.target, str(PROVIDER_OUTAGE[1]))
             else:
                 stack(fault.kind)
             self.faults_done.append(fault)
@@ -445,7 +451,7 @@ class Run:
                 dead.append(name)
         return dead
 
-    def verify(self, journeys: list[Journey], sms_before: int) -> dict:
+    def verify(self, journeys: list[Journey], sms_before: dict[str, int]) -> dict:
         lost = duplicated = stuck = 0
         codes = [j.code for j in journeys if j.code]
         docs = {d["_id"]: d for d in self.routing.dossiers.find({"_id": {"$in": codes}})}
@@ -494,18 +500,26 @@ class Run:
             log(f"duplicated: {receipts} receipts for {len(codes)} dossiers received")
             duplicated += abs(receipts - len(codes))
         ours = {j.plan.phone[-9:] for j in journeys}
-        sms = Counter(
-            (s.to, s.text) for s in read_received(FAKESMSC_LOG)[sms_before:] if s.to[-9:] in ours
-        )
+        # one SMS per (event, recipient) over every provider: a message held for one provider
+        # while it was away and sent through another would be here twice
+        by_provider = {
+            provider: [(s.to, s.text) for s in read_received(path)[sms_before[provider] :]]
+            for provider, path in SMS_LOGS.items()
+        }
+        sms = Counter(x for got in by_provider.values() for x in got if x[0][-9:] in ours)
         twice = [k for k, n in sms.items() if n > 1]
         for to, text in twice:
-            log(f"duplicated SMS to {to}: {text[:80]!r}")
+            where = [p for p, got in by_provider.items() if (to, text) in got]
+            log(f"duplicated SMS to {to} (through {', '.join(where)}): {text[:80]!r}")
         duplicated += len(twice)
         return {
             "lost": lost,
             "duplicated": duplicated,
             "stuck": stuck,
             "sms": sum(sms.values()),
+            "sms_by_provider": {
+                p: sum(1 for x in got if x[0][-9:] in ours) for p, got in by_provider.items()
+            },
             "payments": payment_problems["checked"],
             "portal": portal["checked"],
         }
@@ -595,7 +609,7 @@ class Run:
             f"seed {a.seed}: {a.dossiers} dossiers over {len(shapes)} route shapes "
             f"({dict(Counter(p.scenario for p in plans))}); {len(faults)} faults in {window:.0f} s"
         )
-        sms_before = len(read_received(FAKESMSC_LOG))
+        sms_before = {p: len(read_received(path)) for p, path in SMS_LOGS.items()}
         self.before: set[str] = set()
         self.before = {line.split("\t")[0] for line in self.parked()}  # not this run's
         started = time.monotonic()
@@ -646,7 +660,8 @@ class Run:
             f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
             f"dead={len(dead)} crashed={self.crashed} "
             f"redriven={self.redriven} retried={RETRIED['requests']} sms={result['sms']} "
-            f"payments={result['payments']} portal={result['portal']} "
+            + "".join(f"sms_{p[-1]}={n} " for p, n in result["sms_by_provider"].items())
+            + f"payments={result['payments']} portal={result['portal']} "
             f"settle_seconds={settle_seconds:.0f} "
             f"total_seconds={time.monotonic() - started:.0f}"
         )

@@ -10,7 +10,7 @@ from pymongo import MongoClient
 
 from services.common.repository import JournalRepository
 from services.common.tally import Tally
-from services.notification import indexes
+from services.notification import failover, indexes
 from services.notification.store import NotificationRecords
 
 pytestmark = pytest.mark.integration
@@ -110,3 +110,34 @@ def test_a_message_due_is_created_claimed_and_one_held_is_claimed_when_due(recor
     claimed = records.claim(held_id, later)
     assert claimed is not None and claimed.doc["status"] == "sending"
     assert records.due(later) == []
+
+
+def test_failover_samples_reports_and_one_switch_per_version(records):
+    """The failover's records on the real server: a provider's recent sends are one `_id` range
+    with their messages' first reports (a report may come before its send is recorded); a
+    switch's version is claimed once, whoever else decides it."""
+    settings = failover.Settings(("provider-a", "provider-b"))
+    t0 = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+    records.record_report("m1", t0 + timedelta(seconds=1), failed=False)  # before its send
+    records.record_sample("provider-a", "m1", t0, "accepted")
+    records.record_sample("provider-a", "m2", t0 + timedelta(seconds=2), "held")
+    records.record_sample("provider-b", "m3", t0 + timedelta(seconds=3), "accepted")
+    records.record_report("m3", t0 + timedelta(seconds=4), failed=False)
+    records.record_report("m3", t0 + timedelta(seconds=9), failed=True)  # a later failure
+    a = records.samples("provider-a", t0)
+    assert [(s.outcome, s.reported_at, s.failed) for s in a] == [
+        ("accepted", t0 + timedelta(seconds=1), False),
+        ("held", None, False),
+    ]
+    assert records.samples("provider-a", t0 + timedelta(seconds=1))[0].outcome == "held"
+    (b,) = records.samples("provider-b", t0)
+    assert (b.reported_at, b.failed) == (t0 + timedelta(seconds=4), True)
+
+    assert records.route(settings) == failover.initial(settings)
+    switch = failover.Route(1, "provider-b", t0, "provider-a unhealthy")
+    assert records.switch(switch) is True
+    assert records.switch(failover.Route(1, "provider-b", t0, "another process")) is False
+    assert records.route(settings) == switch
+
+    assert records.forget_samples(settings.providers, t0 + timedelta(seconds=2)) == 1
+    assert [s.outcome for s in records.samples("provider-a", t0)] == ["held"]

@@ -163,6 +163,7 @@ def test_fault_schedule_has_every_fault_once_spaced_within_the_window():
     assert kinds == Counter(
         {("kill", s): 3 for s in SERVICES}
         | {("rabbitmq-restart", "rabbitmq"): 1, ("mongo-restart", "mongo"): 1}
+        | {("provider-outage", "provider-a"): 1}
     )
     times = [f.at for f in faults]
     assert times == sorted(times) and times[0] >= 15 and times[-1] <= 255
@@ -175,7 +176,7 @@ def test_on_a_cluster_each_broker_node_is_killed_once_too():
     kinds = Counter((f.kind, f.target) for f in faults)
     assert {t for (k, t) in kinds if k == "rabbitmq-kill"} == {"1", "2", "3"}
     assert kinds[("rabbitmq-restart", "rabbitmq")] == 1
-    assert len(faults) == len(SERVICES) + 2 + 3
+    assert len(faults) == len(SERVICES) + 3 + 3  # + the broker, the database, a provider
     single = fault_schedule(seed=5, window=300, kills_per_service=1, broker_nodes=1)
     assert not [f for f in single if f.kind == "rabbitmq-kill"]
 
