@@ -213,6 +213,7 @@ rabbit_env() { # [i]
   export RABBITMQ_LOG_BASE=$LOGS/rabbitmq RABBITMQ_NODENAME=$(rabbit_node "$i")
   export RABBITMQ_DIST_PORT=$((LT_RABBITMQ_DIST_PORT + i - 1)) ERL_EPMD_PORT=$LT_EPMD_PORT
   export ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_PID_FILE=$d/beam$sfx.pid
+  export ERL_CRASH_DUMP=$LOGS/rabbitmq/erl_crash$sfx.dump # not in the working directory
 }
 
 rabbitmqctl() { rabbitmqctl_on 1 "$@"; }
@@ -241,9 +242,17 @@ EOF
   (rabbit_env "$i" && start_bg "$(rabbit_id "$i")" "$LOGS/$(rabbit_id "$i").log" "$RABBITMQ_BIN/rabbitmq-server")
 }
 
-await_rabbit_node() { # i
-  wait_port "$(rabbit_id "$1")" "$((LT_AMQP_PORT + $1 - 1))" 180
-  rabbitmqctl_on "$1" await_startup --timeout 180 >/dev/null
+await_rabbit_node() { # i — a node that exits while it starts is started once more, as its
+  # service manager would (systemd's Restart=on-failure, a StatefulSet), with the reason it gave
+  local i=$1 id port=$((LT_AMQP_PORT + $1 - 1)); id=$(rabbit_id "$i")
+  if ! (wait_port "$id" "$port" 180) 2>/dev/null; then
+    say "rabbitmq node $i did not start; the end of its log:"
+    tail -n 4 "$LOGS/$id.log" >&2 2>/dev/null || true
+    sleep 2
+    start_rabbit_node "$i"
+    wait_port "$id" "$port" 180
+  fi
+  rabbitmqctl_on "$i" await_startup --timeout 180 >/dev/null
 }
 
 join_rabbit_node() { # i — node i into node 1's cluster, once

@@ -82,7 +82,7 @@ def log(text: str) -> None:
 def stack(*args: str) -> None:
     out = subprocess.run(["bash", str(STACK), *args], capture_output=True, text=True, timeout=300)
     if out.returncode:
-        log(f"stack.sh {' '.join(args)} failed: {out.stderr.strip()[-300:]}")
+        log(f"stack.sh {' '.join(args)} failed: {out.stderr.strip()[-1500:]}")
 
 
 # --- officers and the HTTP API ------------------------------------------------------------
@@ -151,6 +151,7 @@ class Run:
         self.died: set[str] = set()  # services seen gone by themselves
         self.exits = exits()  # exits by themselves so far, each service started again
         self.crashed = 0
+        self.broker_started = 0  # RabbitMQ nodes a fault left down, started after the faults
 
     # the projection routing keeps: a read by _id, the cheapest way to watch a dossier
     def peek(self, code: str) -> dict | None:
@@ -443,13 +444,16 @@ class Run:
     @staticmethod
     def dead_services() -> list[str]:
         """Services whose process is gone though no fault is pending: one that died by itself."""
-        dead = []
-        for name in SERVICES:
-            try:
-                os.kill(int((PIDS / f"{name}.pid").read_text()), 0)
-            except (OSError, ValueError):
-                dead.append(name)
-        return dead
+        return [name for name in SERVICES if not alive(name)]
+
+    def broker_nodes_up(self) -> None:
+        """After the faults, every RabbitMQ node runs, as its service manager would see to: a
+        node that a fault left down (one that did not start again) is started, and counted."""
+        for i in range(1, BROKER_NODES + 1):
+            if not alive("rabbitmq" if i == 1 else f"rabbitmq-{i}"):
+                self.broker_started += 1
+                log(f"rabbitmq node {i} was down after the faults; starting it again")
+                stack("rabbitmq-node-start", str(i))
 
     def verify(self, journeys: list[Journey], sms_before: dict[str, int]) -> dict:
         lost = duplicated = stuck = 0
@@ -630,6 +634,7 @@ class Run:
                     log(f"{done}/{len(journeys)} journeys finished")
             injector.join()
         log(f"load done in {time.monotonic() - started:.0f} s")
+        self.broker_nodes_up()
         took: dict[str, list[float]] = {}
         for j in journeys:
             took.setdefault(j.plan.scenario, []).append(j.seconds)
@@ -658,7 +663,7 @@ class Run:
         line = (
             f"chaos: dossiers={a.dossiers} faults={len(self.faults_done)} lost={result['lost']} "
             f"duplicated={result['duplicated']} stuck={result['stuck']} parked={parked_now} "
-            f"dead={len(dead)} crashed={self.crashed} "
+            f"dead={len(dead)} crashed={self.crashed} broker_started={self.broker_started} "
             f"redriven={self.redriven} retried={RETRIED['requests']} sms={result['sms']} "
             + "".join(f"sms_{p[-1]}={n} " for p, n in result["sms_by_provider"].items())
             + f"payments={result['payments']} portal={result['portal']} "
@@ -671,6 +676,15 @@ class Run:
             CLOCK_OFFSET_FILE.unlink(missing_ok=True)
         ok = not (result["lost"] or result["duplicated"] or result["stuck"] or parked_now or dead)
         return 0 if ok else 1
+
+
+def alive(pid_id: str) -> bool:
+    """Whether the stack's process of that id (its pid file's name) runs."""
+    try:
+        os.kill(int((PIDS / f"{pid_id}.pid").read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def exits() -> dict[str, int]:

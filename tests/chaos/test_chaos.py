@@ -36,7 +36,8 @@ def account(log: str) -> str:
     lines = log.splitlines()
     problems = [x for x in lines if re.search(r"\] (stuck|lost|duplicated)", x)]
     events = [x for x in lines if x not in problems and "settling:" not in x]
-    shown = events[-40:] + problems[:10]
+    settling = [x for x in lines if "settling:" in x][-1:]  # what a stack that never settled held
+    shown = events[-40:] + settling + problems[:10]
     if len(problems) > 10:
         shown.append(f"... and {len(problems) - 10} more problem lines in {LOG}")
     return "\n".join(shown)[-8000:]
@@ -77,6 +78,8 @@ def test_short_chaos_run_loses_nothing_and_applies_nothing_twice():
     assert counts["portal"] == "300", summary  # every dossier at the portal at its last version
     if counts["crashed"] != "0":  # started again by the supervisor, nothing lost: say it loudly
         warnings.warn(f"{summary}: a service exited by itself\n{tail}", stacklevel=1)
+    if counts["broker_started"] != "0":  # a RabbitMQ node a fault left down: say it too
+        warnings.warn(f"{summary}: a RabbitMQ node stayed down\n{tail}", stacklevel=1)
 
 
 def test_the_counters_agree_with_the_dossiers_after_the_chaos_run():
