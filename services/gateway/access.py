@@ -16,6 +16,13 @@ def _dossier_offices(dossier: dict) -> set[str]:
     }
 
 
+def receipt_offices(receipt: dict) -> dict:
+    """The offices of a receipt whose dossier routing has not taken in yet, as a dossier names
+    them: the receiving counter and its route."""
+    office = receipt["office_id"]
+    return {"receiving_office_id": office, "office_id": office, "route": receipt.get("route", [])}
+
+
 def _leads(officer: dict, office_id: str, offices: OfficeCatalog) -> bool:
     try:
         return officer["role"] == LEADER and offices.is_within(office_id, officer["office_id"])

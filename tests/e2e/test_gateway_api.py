@@ -93,6 +93,17 @@ def test_cross_office_reads_and_actions_are_403(journey, officers):
     assert officers("T87", "leader").get(f"/api/dossiers/{code}").status_code == 403
 
 
+def test_the_receipt_prints_at_once_for_its_counter_only(officers):
+    """The console prints form 01 straight after the receipt, when routing has often not taken
+    the dossier in yet: the receipt's counter reads it, another commune does not."""
+    receiver, other = officers("X28720", "receiver"), officers("X28702", "receiver")
+    for _ in range(3):
+        code = receiver.receive("HT-04", phone="0911222444")["code"]
+        r = receiver.get(f"/api/dossiers/{code}/receipt")
+        assert r.status_code == 200 and r.json()["code"] == code, r.text
+        assert other.get(f"/api/dossiers/{code}/receipt").status_code == 403
+
+
 def test_each_officer_is_offered_what_they_may_do(journey, officers):
     code = journey
     handler = officers("H824", "handler")

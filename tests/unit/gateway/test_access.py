@@ -48,6 +48,9 @@ def dossier(state=lc.IN_PROCESS, office_id="H824", at_office=True):
 )
 def test_who_reads_a_dossier(who, allowed):
     assert access.may_read_dossier(who, dossier(), OFFICES) is allowed
+    # its receipt, printed before routing has taken the dossier in: the same answer
+    receipt = {"office_id": "X28720", "route": dossier()["route"]}
+    assert access.may_read_dossier(who, access.receipt_offices(receipt), OFFICES) is allowed
     if not allowed:
         with pytest.raises(ApiError) as exc:
             access.check_dossier(who, dossier(), OFFICES)
