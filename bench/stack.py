@@ -13,9 +13,20 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("gateway", "intake", "routing", "notification", "postal")
+# every service of the local stack, with where its /metrics answers (deploy/local/stack.sh)
+PORT_OFFSETS = {
+    "gateway": 0,
+    "intake": 1,
+    "routing": 2,
+    "postal": 3,
+    "notification": 4,
+    "payment": 5,
+    "portal_sync": 6,
+    "documents": 7,
+    "feedback": 8,
+}
+SERVICES = tuple(PORT_OFFSETS)
 INFRA = ("mongo", "rabbitmq")
-PORT_OFFSETS = {"intake": 1, "routing": 2, "postal": 3, "notification": 4}
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 XD01_DOCUMENTS = [
     {"id": "don_xin_phep_xd"},

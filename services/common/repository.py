@@ -386,14 +386,14 @@ class JournalRepository(Repository):
             {"_id": journal_id(d["_id"], 1), "aggregate": d["_id"], "version": 1, "set": doc}
             for d, doc in zip(stored, docs, strict=True)
         ]
-        new = set(_insert_new(self.journal, entries))
-        _insert_new(self.collection, stored)
+        new = set(insert_new(self.journal, entries))
+        insert_new(self.collection, stored)
         views: dict[str, list[dict]] = {}
         for doc in docs:
             for name, found in self._entries(doc).items():
                 views.setdefault(name, []).extend({**e, "_id": k} for k, e in found.items())
         for name, rows in views.items():
-            _insert_new(self.db[name], rows)
+            insert_new(self.db[name], rows)
         return [doc for doc in stored if journal_id(doc["_id"], 1) in new]
 
     def rebuild_views(self, batch: int = 200) -> Iterator[int]:
@@ -405,7 +405,7 @@ class JournalRepository(Repository):
                 for name, found in self._entries(self._load(doc["_id"])).items():
                     rows.setdefault(name, []).extend({**e, "_id": key} for key, e in found.items())
             for name, entries in rows.items():
-                _insert_new(self.db[name], entries)
+                insert_new(self.db[name], entries)
             yield done
 
     def _entries(self, doc: dict) -> dict[str, dict[str, dict]]:
@@ -568,7 +568,7 @@ def _batches(collection, size: int, ids=None) -> Iterator[tuple[int, list[dict]]
         yield done + len(docs), docs
 
 
-def _insert_new(collection, docs: list[dict]) -> list:
+def insert_new(collection, docs: list[dict]) -> list:
     """Insert what is not there yet (by `_id`); the `_id`s inserted."""
     if not docs:
         return []
@@ -657,7 +657,7 @@ class DocumentRepository(Repository):
         stored = [apply_change(doc, {}, {}, 1, ()) for doc in docs]
         for doc in stored:
             doc.update(_views=self._keys(doc), _outbox=[])
-        new = set(_insert_new(self.collection, stored))
+        new = set(insert_new(self.collection, stored))
         return [doc for doc in stored if doc["_id"] in new]
 
     def rebuild_views(self, batch: int = 200) -> Iterator[int]:

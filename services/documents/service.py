@@ -77,12 +77,7 @@ class DocumentsService(observability.Observed):
         except UnknownProcedure:
             names = {}
         fields = domain.from_receipt(received, self._key(received["applicant"]["id_number"]), names)
-        self.store.change(
-            received["code"],
-            lambda r: Change(fields) if r["office_id"] is None else None,
-            self.clock.now(),
-            envelope["message_id"],
-        )
+        self.store.take_receipt(received["code"], fields, self.clock.now(), envelope["message_id"])
 
     @rpc
     def record_part(

@@ -5,7 +5,7 @@ beside it (services/documents/files.py)."""
 from datetime import date, datetime
 
 from services.common.keys import prefix_range
-from services.common.repository import NotFound
+from services.common.repository import Change, NotFound
 from services.common.store import Database, MongoStore
 from services.documents import domain, files, indexes
 
@@ -29,6 +29,16 @@ class DocumentRecords(Database):
         except NotFound:
             self.records.create(domain.new_record(code, now))
             return self.records.change(code, decide, message_id, publisher).doc
+
+    def take_receipt(self, code: str, fields: dict, now: datetime, message_id: str) -> None:
+        """What the receipt tells (domain.from_receipt), on the record made with it: one create
+        in the usual case. A record made first by a file is changed instead, unless the receipt
+        has been taken already (a repeated event changes nothing)."""
+        if self.records.create({**domain.new_record(code, now), **fields}, (), message_id):
+            return
+        self.records.change(
+            code, lambda r: Change(fields) if r["office_id"] is None else None, message_id
+        )
 
     def received_between(self, office_id: str, first: date, last: date) -> list[dict]:
         """The records of the dossiers a counter received from the local day `first` to `last`:

@@ -12,7 +12,7 @@ provider preferred to the active one needs its probe and `failback_after` second
 active one, so that a provider that comes and goes does not make the route flap."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
@@ -96,6 +96,52 @@ class Sample:
     outcome: str  # one of OUTCOMES
     reported_at: datetime | None = None  # the provider's first delivery report for it
     failed: bool = False  # a report said it failed (Kannel DLR 2 or 16)
+
+
+@dataclass
+class Unsaved:
+    """The sends and delivery reports a process has seen and not yet written. They are written
+    together, every two seconds (the route's timer) or once `limit` have gathered, so that an SMS
+    costs no database command for its samples; a message's reports are merged first (the first
+    report's time, failed if any said so). A process killed loses what it held, a few seconds
+    of evidence: the provider is judged on the other processes' and the next sends. Entries a
+    failed write gives back are kept up to `keep`, the newest."""
+
+    limit: int = 200
+    keep: int = 5000
+    sends: list[dict[str, Any]] = field(default_factory=list)
+    reports: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
+
+    def send(self, provider: str, message_id: str, at: datetime, outcome: str) -> None:
+        doc = {"provider": provider, "message_id": message_id, "sent_at": at, "outcome": outcome}
+        self.sends.append(doc)
+
+    def report(self, message_id: str, at: datetime, failed: bool) -> None:
+        first = self.reports.get(message_id)
+        if first is None:
+            self.reports[message_id] = (at, failed)
+        else:
+            self.reports[message_id] = (min(first[0], at), first[1] or failed)
+
+    @property
+    def full(self) -> bool:
+        return len(self.sends) + len(self.reports) >= self.limit
+
+    def take(self) -> tuple[list[dict[str, Any]], dict[str, tuple[datetime, bool]]]:
+        """Everything held, to be written; the buffer starts empty again."""
+        sends, reports = self.sends, self.reports
+        self.sends, self.reports = [], {}
+        return sends, reports
+
+    def give_back(
+        self, sends: list[dict[str, Any]], reports: dict[str, tuple[datetime, bool]]
+    ) -> None:
+        """What a write failed to store, held again before what came since."""
+        self.sends = (sends + self.sends)[-self.keep :]
+        for message_id, (at, failed) in reports.items():
+            self.report(message_id, at, failed)
+        while len(self.reports) > self.keep:
+            del self.reports[next(iter(self.reports))]
 
 
 @dataclass(frozen=True)

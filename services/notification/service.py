@@ -11,6 +11,7 @@ from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
+from pymongo.errors import PyMongoError
 
 from contracts import verification as rules
 from contracts.calendar import WorkingCalendar
@@ -61,6 +62,7 @@ class SmsGateway(DependencyProvider):
         self.probe_url = str(config.get("SMS_PROBE_URL") or "")
         self.kind = config.get("SMS_GATEWAY") or "kannel"
         self.route: failover.Route | None = None  # read from the database on first use
+        self.unsaved = failover.Unsaved()  # samples and reports, written by save_samples
 
     def label(self, provider: str | None) -> str:
         """The provider's name in metrics and the message log: its smsc-id, or the gateway's
@@ -261,7 +263,19 @@ class NotificationService(observability.Observed):
         if outcome in failover.ERRORS:
             self.observer.metrics.inc("sms_send_errors", provider=label, outcome=outcome)
         if self.sms.failover.enabled and provider:
-            self.store.record_sample(provider, message_id, now, outcome)
+            self.sms.unsaved.send(provider, message_id, now, outcome)
+            if self.sms.unsaved.full:
+                self._save_samples()
+
+    def _save_samples(self) -> None:
+        """Write the samples and reports this process holds (failover.Unsaved); what could not
+        be written is held again for the next time, and the SMS's own work goes on."""
+        sends, reports = self.sms.unsaved.take()
+        try:
+            self.store.save_samples(sends, reports)
+        except PyMongoError as exc:
+            self.sms.unsaved.give_back(sends, reports)
+            log.warning("SMS failover samples not written yet: %s", exc)
 
     @timer(interval=2, eager=True)
     def route_sms(self):
@@ -272,6 +286,7 @@ class NotificationService(observability.Observed):
         if not settings.enabled:
             return
         now = self.clock.now()
+        self._save_samples()
         route = self.store.route(settings)
         probes = providers.probe(self.sms.probe_url, settings.providers)
         samples = self.store.samples(route.active, failover.judged_since(route, now, settings))
@@ -362,7 +377,9 @@ class NotificationService(observability.Observed):
         except NotFound:
             raise NotFoundError("unknown_message", f"no SMS {message_id}") from None
         if self.sms.failover.enabled:  # the provider's latency and failures (failover.py)
-            self.store.record_report(message_id, now, status == "failed")
+            self.sms.unsaved.report(message_id, now, status == "failed")
+            if self.sms.unsaved.full:
+                self._save_samples()
         return applied
 
     @rpc

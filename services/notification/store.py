@@ -3,7 +3,6 @@ counters of the messages by status (published through the log's outbox), the pho
 verifications with their limits on asking for codes, and the SMS providers' recent sends and
 route (failover.py)."""
 
-import contextlib
 import hashlib
 from dataclasses import asdict
 from datetime import datetime
@@ -15,7 +14,7 @@ from contracts import verification as rules
 from services.common.keys import prefix_range, sort_key, until
 from services.common.limits import WindowLimit
 from services.common.messaging import EntryPublisher
-from services.common.repository import Change, Committed, NotFound
+from services.common.repository import Change, Committed, NotFound, insert_new
 from services.common.store import Database, MongoStore
 from services.notification import domain, failover, indexes, verification
 
@@ -105,24 +104,24 @@ class NotificationRecords(Database):
 
     # --- SMS provider failover: one sample per send to a provider, the first delivery report of
     # each message, and the route's switches
-    def record_sample(self, provider: str, message_id: str, at: datetime, outcome: str) -> None:
-        """One send of a message to `provider` and its outcome (failover.OUTCOMES). Keyed
-        `<provider>|<time>|<message>`: a provider's recent sends are one `_id` range."""
-        doc = {"provider": provider, "message_id": message_id, "sent_at": at, "outcome": outcome}
-        with contextlib.suppress(DuplicateKeyError):  # the same send recorded twice: once
-            self.db.sms_samples.insert_one(
-                {"_id": f"{provider}|{sort_key(at)}|{message_id}", **doc}
-            )
-
-    def record_report(self, message_id: str, at: datetime, failed: bool) -> None:
-        """A delivery report of a message: the first dates its latency (it may come before the
-        gateway's answer is recorded: it is kept by message, not by send); a failure is kept
-        whenever it comes."""
-        try:
-            self.db.sms_reports.insert_one({"_id": message_id, "at": at, "failed": failed})
-        except DuplicateKeyError:
-            if failed:
-                self.db.sms_reports.update_one({"_id": message_id}, {"$set": {"failed": True}})
+    def save_samples(self, sends: list[dict], reports: dict[str, tuple[datetime, bool]]) -> None:
+        """Sends to providers (failover.Unsaved.send), one insert for all; and messages' delivery
+        reports (message id: (time, failed)), one insert: the first report of a message dates
+        its latency (it may come before the send is recorded: kept by message, not by send), a
+        failure is kept whenever it comes. Each send is keyed `<provider>|<time>|<message>`, so
+        that a provider's recent sends are one `_id` range; a send written twice is kept once."""
+        if sends:
+            docs = [{"_id": f"{d['provider']}|{sort_key(d['sent_at'])}|{d['message_id']}", **d}
+                    for d in sends]  # fmt: skip
+            insert_new(self.db.sms_samples, docs)
+        if reports:
+            docs = [{"_id": m, "at": at, "failed": failed} for m, (at, failed) in reports.items()]
+            new = set(insert_new(self.db.sms_reports, docs))
+            failed_later = [m for m, (_, failed) in reports.items() if failed and m not in new]
+            if failed_later:
+                self.db.sms_reports.update_many(
+                    {"_id": {"$in": failed_later}}, {"$set": {"failed": True}}
+                )
 
     def samples(self, provider: str, since: datetime) -> list[failover.Sample]:
         """The provider's sends since `since`, oldest first, with their messages' reports."""

@@ -94,6 +94,10 @@ PENDING, SYNCED, FAILED = "pending", "synced", "failed"
 BACKOFF = (1, 2, 5, 15, 30, 60, 120, 300)  # seconds before each retry of a failed push
 MAX_ATTEMPTS = 12  # then the dossier's sync is parked as failed, with its reason
 LEASE = timedelta(seconds=60)  # a process pushing a dossier holds it this long at most
+# A change is pushed this long after it is made, and a change made while an earlier one waits
+# for its push keeps that push's time: a dossier's events in quick succession (received,
+# accepted, forwarded) reach the portal in one push of the last version, not one push each.
+PUSH_AFTER = timedelta(seconds=2)
 
 
 def _place(envelope: dict[str, Any], source: str) -> str:
@@ -158,8 +162,12 @@ def new_sync(
     }
 
 
-def _pending(now: datetime) -> dict[str, Any]:
-    return {"status": PENDING, "attempts": 0, "next_try_at": now, "failure": None}
+def _pending(now: datetime, sync: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Pending, pushed PUSH_AFTER from now; or, for a sync whose first try of a push is
+    waiting already, at that try's time (its entry in the queue view stays as it is)."""
+    waiting = sync is not None and sync["status"] == PENDING and sync["attempts"] == 0
+    at = sync["next_try_at"] if sync and waiting and sync["next_try_at"] else now + PUSH_AFTER
+    return {"status": PENDING, "attempts": 0, "next_try_at": at, "failure": None}
 
 
 def apply(
@@ -189,7 +197,8 @@ def apply(
         _evaluation(record, envelope, payload)
     if record == sync["record"]:
         return {}
-    changes.update(record=record, record_version=sync["record_version"] + 1, **_pending(now))
+    changes.update(record=record, record_version=sync["record_version"] + 1)
+    changes.update(_pending(now, sync))
     changes["event_at"] = envelope["occurred_at"]
     if latest:
         changes["last_place"] = place

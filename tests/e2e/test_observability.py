@@ -10,35 +10,20 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.stack import SERVICES, service_url
 from services.common.messaging import DEAD_LETTER_QUEUE, RETRY_TIERS
 from services.common.metrics import SERIES
-from tests.e2e.conftest import BASE, eventually, required_documents
+from tests.e2e.conftest import eventually, required_documents
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = Path(os.environ.get("LT_STACK_DIR", ROOT / ".stack")) / "logs"
-PORT_BASE = int(os.environ.get("LT_SERVICE_PORT_BASE", "8000"))
-SERVICES = {
-    "intake": 1,
-    "routing": 2,
-    "postal": 3,
-    "notification": 4,
-    "payment": 5,
-    "portal_sync": 6,
-    "documents": 7,
-}
 RABBITMQ_API = os.environ.get("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
 RABBITMQ_AUTH = (
     os.environ.get("LT_RABBITMQ_USER", "guest"),
     os.environ.get("LT_RABBITMQ_PASSWORD", "guest"),
 )
-
-
-def service_url(name: str) -> str:
-    if name == "gateway":
-        return BASE
-    return f"http://127.0.0.1:{PORT_BASE + SERVICES[name]}"
 
 
 def log_lines(name: str) -> list[str]:
@@ -94,7 +79,7 @@ def test_log_lines_carry_the_message_ids_and_mask_phone_and_id_numbers(officers)
         lambda: any(phone[-3:] in line and "*" in line for line in log_lines("gateway")),
         what="the masked number in the gateway's access log",
     )
-    for name in ("gateway", *SERVICES):
+    for name in SERVICES:
         for line in log_lines(name):
             entry = json.loads(line)
             assert {"dossier_code", "message_id", "correlation_id"} <= entry.keys(), line

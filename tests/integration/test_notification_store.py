@@ -118,12 +118,19 @@ def test_failover_samples_reports_and_one_switch_per_version(records):
     switch's version is claimed once, whoever else decides it."""
     settings = failover.Settings(("provider-a", "provider-b"))
     t0 = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
-    records.record_report("m1", t0 + timedelta(seconds=1), failed=False)  # before its send
-    records.record_sample("provider-a", "m1", t0, "accepted")
-    records.record_sample("provider-a", "m2", t0 + timedelta(seconds=2), "held")
-    records.record_sample("provider-b", "m3", t0 + timedelta(seconds=3), "accepted")
-    records.record_report("m3", t0 + timedelta(seconds=4), failed=False)
-    records.record_report("m3", t0 + timedelta(seconds=9), failed=True)  # a later failure
+    first, second = failover.Unsaved(), failover.Unsaved()
+    first.report("m1", t0 + timedelta(seconds=1), failed=False)  # written before its send
+    records.save_samples(*first.take())
+    second.send("provider-a", "m1", t0, "accepted")
+    second.send("provider-a", "m2", t0 + timedelta(seconds=2), "held")
+    second.send("provider-b", "m3", t0 + timedelta(seconds=3), "accepted")
+    second.report("m3", t0 + timedelta(seconds=4), failed=False)
+    sends, reports = second.take()
+    records.save_samples(sends, reports)
+    records.save_samples(sends, reports)  # written twice (a write that timed out): kept once
+    second.report("m3", t0 + timedelta(seconds=9), failed=True)  # a later failure, held apart
+    second.report("m1", t0 + timedelta(seconds=9), failed=False)  # a later "delivered"
+    records.save_samples(*second.take())
     a = records.samples("provider-a", t0)
     assert [(s.outcome, s.reported_at, s.failed) for s in a] == [
         ("accepted", t0 + timedelta(seconds=1), False),

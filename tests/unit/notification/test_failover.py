@@ -10,6 +10,7 @@ from services.notification.failover import (
     Route,
     Sample,
     Settings,
+    Unsaved,
     decide,
     health,
     initial,
@@ -197,3 +198,36 @@ def test_outcomes_of_a_send():
     assert outcome_of(None, GatewayTimeout("no answer")) == "timeout"
     assert outcome_of(None, GatewayError("kannel unreachable")) is None  # no provider's fault
     assert outcome_of(None, GatewayError("rate limit")) is None
+
+
+# --- what a process holds before writing it ------------------------------------------------
+def test_unsaved_reports_keep_the_first_time_and_any_failure():
+    held = Unsaved()
+    held.report("m1", T0 + timedelta(seconds=5), failed=False)
+    held.report("m1", T0 + timedelta(seconds=2), failed=True)  # came first, said failed
+    held.report("m1", T0 + timedelta(seconds=9), failed=False)
+    assert held.reports == {"m1": (T0 + timedelta(seconds=2), True)}
+
+
+def test_unsaved_is_full_at_its_limit_and_empty_once_taken():
+    held = Unsaved(limit=3)
+    held.send("provider-a", "m1", T0, "accepted")
+    held.report("m1", T0, failed=False)
+    assert not held.full
+    held.send("provider-a", "m2", T0, "held")
+    assert held.full
+    sends, reports = held.take()
+    assert [s["message_id"] for s in sends] == ["m1", "m2"] and list(reports) == ["m1"]
+    assert (held.sends, held.reports, held.full) == ([], {}, False)
+
+
+def test_unsaved_given_back_comes_before_what_came_since_and_stays_bounded():
+    held = Unsaved(keep=3)
+    held.send("provider-a", "m1", T0, "accepted")
+    held.send("provider-a", "m2", T0, "accepted")
+    sends, reports = held.take()
+    held.send("provider-a", "m3", T0, "accepted")
+    held.send("provider-a", "m4", T0, "accepted")
+    held.give_back(sends, {"m0": (T0, True), **reports})
+    assert [s["message_id"] for s in held.sends] == ["m2", "m3", "m4"]  # the oldest dropped
+    assert held.reports == {"m0": (T0, True)}

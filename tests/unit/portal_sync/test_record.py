@@ -202,9 +202,26 @@ def test_a_dossier_without_a_due_date_has_none_on_the_portal(status, awaited):
 
 
 def test_one_process_pushes_a_dossier_at_a_time():
-    sync = start()
-    held = {**sync, **record.lease(sync, T0)}
-    assert record.lease(held, T0 + timedelta(seconds=5)) is None  # another process waits
-    assert record.lease(held, T0 + record.LEASE + timedelta(seconds=1))  # a dead pusher's lapses
-    done = {**held, **record.pushed(held, 1, T0)}
-    assert done["lease_until"] is None and record.lease(done, T0) is None  # synced: nothing due
+    sync, due = start(), T0 + record.PUSH_AFTER
+    assert record.lease(sync, T0) is None  # its push waits PUSH_AFTER for more changes
+    held = {**sync, **record.lease(sync, due)}
+    assert record.lease(held, due + timedelta(seconds=5)) is None  # another process waits
+    assert record.lease(held, due + record.LEASE + timedelta(seconds=1))  # a dead pusher's lapses
+    done = {**held, **record.pushed(held, 1, due)}
+    assert done["lease_until"] is None and record.lease(done, due) is None  # synced: nothing due
+
+
+def test_changes_in_quick_succession_go_out_in_one_push():
+    """The events that follow a receipt keep the time of its push (one push of the last
+    version); a change after a push, or while a failed push waits to be tried again, is pushed
+    PUSH_AFTER after it."""
+    first = start()
+    assert first["next_try_at"] == T0 + record.PUSH_AFTER
+    later = run(JOURNEY, first)
+    assert later["record_version"] > 1 and later["next_try_at"] == first["next_try_at"]
+    done = {**later, **record.pushed(later, later["record_version"], T0)}
+    after = {**done, **record.resync(done, T0 + timedelta(minutes=5))}
+    assert after["next_try_at"] == T0 + timedelta(minutes=5) + record.PUSH_AFTER
+    failed = {**first, **record.push_failed(first, "portal answered 503 unavailable", T0)}
+    changed = run(JOURNEY[:1], failed)
+    assert changed["attempts"] == 0 and changed["next_try_at"] == T0 + record.PUSH_AFTER
