@@ -62,7 +62,7 @@ class SmsGateway(DependencyProvider):
         self.probe_url = str(config.get("SMS_PROBE_URL") or "")
         self.kind = config.get("SMS_GATEWAY") or "kannel"
         self.route: failover.Route | None = None  # read from the database on first use
-        self.unsaved = failover.Unsaved()  # samples and reports, written by save_samples
+        self.unsaved = failover.Unsaved()  # samples and reports not yet written
 
     def label(self, provider: str | None) -> str:
         """The provider's name in metrics and the message log: its smsc-id, or the gateway's

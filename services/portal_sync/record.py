@@ -95,8 +95,8 @@ BACKOFF = (1, 2, 5, 15, 30, 60, 120, 300)  # seconds before each retry of a fail
 MAX_ATTEMPTS = 12  # then the dossier's sync is parked as failed, with its reason
 LEASE = timedelta(seconds=60)  # a process pushing a dossier holds it this long at most
 # A change is pushed this long after it is made, and a change made while an earlier one waits
-# for its push keeps that push's time: a dossier's events in quick succession (received,
-# accepted, forwarded) reach the portal in one push of the last version, not one push each.
+# for its push keeps that push's time: a dossier's events in quick succession (received, fee
+# paid, forwarded, arrived) reach the portal in one push of the last version, not one push each.
 PUSH_AFTER = timedelta(seconds=2)
 
 
@@ -165,8 +165,9 @@ def new_sync(
 def _pending(now: datetime, sync: dict[str, Any] | None = None) -> dict[str, Any]:
     """Pending, pushed PUSH_AFTER from now; or, for a sync whose first try of a push is
     waiting already, at that try's time (its entry in the queue view stays as it is)."""
-    waiting = sync is not None and sync["status"] == PENDING and sync["attempts"] == 0
-    at = sync["next_try_at"] if sync and waiting and sync["next_try_at"] else now + PUSH_AFTER
+    at = now + PUSH_AFTER
+    if sync and sync["status"] == PENDING and sync["attempts"] == 0 and sync["next_try_at"]:
+        at = sync["next_try_at"]
     return {"status": PENDING, "attempts": 0, "next_try_at": at, "failure": None}
 
 
