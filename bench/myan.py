@@ -271,6 +271,7 @@ class Clock:
 
 
 NOT_YET = (403, 404, 409)  # not there yet (a transfer or a receipt routing has not read)
+BUSY = (503,)  # a service did not answer in time: "try again", safe with the Idempotency-Key
 
 
 class Replay:
@@ -318,6 +319,9 @@ class Replay:
             if r.status_code == 201:
                 self.codes[p.n] = r.json()["code"]
                 return
+            if r.status_code in BUSY and attempt < 4:
+                time.sleep(1)
+                continue
             self._error(f"receive #{p.n} {p.procedure}: {r.status_code} {r.text[:200]}")
             return
 
@@ -342,7 +346,7 @@ class Replay:
                     self.calls[action] += 1
                 if status == 200:
                     break
-                if (status in NOT_YET or status is None) and time.monotonic() < deadline:
+                if (status in NOT_YET + BUSY or status is None) and time.monotonic() < deadline:
                     with self.lock:
                         self.retries += 1
                     time.sleep(pause)
