@@ -188,38 +188,56 @@ class _SnapshotCollector:
 
 
 class _CommandsCollector:
-    """lienthong_db_commands_total from the {command name: count} mapping `counts` returns."""
+    """lienthong_db_commands_total from the {command name: count} mapping `counts` returns, and
+    lienthong_db_command_seconds_total from the {(command name, collection): seconds} one
+    `seconds` returns."""
 
-    def __init__(self, service: str, counts: Callable[[], Mapping[str, int]]):
-        self.service, self.counts = service, counts
+    def __init__(
+        self,
+        service: str,
+        counts: Callable[[], Mapping[str, int]],
+        seconds: Callable[[], Mapping[tuple[str, str], float]],
+    ):
+        self.service, self.counts, self.seconds = service, counts, seconds
 
     @staticmethod
-    def _family() -> CounterMetricFamily:
-        return CounterMetricFamily(
-            f"{PREFIX}_db_commands",
-            "database commands sent, by command name",
-            labels=["service", "command"],
+    def _families() -> tuple[CounterMetricFamily, CounterMetricFamily]:
+        return (
+            CounterMetricFamily(
+                f"{PREFIX}_db_commands",
+                "database commands sent, by command name",
+                labels=["service", "command"],
+            ),
+            CounterMetricFamily(
+                f"{PREFIX}_db_command_seconds",
+                "time the database commands took, by command name and collection",
+                labels=["service", "command", "collection"],
+            ),
         )
 
     def describe(self):
-        return [self._family()]
+        return list(self._families())
 
     def collect(self):
-        family = self._family()
+        counts, seconds = self._families()
         for command, n in sorted(dict(self.counts()).items()):
-            family.add_metric([self.service, command], n)
-        return [family]
+            counts.add_metric([self.service, command], n)
+        for (command, collection), s in sorted(dict(self.seconds()).items()):
+            seconds.add_metric([self.service, command, collection], s)
+        return [counts, seconds]
 
 
 class ServiceMetrics:
     """The counters, histogram and gauge snapshot of one service container; `commands` returns
-    the database commands its store has sent, by name (services.common.store.CommandCounts)."""
+    the database commands its store has sent, by name, and `command_seconds` their time, by name
+    and collection (services.common.store.CommandCounts)."""
 
     def __init__(
         self,
         service: str,
         snapshot: Snapshot,
         commands: Callable[[], Mapping[str, int]] | None = None,
+        command_seconds: Callable[[], Mapping[tuple[str, str], float]] = dict,
     ):
         self.service = service
         disable_created_metrics()  # no *_created series: they only double what Prometheus stores
@@ -245,7 +263,7 @@ class ServiceMetrics:
         )
         self.registry.register(_SnapshotCollector(snapshot))
         if commands is not None:
-            self.registry.register(_CommandsCollector(service, commands))
+            self.registry.register(_CommandsCollector(service, commands, command_seconds))
         self._live: dict[str, Counter | Gauge] = {}
 
     def _made(self, name: str):

@@ -107,7 +107,10 @@ class Observer(DependencyProvider):
             spawn=self.container.spawn_managed_thread,
         )
         self.metrics = metrics.ServiceMetrics(
-            self.service, self.snapshot, self._db_commands if self.stores else None
+            self.service,
+            self.snapshot,
+            self._db_commands if self.stores else None,
+            self._db_command_seconds,
         )
         logs.configure_structlog()
 
@@ -120,6 +123,9 @@ class Observer(DependencyProvider):
 
     def _db_commands(self) -> Counter:
         return sum((store.commands.counts for store in self.stores), Counter())
+
+    def _db_command_seconds(self) -> Counter:
+        return sum((store.commands.seconds for store in self.stores), Counter())
 
     def _bind(self, gauge):
         def source():

@@ -31,20 +31,44 @@ class Database:
 
 
 class CommandCounts(monitoring.CommandListener):
-    """The database commands a process has sent, by command name (find, insert, update, …):
-    what each service costs the database, exposed at /metrics as lienthong_db_commands_total."""
+    """The database commands a process has sent, by command name (find, insert, update, …), and
+    the seconds they took, by command name and collection: what each service costs the database,
+    exposed at /metrics as lienthong_db_commands_total and lienthong_db_command_seconds_total. A
+    command slower than SLOW_SECONDS is logged with its collection, as a database's slow-query
+    log would."""
+
+    SLOW_SECONDS = 1.0
 
     def __init__(self):
         self.counts: Counter[str] = Counter()
+        self.seconds: Counter[tuple[str, str]] = Counter()
+        self._running: dict[tuple, tuple[str, str]] = {}
 
     def started(self, event):
         self.counts[event.command_name] += 1
+        key = (event.connection_id, event.request_id)
+        self._running[key] = (event.command_name, _collection(event.command_name, event.command))
 
     def succeeded(self, event):
-        pass
+        self._finished(event)
 
     def failed(self, event):
-        pass
+        self._finished(event)
+
+    def _finished(self, event):
+        command = self._running.pop((event.connection_id, event.request_id), None)
+        if command is None:
+            return
+        seconds = event.duration_micros / 1e6
+        self.seconds[command] += seconds
+        if seconds >= self.SLOW_SECONDS:
+            log.warning("slow database command: %s on %s took %.2f s", *command, seconds)
+
+
+def _collection(name: str, command) -> str:
+    """The collection a command reads or writes ("" for a command on none, such as ping)."""
+    target = command.get("collection") if name == "getMore" else command.get(name)
+    return target if isinstance(target, str) else ""
 
 
 class MongoStore(DependencyProvider):

@@ -1,5 +1,6 @@
 """The metrics of one process: counters by message type, gauges from a cached snapshot."""
 
+import itertools
 from types import SimpleNamespace
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -103,10 +104,23 @@ def test_ids_come_from_an_envelope_or_a_dossier_code_argument():
     }
 
 
+_REQUEST_IDS = itertools.count(1)
+
+
+def _sent(counts: CommandCounts, name: str, collection: str | None = "things", micros: int = 1000):
+    """One command through the listener, as pymongo reports it: started, then succeeded."""
+    ids = {"connection_id": ("127.0.0.1", 27017), "request_id": next(_REQUEST_IDS)}
+    command = {name: collection or 1}
+    if name == "getMore":
+        command = {"getMore": 7, "collection": collection}
+    counts.started(SimpleNamespace(command_name=name, command=command, **ids))
+    counts.succeeded(SimpleNamespace(duration_micros=micros, **ids))
+
+
 def test_database_commands_are_counted_by_name_and_exposed_per_service():
     counts = CommandCounts()
     for name in ("find", "insert", "find", "update"):
-        counts.started(SimpleNamespace(command_name=name))
+        _sent(counts, name)
     m = metrics.ServiceMetrics("intake", metrics.Snapshot([]), lambda: counts.counts)
     samples = {
         s.labels["command"]: s.value
@@ -116,9 +130,37 @@ def test_database_commands_are_counted_by_name_and_exposed_per_service():
         if s.labels["service"] == "intake"
     }
     assert samples == {"find": 2, "insert": 1, "update": 1}
-    counts.started(SimpleNamespace(command_name="delete"))
+    _sent(counts, "delete")
     exposed = m.exposition().decode()
     assert 'lienthong_db_commands_total{command="delete",service="intake"} 1.0' in exposed
+
+
+def test_database_time_is_summed_by_command_and_collection_and_a_slow_command_logged(caplog):
+    counts = CommandCounts()
+    _sent(counts, "find", "dossiers", micros=250_000)
+    _sent(counts, "find", "dossiers", micros=1_500_000)
+    _sent(counts, "getMore", "dossiers", micros=100_000)
+    _sent(counts, "insert", "outbox", micros=2_000)
+    _sent(counts, "ping", None, micros=500)  # a command on no collection: {"ping": 1}
+    m = metrics.ServiceMetrics(
+        "routing", metrics.Snapshot([]), lambda: counts.counts, lambda: counts.seconds
+    )
+    seconds = {
+        (s.labels["command"], s.labels["collection"]): s.value
+        for f in text_string_to_metric_families(m.exposition().decode())
+        if f.name == "lienthong_db_command_seconds"
+        for s in f.samples
+    }
+    assert seconds == {
+        ("find", "dossiers"): 1.75,
+        ("getMore", "dossiers"): 0.1,
+        ("insert", "outbox"): 0.002,
+        ("ping", ""): 0.0005,
+    }
+    slow = [r.getMessage() for r in caplog.records if "slow database command" in r.getMessage()]
+    assert slow == ["slow database command: find on dossiers took 1.50 s"]
+    counts.failed(SimpleNamespace(duration_micros=9, connection_id="x", request_id=-1))  # unknown
+    assert sum(counts.seconds.values()) == 1.75 + 0.1 + 0.002 + 0.0005
 
 
 def test_a_scrape_for_named_series_does_not_read_the_gauges():
@@ -129,7 +171,7 @@ def test_a_scrape_for_named_series_does_not_read_the_gauges():
         return [metrics.sample("dossiers_overdue", 4)]
 
     counts = CommandCounts()
-    counts.started(SimpleNamespace(command_name="insert"))
+    _sent(counts, "insert")
     m = metrics.ServiceMetrics("routing", metrics.Snapshot([source]), lambda: counts.counts)
     only = m.exposition(["lienthong_db_commands_total"]).decode()
     assert 'lienthong_db_commands_total{command="insert",service="routing"} 1.0' in only
