@@ -27,12 +27,14 @@ there): the replay refuses to start otherwise.
 import argparse
 import json
 import random
+import signal
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -269,6 +271,24 @@ class Clock:
         else:
             self.path.write_text(self.before, encoding="ascii")
 
+    @contextmanager
+    def borrowed(self):
+        """Puts the clock back however the replay ends: an exception, Ctrl-C, or a SIGTERM (an
+        operator or a CI job stopping the bench), which is turned into SystemExit while the clock
+        is borrowed. Left in 2012, the stack would date everything after it in 2012."""
+
+        def stop(signum, frame):
+            raise SystemExit(128 + signum)
+
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, stop) if main else None
+        try:
+            yield self
+        finally:
+            self.restore()
+            if main:
+                signal.signal(signal.SIGTERM, previous)
+
 
 NOT_YET = (403, 404, 409)  # not there yet (a transfer or a receipt routing has not read)
 BUSY = (503,)  # a service did not answer in time: "try again", safe with the Idempotency-Key
@@ -459,14 +479,12 @@ def run(threads: int = 8, seed: int = SEED, say: Callable[[str], None] = print) 
         f"{threads} clients"
     )
     clock = Clock(Path(stack.env("LT_CLOCK_OFFSET_FILE", str(stack.ROOT / ".stack/clock_offset"))))
-    try:
+    with clock.borrowed():
         replay = Replay(planned, threads, say)
         result = replay.run(clock)
         # the morning after the period: its open work is measured at its end (as_of)
         clock.set(replay.at(LAST_DAY + timedelta(days=1), MORNING))
         got, settle = settled(reader, want)
-    finally:
-        clock.restore()
     diff = differences(want, got)
     result.update(
         ok=not diff,

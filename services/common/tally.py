@@ -28,6 +28,11 @@ from pymongo.errors import DuplicateKeyError
 log = logging.getLogger(__name__)
 
 KEEP = 2000  # fold entries kept: a message delivered again is recognised within this many folds
+FORGET_EVERY = 100  # folds between two clean-ups of the fold log
+# The most row values one delete of old fold values removes. A bulk load's folds carry thousands
+# of rows each (hundreds of KB): removed a hundred at a time, they held the database's write
+# lock for 10-30 s after a 1,000,000-dossier load, and every other write of the service waited.
+FORGET_ROWS = 2000
 Rows = dict[str, dict[str, int]]
 
 
@@ -84,6 +89,9 @@ class Tally:
         self.hint = db[f"{name}_head"]  # the last fold number known (a hint: folds may follow)
         self.head: int | None = None  # the last fold number, once recovered
         self.seen: dict[str, int] = {}  # claim -> fold number, for the last KEEP folds
+        # (values id, rows) of the folds whose values may still be stored, oldest first: only the
+        # last fold's are ever read again (by `recover`)
+        self.stored_values: list[tuple[str, int]] = []
 
     # reading
     def read(self, bounds: dict) -> dict[str, dict[str, int]]:
@@ -103,13 +111,16 @@ class Tally:
             n, last = n + 1, entry
         if last is None and n:
             last = self.folds.find_one({"_id": fold_id(n)})
-        self.head, self.seen = n, {}
+        self.head, self.seen, self.stored_values = n, {}, []
         if last is not None:
             values = self.values.find_one({"_id": last["values_id"]})
             self._write(values["rows"] if values else {})
             first = fold_id(max(0, n - KEEP))
-            for entry in self.folds.find({"_id": {"$gt": first}}, {"claims": 1, "n": 1}):
+            fields = {"claims": 1, "n": 1, "values_id": 1, "rows": 1}
+            for entry in self.folds.find({"_id": {"$gt": first}}, fields).sort("_id", 1):
                 self.seen.update(dict.fromkeys(entry["claims"], entry["n"]))
+                # a fold written before the entries said their size: taken as a big one
+                self.stored_values.append((entry["values_id"], entry.get("rows", FORGET_ROWS)))
         return self.head
 
     def fold(self, messages: Iterable[tuple[str, Rows]], now: datetime | None = None) -> int:
@@ -140,6 +151,7 @@ class Tally:
             "n": n,
             "claims": claims,
             "values_id": values_id,
+            "rows": len(values),
             "at": now or datetime.now(UTC),
         }
         try:
@@ -152,7 +164,8 @@ class Tally:
         self.hint.replace_one({"_id": "head"}, {"_id": "head", "n": n}, upsert=True)
         self.head = n
         self.seen.update(dict.fromkeys(claims, n))
-        if n % 100 == 0:
+        self.stored_values.append((values_id, len(values)))
+        if n % FORGET_EVERY == 0:
             self._forget(n - KEEP)
         return len(claims)
 
@@ -192,12 +205,16 @@ class Tally:
         return folds
 
     def _forget(self, before: int) -> None:
-        """Drop fold entries older than `before`, their values and their claims (kept: KEEP)."""
-        if before <= 0:
-            return
-        self.folds.delete_many({"_id": {"$lt": fold_id(before)}})
-        self.values.delete_many({"_id": {"$lt": fold_id(before)}})
-        self.seen = {claim: n for claim, n in self.seen.items() if n >= before}
+        """Drop the values of every fold but the last, a range of them at a time of at most
+        FORGET_ROWS rows (one fold's values if it has more), so that no delete holds the database
+        long; and the fold entries older than `before` with their claims (kept: KEEP folds)."""
+        old, self.stored_values = self.stored_values[:-1], self.stored_values[-1:]
+        for first, last in _ranges(old, FORGET_ROWS):
+            # a range of _id: the values of these folds, and any a lost race left between them
+            self.values.delete_many({"_id": {"$gte": first, "$lte": last}})
+        if before > 0:
+            self.folds.delete_many({"_id": {"$lt": fold_id(before)}})
+            self.seen = {claim: n for claim, n in self.seen.items() if n >= before}
 
     def reset(self) -> None:
         """Forget every fold (a repair rewrote the rows from the aggregates)."""
@@ -215,6 +232,19 @@ class Tally:
             if rows.get(key, {}) != stored.get(key, {})
         }
         self._write(values, stored)
+
+
+def _ranges(values: list[tuple[str, int]], most: int) -> list[tuple[str, str]]:
+    """The (first id, last id) of consecutive runs of `values` ((id, rows), in id order) that
+    hold at most `most` rows together; a single one that holds more is a run of its own."""
+    runs: list[tuple[str, str, int]] = []  # first id, last id, rows
+    for values_id, n in values:
+        if runs and runs[-1][2] + n <= most:
+            first, _, rows = runs[-1]
+            runs[-1] = (first, values_id, rows + n)
+        else:
+            runs.append((values_id, values_id, n))
+    return [(first, last) for first, last, _ in runs]
 
 
 def _replace(collection, doc: dict) -> None:

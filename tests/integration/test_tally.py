@@ -10,11 +10,12 @@ from datetime import timedelta
 
 import pytest
 from kombu import Connection
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 
+from services.common import tally as tally_module
 from services.common.messaging import BatchQueue, EntryPublisher, counts_queue
 from services.common.repository import ADAPTERS, Change
-from services.common.tally import Conflict, Counts, Tally, compare, fold_from, total
+from services.common.tally import Conflict, Counts, Tally, compare, fold_from, fold_id, total
 
 pytestmark = pytest.mark.integration
 
@@ -209,6 +210,50 @@ def test_a_bulk_load_is_counted_once_folded(db):
     tally = Tally(db, counts.name)
     assert tally.fold_rows(counted, "load-1", chunk=2) == 3  # six rows, two a fold
     assert tally.all() == total(docs, contributions)
+
+
+def test_old_fold_values_go_a_few_rows_at_a_time_and_the_last_fold_keeps_its_own(
+    servers, db, monkeypatch
+):
+    monkeypatch.setattr(tally_module, "FORGET_ROWS", 25)
+    deleted = DeletesSeen()
+    client = MongoClient(servers["mongo"], tz_aware=True, event_listeners=[deleted])
+    tally = Tally(client[db.name], "load_counts")
+    rows = {f"X{i:03d}|state": {"done": 1} for i in range(300)}
+    tally.fold_rows(rows, "load", chunk=20)  # folds 1-15, twenty rows each
+    tally.fold_rows({f"X{i:03d}|state": {"done": 1} for i in range(5)}, "small", chunk=1)
+    for n in range(21, 101):  # one row a fold, up to the clean-up at fold 100
+        tally.fold([(f"things:a{n}:1", {"X000|state": {"done": 1}})])
+    assert tally.head == 100
+    # only the last fold's values are left: what `recover` writes again
+    assert [v["_id"][:12] for v in db.load_counts_fold_values.find({})] == [fold_id(100)]
+    # the fifteen big folds one a delete (the last with the five small ones after it), the
+    # other small ones 25 at a time
+    assert deleted.values == 15 + 4
+    folded = tally.all()
+    client.close()
+    # a folder that starts after the clean-up finds the same rows, and still knows the claims
+    again = Tally(db, "load_counts")
+    assert again.recover() == 100 and again.all() == folded
+    assert again.fold([("things:a50:1", {"X000|state": {"done": 1}})]) == 0
+    assert again.all()["X000|state"] == {"done": 1 + 1 + 80}
+
+
+class DeletesSeen(monitoring.CommandListener):
+    """Counts the deletes of fold values a client sends."""
+
+    def __init__(self):
+        self.values = 0
+
+    def started(self, event):
+        if event.command_name == "delete" and event.command["delete"].endswith("_fold_values"):
+            self.values += 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
 
 
 @pytest.mark.parametrize("adapter", sorted(ADAPTERS))

@@ -1,8 +1,10 @@
 """The Mỹ An replay's pure parts (bench/myan.py): the receipts over the working days of the first
 half of 2012, the officers' plan against each dossier's dues, the expected figures and their
-comparison with a /api/stats answer."""
+comparison with a /api/stats answer; and that the settable clock is put back however it ends."""
 
+import os
 import random
+import signal
 from datetime import date, datetime
 
 import pytest
@@ -187,3 +189,25 @@ def test_the_report_says_match_mismatch_or_not_run():
     assert text.endswith("MISMATCH {'late': [0, 1]}")
     assert myan.report({**result, "got": want, "ok": True, "differences": {}}).endswith("MATCH")
     assert myan.report({"ok": False, "reason": "not empty"}) == "myan replay: NOT RUN — not empty"
+
+
+def test_the_clock_is_put_back_when_an_operator_stops_the_replay(tmp_path):
+    path = tmp_path / "clock_offset"
+    path.write_text("5.000\n", encoding="ascii")
+    clock, before = myan.Clock(path), signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as stopped, clock.borrowed():
+        clock.set(datetime(2012, 1, 3, 7, 35, tzinfo=WorkingCalendar().tz))
+        assert float(path.read_text(encoding="ascii")) < -400_000_000  # some 14 years back
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert path.read_text(encoding="ascii") == "5.000\n"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_clock_file_the_replay_made_is_removed_afterwards(tmp_path):
+    path = tmp_path / "clock_offset"
+    clock = myan.Clock(path)
+    with pytest.raises(RuntimeError), clock.borrowed():
+        clock.set(datetime(2012, 1, 3, 7, 35, tzinfo=WorkingCalendar().tz))
+        raise RuntimeError("the stack went away")
+    assert not path.exists()
