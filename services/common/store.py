@@ -53,16 +53,17 @@ class CommandCounts(monitoring.CommandListener):
         self._finished(event)
 
     def failed(self, event):
-        self._finished(event)
+        self._finished(event, event.failure)
 
-    def _finished(self, event):
+    def _finished(self, event, failure: dict | None = None):
         command = self._running.pop((event.connection_id, event.request_id), None)
         if command is None:
             return
         seconds = event.duration_micros / 1e6
         self.seconds[command] += seconds
         if seconds >= self.SLOW_SECONDS:
-            log.warning("slow database command: %s on %s took %.2f s", *command, seconds)
+            outcome = "" if failure is None else f" and failed: {failure.get('errmsg', '')[-120:]}"
+            log.warning("slow database command: %s on %s took %.2f s%s", *command, seconds, outcome)
 
 
 def _collection(name: str, command) -> str:

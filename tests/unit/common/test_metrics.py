@@ -159,8 +159,17 @@ def test_database_time_is_summed_by_command_and_collection_and_a_slow_command_lo
     }
     slow = [r.getMessage() for r in caplog.records if "slow database command" in r.getMessage()]
     assert slow == ["slow database command: find on dossiers took 1.50 s"]
-    counts.failed(SimpleNamespace(duration_micros=9, connection_id="x", request_id=-1))  # unknown
-    assert sum(counts.seconds.values()) == 1.75 + 0.1 + 0.002 + 0.0005
+    unknown = {"connection_id": "x", "request_id": -1}
+    counts.failed(SimpleNamespace(duration_micros=9, failure={}, **unknown))
+    ids = {"connection_id": "c", "request_id": next(_REQUEST_IDS)}
+    counts.started(SimpleNamespace(command_name="update", command={"update": "due"}, **ids))
+    busy = {"ok": 0.0, "errmsg": "[collection.go:199] database is locked (5) (SQLITE_BUSY)"}
+    counts.failed(SimpleNamespace(duration_micros=10_200_000, failure=busy, **ids))
+    assert caplog.records[-1].getMessage() == (
+        "slow database command: update on due took 10.20 s and failed: "
+        "[collection.go:199] database is locked (5) (SQLITE_BUSY)"
+    )
+    assert counts.seconds[("update", "due")] == 10.2
 
 
 def test_a_scrape_for_named_series_does_not_read_the_gauges():
