@@ -149,7 +149,7 @@ def run(size: dict, sections: set[str], profile_dir: Path | None) -> dict:
         out["resources"] = resources.usage(before, resources.snapshot())
         if "intake" in sections:  # last: it restarts services, whose CPU counters start again
             clients, seconds = size["intake_clients"], size["intake_seconds"]
-            say(f"intake alone: routing, notification and postal stopped, {seconds} s")
+            say(f"intake alone: every service but the gateway and intake stopped, {seconds} s")
             out["intake_alone"] = system.intake_alone(clients, seconds)
             figures["intake_alone_dossiers_per_s"] = figure(
                 out["intake_alone"]["dossiers_per_s"], "dossiers/s", "http_rpc_per_s", http_rpc
