@@ -68,6 +68,7 @@ SERIES = (
     f"{PREFIX}_messages_failed_total",
     f"{PREFIX}_handler_seconds",
     f"{PREFIX}_db_commands_total",
+    f"{PREFIX}_db_command_seconds_total",
     *(f"{PREFIX}_{name}" for name in GAUGES),
     *(f"{PREFIX}_{name}_total" for name in COUNTERS),
     *(f"{PREFIX}_{name}" for name in LIVE_GAUGES),
