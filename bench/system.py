@@ -14,7 +14,9 @@ from bench import stack
 from bench.measure import closed_loop, percentiles
 from services.common.keys import prefix_range
 from services.notification.fakesmsc import ReceivedLog
+from services.portal_sync import inbox as portal_inbox
 from services.portal_sync import indexes as portal_indexes
+from services.portal_sync import store as portal_store
 from services.routing import indexes
 
 # Counters and the district each sends XD-01 to (2018-regime communes), one group per figure
@@ -254,7 +256,8 @@ def settle(log: ReceivedLog | None = None, quiet: float = 3.0, limit: float = 30
 
 def busy() -> list[str]:
     """What the stack still has to do: messages in its queues (not the dead letters, nor a
-    reply that nobody waits for any more) and the national portal's pushes that are due."""
+    reply that nobody waits for any more), the national portal's pushes that are due and the
+    events waiting for their push."""
     api = stack.env("LT_RABBITMQ_API", "http://127.0.0.1:15672/api")
     auth = (stack.env("LT_RABBITMQ_USER", "guest"), stack.env("LT_RABBITMQ_PASSWORD", "guest"))
     queues = requests.get(f"{api}/queues", auth=auth, timeout=10).json()
@@ -266,7 +269,9 @@ def busy() -> list[str]:
         and not (q["name"].startswith("rpc.reply-") and not q.get("consumers"))
     ]
     with MongoClient(stack.mongo_uri()) as client:
-        queue = client[stack.database("portal_sync")][portal_indexes.QUEUE]
-        if queue.find_one({"_id": prefix_range("due")}):
+        sync = client[stack.database("portal_sync")]
+        if sync[portal_indexes.QUEUE].find_one({"_id": prefix_range("due")}):
             left.append("portal pushes due")
+        if sync[portal_store.INBOX].find_one({"_id": prefix_range(portal_inbox.WAITING)}):
+            left.append("portal events waiting")
     return left

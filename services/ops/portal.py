@@ -1,6 +1,7 @@
 """Operators' view of the national portal sync, and pushing again.
 
     python -m services.ops.portal status [--code CODE]     one dossier's sync, or the parked ones
+                                                           (and events whose receipt never came)
     python -m services.ops.portal resync --code CODE       push one dossier again
     python -m services.ops.portal resync --from YYYY-MM-DD --to YYYY-MM-DD
                                                            push again every dossier received on
@@ -68,11 +69,15 @@ def main(argv=None) -> int:
                 return 1
             print(json.dumps(found, default=str, ensure_ascii=False, indent=2))
             return 0
-        failed = syncs.failed()
+        failed, orphans = syncs.failed(), syncs.orphans()
         for f in failed:
             print(f"failed  {f['code']}  {f['failure']}")
         print(f"{len(failed)} parked (make portal-resync CODE=… pushes one again)")
-        return 1 if failed else 0
+        for o in orphans:
+            print(f"no receipt  {o['code']}  {o['body'].get('type')}  {o['_id']}")
+        if orphans:
+            print(f"{len(orphans)} events of dossiers whose receipt never came to the portal sync")
+        return 1 if failed or orphans else 0
     if args.code:
         codes = [args.code]
     elif args.start and args.end:

@@ -7,7 +7,8 @@ it; the portal keeps the highest version it accepted, so a push is the whole rec
 version and a repeated or late push never undoes a newer one. Events reach this service by
 several queues, so they may come out of order: each event's place is its `(occurred_at,
 source, sequence)` and the record is built from the events in that order, whatever order they
-came in (the state from the last of them)."""
+came in (the state from the last of them). Events wait in the inbox (inbox.py) and are folded
+into the record several at a time (`fold`), which then takes the lease of the push at once."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,10 +95,6 @@ PENDING, SYNCED, FAILED = "pending", "synced", "failed"
 BACKOFF = (1, 2, 5, 15, 30, 60, 120, 300)  # seconds before each retry of a failed push
 MAX_ATTEMPTS = 12  # then the dossier's sync is parked as failed, with its reason
 LEASE = timedelta(seconds=60)  # a process pushing a dossier holds it this long at most
-# A change is pushed this long after it is made, and a change made while an earlier one waits
-# for its push keeps that push's time: a dossier's events in quick succession (received, fee
-# paid, forwarded, arrived) reach the portal in one push of the last version, not one push each.
-PUSH_AFTER = timedelta(seconds=2)
 
 
 def _place(envelope: dict[str, Any], source: str) -> str:
@@ -154,21 +151,16 @@ def new_sync(
         "last_place": _place(envelope, "intake"),
         "event_at": envelope["occurred_at"],  # when the event of the last version happened
         "supplement_requests": 0,
-        **_pending(now),
+        "events": [],  # the message ids of the events that changed the record (a repeat does not)
+        "status": PENDING,
+        "attempts": 0,
+        "next_try_at": None,  # a try after a failure, or a resync: the queue view holds it
+        "failure": None,
         "pushed_version": 0,
         "pushed_at": None,
         "lease_until": None,
         "received_day": received["received_at"],
     }
-
-
-def _pending(now: datetime, sync: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Pending, pushed PUSH_AFTER from now; or, for a sync whose first try of a push is
-    waiting already, at that try's time (its entry in the queue view stays as it is)."""
-    at = now + PUSH_AFTER
-    if sync and sync["status"] == PENDING and sync["attempts"] == 0 and sync["next_try_at"]:
-        at = sync["next_try_at"]
-    return {"status": PENDING, "attempts": 0, "next_try_at": at, "failure": None}
 
 
 def apply(
@@ -199,7 +191,6 @@ def apply(
     if record == sync["record"]:
         return {}
     changes.update(record=record, record_version=sync["record_version"] + 1)
-    changes.update(_pending(now, sync))
     changes["event_at"] = envelope["occurred_at"]
     if latest:
         changes["last_place"] = place
@@ -280,6 +271,39 @@ def _fee(record: dict[str, Any], payment: dict[str, Any]) -> None:
     record["fees"] = [*others, line]
 
 
+def fold(
+    sync: dict[str, Any],
+    events: list[tuple[str, dict[str, Any], dict[str, Any]]],
+    calendar: WorkingCalendar,
+    now: datetime,
+) -> dict[str, Any]:
+    """The changes a batch of (source, envelope, payload) events makes to the dossier's sync,
+    one version for all of them, and the lease of the push if it is due and free: {} when
+    nothing changes and there is nothing to push. An event folded before (its message id is in
+    `events`) and the receipt (which made the sync) change nothing."""
+    current = sync
+    for source, envelope, payload in events:
+        seen = current.get("events", [])
+        if envelope["type"] == "dossier_received" or envelope["message_id"] in seen:
+            continue
+        changes = apply(current, source, envelope, payload, calendar, now)
+        if changes:
+            current = {**current, **changes, "events": [*seen, envelope["message_id"]]}
+    changes = {k: v for k, v in current.items() if k not in sync or sync[k] != v}
+    if changes:
+        changes["record_version"] = sync["record_version"] + 1  # one version for the batch
+        changes.update(status=PENDING, attempts=0, next_try_at=None, failure=None)
+    changes.update(lease({**sync, **changes}, now) or {})
+    return changes
+
+
+def handed_on(sync: dict[str, Any]) -> bool:
+    """Whether the events folded into `sync` may leave the inbox: the portal has its record, or
+    it is parked as failed, or the queue view holds its next try. While a push of it is leased
+    to another process (which may die before it answers), they stay, and are folded again."""
+    return sync["status"] != PENDING or sync["next_try_at"] is not None
+
+
 def lease(sync: dict[str, Any], now: datetime) -> dict[str, Any] | None:
     """The claim of the push due now (None: not due, or another process holds it): one process
     pushes a dossier at a time, so its versions reach the portal in order."""
@@ -326,13 +350,31 @@ def push_failed(
 
 def resync(sync: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Push again (an operator's `make portal-resync`): the same record, a version up, so the
-    portal takes it even if it has the last one already."""
-    return {"record_version": sync["record_version"] + 1, **_pending(now)}
+    portal takes it even if it has the last one already; the queue view holds it, due now."""
+    return {
+        "record_version": sync["record_version"] + 1,
+        "status": PENDING,
+        "attempts": 0,
+        "next_try_at": now,
+        "failure": None,
+    }
 
 
 def body(sync: dict[str, Any]) -> dict[str, Any]:
-    """The PUT body: the record at its version (contracts/portal.py DossierRecordSchema)."""
-    return {**sync["record"], "version": sync["record_version"]}
+    """The PUT body: the record at its version (contracts/portal.py DossierRecordSchema), its
+    instants to the millisecond as the database keeps them, so that a version pushed straight
+    after its fold and the same record read back say the same."""
+    return {**_milliseconds(sync["record"]), "version": sync["record_version"]}
+
+
+def _milliseconds(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if isinstance(value, dict):
+        return {k: _milliseconds(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_milliseconds(v) for v in value]
+    return value
 
 
 def status_of(sync: dict[str, Any]) -> dict[str, Any]:

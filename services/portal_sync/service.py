@@ -1,12 +1,14 @@
 """The portal-sync nameko service: keeps each dossier's record as the national portal must see it
 (from the receipts, workflow, postal and payment events on the bus) and pushes it, whole and
 versioned, at most PORTAL_PUSH_RATE pushes a second; a push that fails is tried again with a
-growing pause, and parked as failed after record.MAX_ATTEMPTS. Entrypoints are thin; what an
-event changes and what an answer does are in record.py."""
+growing pause, and parked as failed after record.MAX_ATTEMPTS. An event is kept in the inbox
+(inbox.py) and folded with the dossier's other recent events into one version and one push.
+Entrypoints are thin; what an event changes and what an answer does are in record.py."""
 
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from marshmallow import Schema
 from nameko.dependency_providers import Config
@@ -22,9 +24,9 @@ from contracts.offices import load_offices
 from services.common import observability
 from services.common.clock import Clock
 from services.common.messaging import event_handler
-from services.common.repository import Change, NotFound
+from services.common.repository import Change, Committed, NotFound
 from services.common.rpc import rpc
-from services.portal_sync import record
+from services.portal_sync import inbox, record
 from services.portal_sync.portal import PortalClient
 from services.portal_sync.store import SyncStore
 
@@ -36,6 +38,7 @@ SCHEMAS: dict[str, Mapping[str, Schema]] = {
     "payment": PAYMENT_EVENTS,
     "feedback": FEEDBACK_EVENTS,
 }
+INBOX_BATCH = 2000  # inbox entries read at a time, the oldest first
 
 
 class Portal(DependencyProvider):
@@ -74,22 +77,66 @@ class PortalSyncService(observability.Observed):
     config = Config()
 
     def _on_event(self, source: str, body) -> None:
-        envelope, payload = load_message(body, SCHEMAS[source])
-        now = self.clock.now()
-        if envelope["type"] == "dossier_received":
-            sync = record.new_sync(envelope, payload, load_offices(), now)
-            self.store.syncs.create(sync, [], envelope["message_id"])
-            return
-        calendar = WorkingCalendar()
+        load_message(body, SCHEMAS[source])  # a body that does not load is parked now, not later
+        self.store.put(inbox.entry(datetime.now(UTC), source, body))
 
-        def change(s: dict) -> Change | None:
-            changes = record.apply(s, source, envelope, payload, calendar, now)
-            return Change(changes) if changes else None
+    @timer(interval=1)
+    def push_due(self):
+        """Fold the events that have waited long enough into their records and push those, then
+        the pushes due again after a failure or a resync: within this second's budget."""
+        waiting, done = self.store.waiting(INBOX_BATCH), []
+        try:
+            for code, entries in inbox.ready(waiting, datetime.now(UTC)).items():
+                if self.portal.budget() < 1:
+                    return
+                try:
+                    if self._fold(code, entries):
+                        done.extend(entries)
+                except Exception:  # one dossier's trouble (logged) must not hold up the others
+                    log.exception("portal sync: could not fold the events of %s", code)
+        finally:
+            self.store.drop(done)  # one delete for all (one left behind is folded again)
+        budget = self.portal.budget()
+        if budget >= 1:
+            for code in self.store.due(self.clock.now(), budget):
+                self._push(code)
 
-        # NotFound (its receipt not seen yet): retried, then parked (make dlq)
-        self.store.syncs.change(envelope["dossier_code"], change, envelope["message_id"])
+    def _fold(self, code: str, entries: list[dict]) -> bool:
+        """One dossier's waiting events into its record (made by its receipt), one version; its
+        push at once if that version took the lease. Whether the entries are handed on."""
+        events = [(e["source"], *load_message(e["body"], SCHEMAS[e["source"]])) for e in entries]
+        now, calendar = self.clock.now(), WorkingCalendar()
+        leased = False
+        committed = None
+        receipt = next((e for e in events if e[1]["type"] == "dossier_received"), None)
+        if receipt is not None:
+            sync = record.new_sync(receipt[1], receipt[2], load_offices(), now)
+            sync.update(record.fold(sync, events, calendar, now))
+            committed = self.store.syncs.create(sync)
+            leased = committed is not None
+        if committed is None:
+
+            def decide(s: dict) -> Change | None:
+                nonlocal leased
+                changes = record.fold(s, events, calendar, now)
+                leased = "lease_until" in changes
+                return Change(changes) if changes else None
+
+            try:
+                committed = self.store.syncs.change(code, decide)
+            except NotFound:
+                if inbox.orphaned(entries, datetime.now(UTC)):
+                    log.error("portal sync: %d events of %s came without its receipt: parked "
+                              "(make portal-status)", len(entries), code)  # fmt: skip
+                    self.store.park(entries)
+                return False  # its receipt is still on its way
+            leased = leased and committed.changed
+        if leased:
+            committed = self._send(code, committed)
+        return record.handed_on(committed.doc)
 
     def _push(self, code: str) -> None:
+        """A push due in the queue view (a try after a failure, or a resync)."""
         now = self.clock.now()
 
         def claim(s: dict) -> Change | None:
@@ -97,8 +144,11 @@ class PortalSyncService(observability.Observed):
             return Change(leased) if leased else None
 
         claimed = self.store.syncs.change(code, claim)
-        if not claimed.changed:
-            return  # not due any more, or another process is pushing it
+        if claimed.changed:  # else not due any more, or another process is pushing it
+            self._send(code, claimed)
+
+    def _send(self, code: str, claimed: Committed) -> Committed:
+        """Push the record this process has just leased, and write down the portal's answer."""
         body = record.body(claimed.doc)
         self.portal.spend()
         answer = self.portal.client.push(body)
@@ -108,16 +158,7 @@ class PortalSyncService(observability.Observed):
         else:
             log.warning("portal push of %s v%s failed: %s", code, body["version"], answer.reason)
             decide = lambda s: record.push_failed(s, answer.reason, now, answer.retry_after)  # noqa: E731
-        self.store.syncs.change(code, lambda s: Change(decide(s)), after=claimed)
-
-    @timer(interval=1)
-    def push_due(self):
-        """Push the records due, within this second's budget."""
-        budget = self.portal.budget()
-        if budget < 1:
-            return
-        for code in self.store.due(self.clock.now(), budget):
-            self._push(code)
+        return self.store.syncs.change(code, lambda s: Change(decide(s)), after=claimed)
 
     @rpc
     def status(self, code: str) -> dict:

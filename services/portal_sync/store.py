@@ -1,17 +1,43 @@
 """The portal sync's database: one sync per dossier (its record, its version, what the portal
-has), an aggregate whose applied message ids are the events that changed it."""
+has), an aggregate whose `events` are the events that changed it; and the inbox of events not
+folded into their record yet (inbox.py), a plain collection written by unique-key inserts."""
 
 from datetime import datetime
 
 from services.common.keys import prefix_range, sort_key, until
+from services.common.repository import insert_new
 from services.common.store import Database, MongoStore
-from services.portal_sync import indexes
+from services.portal_sync import inbox, indexes
+
+INBOX = "inbox"
 
 
 class SyncRecords(Database):
     def __init__(self, db, syncs):
         super().__init__(db)
         self.syncs = syncs
+        self.inbox = db[INBOX]
+
+    def put(self, entry: dict) -> None:
+        """Keep an event until it is folded (a repeated insert of one entry changes nothing)."""
+        insert_new(self.inbox, [entry])
+
+    def waiting(self, limit: int) -> list[dict]:
+        """The inbox's waiting entries, the oldest first."""
+        return list(self.inbox.find({"_id": prefix_range(inbox.WAITING)}, limit=limit))
+
+    def drop(self, entries: list[dict]) -> None:
+        """Entries whose events are handed on."""
+        if entries:
+            self.inbox.delete_many({"_id": {"$in": [e["_id"] for e in entries]}})
+
+    def park(self, entries: list[dict]) -> None:
+        """Entries nobody can fold (their dossier's receipt never came), kept for an operator."""
+        insert_new(self.inbox, [inbox.parked(e) for e in entries])
+        self.drop(entries)
+
+    def orphans(self, limit: int = 1000) -> list[dict]:
+        return list(self.inbox.find({"_id": prefix_range(inbox.PARKED)}, limit=limit))
 
     def due(self, now: datetime, limit: int) -> list[str]:
         """Dossiers whose push is due now, the longest waiting first."""

@@ -110,6 +110,14 @@ def test_a_new_record_is_what_the_portal_accepts():
     assert loaded["version"] == 1 and loaded["history"][0]["by"] == "Trần Thị Lan"
 
 
+def test_a_record_is_pushed_to_the_millisecond_as_it_is_stored():
+    received = {**RECEIVED, "received_at": T0 + timedelta(microseconds=455685)}
+    sync = record.new_sync(envelope("dossier_received", 0, 1), received, load_offices(), T0)
+    pushed = record.body(sync)
+    assert pushed["received_at"] == T0 + timedelta(milliseconds=455)
+    assert pushed["history"][0]["at"] == pushed["received_at"]
+
+
 def test_a_journey_makes_the_whole_record():
     sync = run(JOURNEY)
     r = sync["record"]
@@ -169,7 +177,7 @@ def test_a_push_accepted_synces_the_version_it_carried():
     sync = start()
     done = {**sync, **record.pushed(sync, 1, T0)}
     assert (done["status"], done["pushed_version"]) == ("synced", 1)
-    newer = run(JOURNEY[:1], done)
+    newer = {**done, **record.fold(done, JOURNEY[:1], CAL, T0)}
     assert newer["status"] == "pending" and newer["record_version"] == 2
     late = {**newer, **record.pushed(newer, 1, T0)}  # the answer to the older push
     assert late["status"] == "pending" and late["pushed_version"] == 1
@@ -202,26 +210,43 @@ def test_a_dossier_without_a_due_date_has_none_on_the_portal(status, awaited):
 
 
 def test_one_process_pushes_a_dossier_at_a_time():
-    sync, due = start(), T0 + record.PUSH_AFTER
-    assert record.lease(sync, T0) is None  # its push waits PUSH_AFTER for more changes
-    held = {**sync, **record.lease(sync, due)}
-    assert record.lease(held, due + timedelta(seconds=5)) is None  # another process waits
-    assert record.lease(held, due + record.LEASE + timedelta(seconds=1))  # a dead pusher's lapses
-    done = {**held, **record.pushed(held, 1, due)}
-    assert done["lease_until"] is None and record.lease(done, due) is None  # synced: nothing due
+    sync = start()
+    held = {**sync, **record.lease(sync, T0)}
+    assert record.lease(held, T0 + timedelta(seconds=5)) is None  # another process waits
+    assert record.lease(held, T0 + record.LEASE + timedelta(seconds=1))  # a dead pusher's lapses
+    done = {**held, **record.pushed(held, 1, T0)}
+    assert done["lease_until"] is None and record.lease(done, T0) is None  # synced: nothing due
 
 
-def test_changes_in_quick_succession_go_out_in_one_push():
-    """The events that follow a receipt keep the time of its push (one push of the last
-    version); a change after a push, or while a failed push waits to be tried again, is pushed
-    PUSH_AFTER after it."""
+def test_events_in_quick_succession_are_one_version_and_one_push():
     first = start()
-    assert first["next_try_at"] == T0 + record.PUSH_AFTER
-    later = run(JOURNEY, first)
-    assert later["record_version"] > 1 and later["next_try_at"] == first["next_try_at"]
-    done = {**later, **record.pushed(later, later["record_version"], T0)}
-    after = {**done, **record.resync(done, T0 + timedelta(minutes=5))}
-    assert after["next_try_at"] == T0 + timedelta(minutes=5) + record.PUSH_AFTER
-    failed = {**first, **record.push_failed(first, "portal answered 503 unavailable", T0)}
-    changed = run(JOURNEY[:1], failed)
-    assert changed["attempts"] == 0 and changed["next_try_at"] == T0 + record.PUSH_AFTER
+    folded = {**first, **record.fold(first, JOURNEY, CAL, T0)}
+    assert folded["record_version"] == 2 and folded["record"] == run(JOURNEY)["record"]
+    assert folded["lease_until"] == T0 + record.LEASE and not record.handed_on(folded)
+    assert len(folded["events"]) == len(JOURNEY)
+    assert record.fold(folded, JOURNEY, CAL, T0) == {}  # folded again: nothing new, lease held
+    done = {**folded, **record.pushed(folded, 2, T0)}
+    assert record.fold(done, JOURNEY, CAL, T0) == {} and record.handed_on(done)
+
+
+def test_events_folded_while_another_process_pushes_wait_for_its_answer():
+    held = {**start(), **record.lease(start(), T0)}
+    later = T0 + timedelta(seconds=1)
+    folded = {**held, **record.fold(held, JOURNEY[:2], CAL, later)}
+    assert folded["record_version"] == 2 and folded["lease_until"] == held["lease_until"]
+    assert not record.handed_on(folded)  # the events stay in the inbox
+    answered = {**folded, **record.pushed(folded, 1, later)}  # the holder pushed version 1
+    assert answered["status"] == "pending" and not record.handed_on(answered)
+    again = record.fold(answered, JOURNEY[:2], CAL, later)
+    assert again == {"lease_until": later + record.LEASE}  # nothing new: the push of version 2
+
+
+def test_a_push_that_failed_waits_in_the_queue_view_until_a_new_event():
+    held = {**start(), **record.lease(start(), T0)}
+    failed = {**held, **record.push_failed(held, "portal answered 503 unavailable", T0)}
+    assert record.handed_on(failed) and record.fold(failed, [], CAL, T0) == {}
+    changed = {**failed, **record.fold(failed, JOURNEY[:1], CAL, T0)}
+    assert (changed["attempts"], changed["next_try_at"], changed["failure"]) == (0, None, None)
+    assert changed["lease_until"] == T0 + record.LEASE
+    again = {**changed, **record.resync(changed, T0)}
+    assert again["next_try_at"] == T0 and record.handed_on(again)
