@@ -22,6 +22,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from services.common.repository import outbox_range
+
 log = logging.getLogger(__name__)
 
 PREFIX = "lienthong"
@@ -91,11 +93,12 @@ def sample(name: str, value: float, **labels) -> Sample:
 
 # --- what the gauges read --------------------------------------------------------------------
 def outbox_backlog(service: str, db) -> list[Sample]:
-    """Entries in every `*_outbox` collection of a service's database."""
+    """Outbox entries not yet published in a service's database: the `~outbox|` range of each
+    journal collection (services/common/repository.py), read by its keys, no scan."""
     total = sum(
-        db[name].estimated_document_count()
+        len(list(db[name].find({"_id": outbox_range()}, {"_id": 1})))
         for name in db.list_collection_names()
-        if name.endswith("_outbox")
+        if name.endswith("_journal")
     )
     return [sample("outbox_backlog", total, service=service)]
 

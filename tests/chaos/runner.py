@@ -33,6 +33,7 @@ from contracts.lifecycle import HANDLER, LEADER, RECEIVER
 from contracts.offices import load_offices
 from contracts.procedures import load_procedures
 from services.common.clock import now as stack_now
+from services.common.repository import outbox_range
 from services.gateway.store import Officers
 from services.notification.fakesmsc import read_received
 from services.ops.deadletters import list_parked, redrive
@@ -398,8 +399,9 @@ class Run:
             if name.startswith(PREFIX):
                 db = self.mongo[name]
                 for c in db.list_collection_names():
-                    if c.endswith("_outbox") and (n := db[c].count_documents({})):
-                        pending.append(f"{name}.{c}={n}")
+                    outbox = {"_id": outbox_range()}
+                    if c.endswith("_journal") and (n := db[c].count_documents(outbox)):
+                        pending.append(f"{name}.{c} outbox={n}")
         return pending
 
     def settle(self, timeout: float) -> float:

@@ -12,6 +12,7 @@ from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_container
 from pymongo import MongoClient
 
+from services.common.repository import outbox_range
 from services.common.store import Sequences
 from services.intake.service import IntakeService
 from services.intake.store import IntakeRecords
@@ -31,8 +32,8 @@ BODY = {
 }
 
 
-def nothing_pending(outbox, code: str) -> bool:
-    return outbox.count_documents({"aggregate": code}) == 0
+def nothing_pending(journal, code: str) -> bool:
+    return journal.count_documents({"_id": outbox_range(), "aggregate": code}) == 0
 
 
 def eventually(check, timeout=20.0):
@@ -76,14 +77,15 @@ def test_received_dossier_reaches_the_district_worklist(runner_factory, service_
         "dossier_arrived",
     ]
     assert dossier["handovers"][0]["from_office_id"] == "X28720"
-    # Each change with messages to publish put them in `<aggregate>_outbox` (entries, journal_id,
-    # aggregate) before its journal claim, which names them (outbox_id); once the broker has
-    # confirmed them all they are deleted (services/common/repository.py JournalRepository).
+    # Each change with messages to publish put them in its journal collection under `~outbox|`
+    # (entries, journal_id, aggregate), in the insert of its journal claim, which names them
+    # (outbox_id); once the broker has confirmed them all they are deleted
+    # (services/common/repository.py JournalRepository).
     for service, aggregate in (("intake", "receipts"), ("routing", "dossiers")):
-        journal, outbox = db(service)[f"{aggregate}_journal"], db(service)[f"{aggregate}_outbox"]
+        journal = db(service)[f"{aggregate}_journal"]
         claims = {"aggregate": code, "outbox_id": {"$exists": True}}
         assert journal.count_documents(claims) >= 1, f"{service} published nothing for {code}"
-        assert eventually(partial(nothing_pending, outbox, code)), f"{service}: outbox not empty"
+        assert eventually(partial(nothing_pending, journal, code)), f"{service}: outbox not empty"
 
 
 def test_the_same_event_twice_is_applied_once(runner_factory, service_config, db, servers):

@@ -343,6 +343,24 @@ def test_the_sweeper_projects_what_a_dead_writer_claimed(db):
     assert db.things.find_one({"_id": "thing"})["counter"] == 1
 
 
+def test_a_claim_and_its_outbox_entry_are_one_insert_and_an_older_outbox_is_moved(servers, db):
+    repo, commands = JournalRepository(db, "things"), CommandCounts()
+    client = MongoClient(servers["mongo"], tz_aware=True, event_listeners=[commands])
+    counted = JournalRepository(client[db.name], "things")
+    counted.create({"_id": "thing", "counter": 0}, [message(1)])
+    assert commands.counts["insert"] == 1  # the outbox entry and the claim, one command
+    # an entry an older version left in `things_outbox`, its writer gone
+    legacy = {"_id": "thing:00000001:old", "journal_id": "thing:00000001", "aggregate": "thing",
+              "entries": [message(2)], "created_at": datetime.now(UTC)}  # fmt: skip
+    db.things_outbox.insert_one(legacy)
+    db.things_journal.update_one({"_id": "thing:00000001"}, {"$set": {"outbox_id": "~outbox|"
+                                 "thing:00000001:old"}})  # fmt: skip
+    repo.create_indexes()
+    assert "things_outbox" not in db.list_collection_names()
+    sent = Publisher()
+    assert repo.sweep(sent, settle=timedelta(0)) == 1 and sent.sent == [message(2)]
+
+
 def test_a_bulk_load_is_what_creates_would_have_made(repo):
     assert repo.import_many([{"_id": "a", "counter": 2}, {"_id": "b", "counter": 1}]) == 2
     assert repo.import_many([{"_id": "a", "counter": 9}, {"_id": "c", "counter": 3}]) == 1
