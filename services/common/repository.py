@@ -499,6 +499,11 @@ class JournalRepository(Repository):
         if self.legacy_outbox.name not in self.db.list_collection_names():
             return
         left = list(self.legacy_outbox.find({}))
+        for e in left:  # the claims first: one killed half-way moves the rest at its next start
+            self.journal.update_one(
+                {"_id": e["journal_id"], "outbox_id": e["_id"]},
+                {"$set": {"outbox_id": f"{OUTBOX}|{e['_id']}"}},
+            )
         insert_new(self.journal, [{**e, "_id": f"{OUTBOX}|{e['_id']}"} for e in left])
         self.legacy_outbox.drop()
 

@@ -169,7 +169,6 @@ def apply(
     envelope: dict[str, Any],
     payload: dict[str, Any],
     calendar: WorkingCalendar,
-    now: datetime,
 ) -> dict[str, Any]:
     """The changes an event makes to the dossier's sync ({} when it changes nothing the
     portal is told)."""
@@ -286,7 +285,7 @@ def fold(
         seen = current.get("events", [])
         if envelope["type"] == "dossier_received" or envelope["message_id"] in seen:
             continue
-        changes = apply(current, source, envelope, payload, calendar, now)
+        changes = apply(current, source, envelope, payload, calendar)
         if changes:
             current = {**current, **changes, "events": [*seen, envelope["message_id"]]}
     changes = {k: v for k, v in current.items() if k not in sync or sync[k] != v}

@@ -353,9 +353,10 @@ def test_a_claim_and_its_outbox_entry_are_one_insert_and_an_older_outbox_is_move
     legacy = {"_id": "thing:00000001:old", "journal_id": "thing:00000001", "aggregate": "thing",
               "entries": [message(2)], "created_at": datetime.now(UTC)}  # fmt: skip
     db.things_outbox.insert_one(legacy)
-    db.things_journal.update_one({"_id": "thing:00000001"}, {"$set": {"outbox_id": "~outbox|"
-                                 "thing:00000001:old"}})  # fmt: skip
+    claim = {"_id": "thing:00000001"}
+    db.things_journal.update_one(claim, {"$set": {"outbox_id": "thing:00000001:old"}})
     repo.create_indexes()
+    assert db.things_journal.find_one(claim)["outbox_id"] == "~outbox|thing:00000001:old"
     assert "things_outbox" not in db.list_collection_names()
     sent = Publisher()
     assert repo.sweep(sent, settle=timedelta(0)) == 1 and sent.sent == [message(2)]

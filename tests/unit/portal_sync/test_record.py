@@ -86,7 +86,7 @@ def start():
 def run(events, sync=None):
     sync = sync or start()
     for source, env, payload in events:
-        sync = {**sync, **record.apply(sync, source, env, payload, CAL, T0)}
+        sync = {**sync, **record.apply(sync, source, env, payload, CAL)}
     return sync
 
 
@@ -143,9 +143,9 @@ def test_the_record_is_the_same_whatever_order_the_events_came_in(order):
 def test_an_alert_or_a_repeat_changes_nothing():
     sync = run(JOURNEY)
     alert = envelope("dossier_due_soon", 30, 9)
-    assert record.apply(sync, "routing", alert, workflow("in_process", "H824", 4), CAL, T0) == {}
+    assert record.apply(sync, "routing", alert, workflow("in_process", "H824", 4), CAL) == {}
     source, env, payload = JOURNEY[1]  # the fee again
-    assert record.apply(sync, source, env, payload, CAL, T0) == {}
+    assert record.apply(sync, source, env, payload, CAL) == {}
 
 
 def test_a_second_supplement_request_makes_the_dossier_late():
