@@ -358,9 +358,57 @@ class ReliableEventHandler(_ReliableMixin, EventHandler):
     pass
 
 
+class Held:
+    """A message its handler keeps unacknowledged after it returns: what a `hold_handler`'s
+    method returns, and what whoever holds the message releases once it is done with it. The
+    broker delivers it again if the process dies first (or loses its connection)."""
+
+    def __init__(self):
+        self._ack: Callable[[], None] | None = None
+        self._released = False
+
+    def attach(self, ack: Callable[[], None]) -> None:
+        """Called by the entrypoint once the handler has returned."""
+        self._ack = ack
+        if self._released:
+            ack()
+
+    def release(self) -> None:
+        """Acknowledge the message (now, or as soon as the entrypoint has attached)."""
+        self._released = True
+        if self._ack is not None:
+            self._ack()
+
+
+class HoldingQueueConsumer(ParkingQueueConsumer):
+    """The queue consumer of holding handlers: as many unacknowledged messages per queue as
+    HOLD, not `max_workers` (a held message keeps no worker busy)."""
+
+    HOLD = 1000
+
+    @property
+    def prefetch_count(self):
+        return max(self.container.max_workers, self.HOLD)
+
+
+class HoldingEventHandler(ReliableEventHandler):
+    """An event handler whose method may return a `Held`: its message is then acknowledged when
+    that is released, not when the method returns. Any other result, or an error, is handled as
+    ReliableEventHandler does."""
+
+    queue_consumer = HoldingQueueConsumer()
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None and isinstance(result, Held):
+            result.attach(lambda: self.queue_consumer.ack_message(message))
+            return
+        super().handle_message_processed(message, result, exc_info)
+
+
 class ReliableConsumer(_ReliableMixin, Consumer):
     pass
 
 
 event_handler = ReliableEventHandler.decorator
+hold_handler = HoldingEventHandler.decorator
 consume = ReliableConsumer.decorator

@@ -1,16 +1,18 @@
 """The portal sync's inbox, as plain functions: the events on their way into a dossier's record.
 
-An event that changes what the portal is told is stored as it came (one insert, keyed by when
-it arrived) and left there; once a dossier has had no new event for QUIET, or its first one has
-waited LONGEST, its events are folded into its record in one version, which takes the lease of
-the push at once (record.fold). A receipt and the fee, forwarding and arrival that follow it
-within a second thus cost the sync one version and one push, not one version each.
+An event that changes what the portal is told is held as it came (an entry keyed by when it
+arrived), unacknowledged in the process that received it; once a dossier has had no new event
+for QUIET, or its first one has waited LONGEST, its events are folded into its record in one
+version, which takes the lease of the push at once (record.fold). A receipt and the fee,
+forwarding and arrival that follow it within a second thus cost the sync one version and one
+push, not one version each, and no write of their own.
 
-An entry leaves the inbox once what it changed is handed on (record.handed_on): pushed, parked,
-or in the queue view for a try after a failure. Events of a dossier whose receipt has not come
-after ORPHAN_AFTER are parked under their own prefix for an operator (`make portal-status`).
-Keys use the wall clock, not the settable clock: the wait is the service's own, not the
-dossier's. No I/O here."""
+An event is acknowledged once what it changed is handed on (record.handed_on): pushed, parked,
+or in the queue view for a try after a failure. Events that cannot be folded yet (their
+dossier's receipt has not come, or went to another process) are stored in the inbox collection
+under the same keys and folded from there; those whose receipt has not come after ORPHAN_AFTER
+are parked under their own prefix for an operator (`make portal-status`). Keys use the wall
+clock, not the settable clock: the wait is the service's own, not the dossier's. No I/O here."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta

@@ -1,9 +1,11 @@
 """The portal-sync nameko service: keeps each dossier's record as the national portal must see it
 (from the receipts, workflow, postal and payment events on the bus) and pushes it, whole and
 versioned, at most PORTAL_PUSH_RATE pushes a second; a push that fails is tried again with a
-growing pause, and parked as failed after record.MAX_ATTEMPTS. An event is kept in the inbox
-(inbox.py) and folded with the dossier's other recent events into one version and one push.
-Entrypoints are thin; what an event changes and what an answer does are in record.py."""
+growing pause, and parked as failed after record.MAX_ATTEMPTS. An event is held unacknowledged
+in this process until it is folded with the dossier's other recent events into one version and
+one push (inbox.py); one that cannot be folded yet (its receipt has not come) waits in the inbox
+collection. Entrypoints are thin; what an event changes and what an answer does are in
+record.py."""
 
 import logging
 import time
@@ -23,7 +25,7 @@ from contracts.feedback import FEEDBACK_EVENTS
 from contracts.offices import load_offices
 from services.common import observability
 from services.common.clock import Clock
-from services.common.messaging import event_handler
+from services.common.messaging import Held, hold_handler
 from services.common.repository import Change, Committed, NotFound
 from services.common.rpc import rpc
 from services.portal_sync import inbox, record
@@ -39,6 +41,35 @@ SCHEMAS: dict[str, Mapping[str, Schema]] = {
     "feedback": FEEDBACK_EVENTS,
 }
 INBOX_BATCH = 2000  # inbox entries read at a time, the oldest first
+HANDED_ON, WAITING, NO_RECEIPT = "handed on", "waiting", "no receipt"  # what a fold did
+
+
+class HeldEvents(DependencyProvider):
+    """The events this process holds unacknowledged until they are folded: inbox entries (made
+    when they came), each with its message's `Held`."""
+
+    def setup(self):
+        # by the entry object, not its key: a message published twice (an outbox sent again)
+        # can come twice within the same millisecond, and each delivery must be acknowledged
+        self.held: dict[int, tuple[dict, Held]] = {}
+
+    def add(self, entry: dict) -> Held:
+        held = Held()
+        self.held[id(entry)] = (entry, held)
+        return held
+
+    def entries(self) -> list[dict]:
+        return [entry for entry, _ in self.held.values()]
+
+    def release(self, entries: list[dict]) -> None:
+        """The events of `entries` are handed on, or stored elsewhere: acknowledge them."""
+        for entry in entries:
+            found = self.held.pop(id(entry), None)
+            if found is not None:
+                found[1].release()
+
+    def get_dependency(self, worker_ctx):
+        return self
 
 
 class Portal(DependencyProvider):
@@ -72,38 +103,69 @@ class PortalSyncService(observability.Observed):
     name = "portal_sync"
 
     store = SyncStore()
+    held = HeldEvents()
     portal = Portal()
     clock = Clock()
     config = Config()
 
-    def _on_event(self, source: str, body) -> None:
+    def _on_event(self, source: str, body) -> Held:
         load_message(body, SCHEMAS[source])  # a body that does not load is parked now, not later
-        self.store.put(inbox.entry(datetime.now(UTC), source, body))
+        return self.held.add(inbox.entry(datetime.now(UTC), source, body))
 
     @timer(interval=1)
     def push_due(self):
         """Fold the events that have waited long enough into their records and push those, then
         the pushes due again after a failure or a resync: within this second's budget."""
+        if self._fold_held() and self._fold_stored():
+            budget = self.portal.budget()
+            if budget >= 1:
+                for code in self.store.due(self.clock.now(), budget):
+                    self._push(code)
+
+    def _fold_held(self) -> bool:
+        """The events held in this process; whether the budget lasted. Those whose receipt has
+        not come, or whose fold failed, go to the inbox collection and are acknowledged."""
+        for code, entries in inbox.ready(self.held.entries(), datetime.now(UTC)).items():
+            if self.portal.budget() < 1:
+                return False
+            try:
+                outcome = self._fold(code, entries)
+            except Exception:  # one dossier's trouble (logged) must not hold up the others
+                log.exception("portal sync: could not fold the events of %s", code)
+                outcome = NO_RECEIPT
+            if outcome == NO_RECEIPT:
+                self.store.put(entries)
+            if outcome != WAITING:
+                self.held.release(entries)
+        return True
+
+    def _fold_stored(self) -> bool:
+        """The events in the inbox collection; whether the budget lasted."""
         waiting, done = self.store.waiting(INBOX_BATCH), []
         try:
             for code, entries in inbox.ready(waiting, datetime.now(UTC)).items():
                 if self.portal.budget() < 1:
-                    return
+                    return False
                 try:
-                    if self._fold(code, entries):
-                        done.extend(entries)
+                    outcome = self._fold(code, entries)
                 except Exception:  # one dossier's trouble (logged) must not hold up the others
                     log.exception("portal sync: could not fold the events of %s", code)
+                    continue
+                if outcome == HANDED_ON:
+                    done.extend(entries)
+                elif outcome == NO_RECEIPT and inbox.orphaned(entries, datetime.now(UTC)):
+                    log.error("portal sync: %d events of %s came without its receipt: parked "
+                              "(make portal-status)", len(entries), code)  # fmt: skip
+                    self.store.park(entries)
         finally:
             self.store.drop(done)  # one delete for all (one left behind is folded again)
-        budget = self.portal.budget()
-        if budget >= 1:
-            for code in self.store.due(self.clock.now(), budget):
-                self._push(code)
+        return True
 
-    def _fold(self, code: str, entries: list[dict]) -> bool:
+    def _fold(self, code: str, entries: list[dict]) -> str:
         """One dossier's waiting events into its record (made by its receipt), one version; its
-        push at once if that version took the lease. Whether the entries are handed on."""
+        push at once if that version took the lease. HANDED_ON if what they changed is pushed,
+        parked or queued for a retry; WAITING if another process is pushing the record; or
+        NO_RECEIPT."""
         events = [(e["source"], *load_message(e["body"], SCHEMAS[e["source"]])) for e in entries]
         now, calendar = self.clock.now(), WorkingCalendar()
         leased = False
@@ -125,15 +187,11 @@ class PortalSyncService(observability.Observed):
             try:
                 committed = self.store.syncs.change(code, decide)
             except NotFound:
-                if inbox.orphaned(entries, datetime.now(UTC)):
-                    log.error("portal sync: %d events of %s came without its receipt: parked "
-                              "(make portal-status)", len(entries), code)  # fmt: skip
-                    self.store.park(entries)
-                return False  # its receipt is still on its way
+                return NO_RECEIPT  # still on its way
             leased = leased and committed.changed
         if leased:
             committed = self._send(code, committed)
-        return record.handed_on(committed.doc)
+        return HANDED_ON if record.handed_on(committed.doc) else WAITING
 
     def _push(self, code: str) -> None:
         """A push due in the queue view (a try after a failure, or a resync)."""
@@ -172,9 +230,9 @@ class PortalSyncService(observability.Observed):
 def _handler(source: str, event: str):
     """The entrypoint for one event of record.CHANGES."""
 
-    @event_handler(source, event)
+    @hold_handler(source, event)
     def handle(self, body):
-        self._on_event(source, body)
+        return self._on_event(source, body)
 
     handle.__name__ = handle.__qualname__ = f"on_{source}_{event}"
     return handle

@@ -18,9 +18,9 @@ class SyncRecords(Database):
         self.syncs = syncs
         self.inbox = db[INBOX]
 
-    def put(self, entry: dict) -> None:
-        """Keep an event until it is folded (a repeated insert of one entry changes nothing)."""
-        insert_new(self.inbox, [entry])
+    def put(self, entries: list[dict]) -> None:
+        """Keep events until they are folded (a repeated insert of an entry changes nothing)."""
+        insert_new(self.inbox, entries)
 
     def waiting(self, limit: int) -> list[dict]:
         """The inbox's waiting entries, the oldest first."""

@@ -42,7 +42,7 @@ def test_every_queue_consumer_and_web_server_is_the_surviving_kind(name):
     consumers = [e for e in extensions if isinstance(e, QueueConsumer)]
     servers = [e for e in extensions if isinstance(e, WebServer)]
     assert servers, "every service serves /healthz"
-    assert all(type(e) is ParkingQueueConsumer for e in consumers), consumers
+    assert all(isinstance(e, ParkingQueueConsumer) for e in consumers), consumers
     assert all(type(e) is SafeWebServer for e in servers), servers
 
 
