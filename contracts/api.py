@@ -243,7 +243,9 @@ class DossierSchema(DossierSummarySchema):
         allow_none=True,
         load_default=None,
         metadata={"description": "the national portal's copy: status pending|synced|failed, "
-                  "record_version, pushed_version, failure"},
+                  "record_version, pushed_version, failure; null until the portal sync has "
+                  "folded the dossier's first events (a few seconds after its receipt), or when "
+                  "the portal sync does not answer"},
     )  # fmt: skip
     timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
 

@@ -24,14 +24,16 @@ Both answer `find_view(name, range)` with the same entries, built by the same `v
 
 import logging
 import uuid
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
+from services.common.coalesce import Coalescer
 from services.common.keys import last_part, prefix_range
 from services.common.messaging import count_entry, counts_name, is_count
 from services.common.tally import Counts, Rows, add, difference, total
@@ -43,6 +45,8 @@ MAX_TRIES = 20  # writers racing for one aggregate: each try reloads and decides
 SETTLE = timedelta(seconds=5)  # outbox entries younger than this are left to their writer
 FORGET_BATCH = 50  # published journal-outbox entries deleted together
 _PUBLISHED: dict[str, list[str]] = {}  # per outbox collection: published, not yet deleted
+# per client: the process's coalesced reads and writes by `_id`, per collection (`_grouped`)
+_GROUPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class NotFound(KeyError):
@@ -327,12 +331,12 @@ class JournalRepository(Repository):
         self.legacy_outbox = db[f"{name}_outbox"]  # where outbox entries were kept before
 
     def _load(self, _id: str) -> dict:
-        return self._caught_up(_id, self.collection.find_one({"_id": _id}))
+        return self._caught_up(_id, _grouped(self.collection, _find)(_id))
 
     def _peek(self, _id: str) -> dict:
         """The projection alone (one read): behind its journal only while a writer is between
         its claim and its projection write, or died there."""
-        doc = self.collection.find_one({"_id": _id})
+        doc = _grouped(self.collection, _find)(_id)
         return doc if doc is not None else self._caught_up(_id, None)
 
     def _latest(self, raw: dict) -> dict:
@@ -520,17 +524,16 @@ class JournalRepository(Repository):
                 "created_at": datetime.now(UTC),
             }
             entry["outbox_id"] = pending["_id"]
-        try:
-            # the outbox entry first: a claim is never there without it (the sweeper drops an
-            # entry whose claim never came, or went to another writer)
-            self.journal.insert_many([pending, entry] if pending else [entry], ordered=True)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if [(e.get("code"), e.get("index")) for e in errors] != [(11000, 1 if pending else 0)]:
-                raise
+        # the outbox entry first: a claim is never there without it (the sweeper drops an
+        # entry whose claim never came, or went to another writer)
+        docs = [pending, entry] if pending else [entry]
+        taken = _grouped(self.journal, _insert)(docs)
+        if taken:
+            if taken != [len(docs) - 1]:
+                raise DuplicateKeyError(f"outbox entry {docs[0]['_id']} exists already")
             if pending:
                 self.journal.delete_one({"_id": pending["_id"]})
-            raise Conflict(_id) from None
+            raise Conflict(_id)
         doc = self._project(self._apply(doc, entry), doc)
         return Committed(public(doc), changed=True, outbox=pending, stored=doc)
 
@@ -540,7 +543,7 @@ class JournalRepository(Repository):
 
     def _roll_forward(self, _id: str, doc: dict | None) -> dict | None:
         version = doc["version"] if doc else 0
-        while entry := self.journal.find_one({"_id": journal_id(_id, version + 1)}):
+        while entry := _grouped(self.journal, _find)(journal_id(_id, version + 1)):
             doc, version = self._apply(doc, entry), version + 1
         return doc
 
@@ -554,7 +557,7 @@ class JournalRepository(Repository):
         """
         while True:
             self._write_views(previous, doc)
-            _upsert(self.collection, doc)
+            _grouped(self.collection, _write)([(doc["_id"], doc)])
             newer = self._roll_forward(doc["_id"], doc)
             assert newer is not None  # it rolls forward from `doc`
             if newer["version"] == doc["version"]:
@@ -569,11 +572,14 @@ class JournalRepository(Repository):
         old = self.views.entries(public(previous)) if previous else {}
         for name, entries in self.views.entries(public(doc)).items():
             before = old.get(name, {})
-            for key, entry in entries.items():
-                if before.get(key) != entry:
-                    _upsert(self.db[name], {**entry, "_id": key})
-            for key in before.keys() - entries.keys():
-                self.db[name].delete_one({"_id": key})
+            writes: list[tuple[str, dict | None]] = [
+                (key, {**entry, "_id": key})
+                for key, entry in entries.items()
+                if before.get(key) != entry
+            ]
+            writes += [(key, None) for key in before.keys() - entries.keys()]
+            if writes:
+                _grouped(self.db[name], _write)(writes)
 
 
 def _batches(collection, size: int, ids=None) -> Iterator[tuple[int, list[dict]]]:
@@ -613,6 +619,77 @@ def _upsert(collection, doc: dict) -> None:
             return
         except DuplicateKeyError:  # a concurrent upsert created it first: replace it now
             continue
+
+
+def _grouped(collection, run: Callable) -> Coalescer:
+    """This process's coalesced calls of `run` on `collection`: those of concurrent workers
+    that come while one is in flight are sent together as one command (group commit,
+    services/common/coalesce.py)."""
+    groups = _GROUPS.setdefault(collection.database.client, {})
+    key = (collection.database.name, collection.name, run.__name__)
+    if key not in groups:
+        groups[key] = Coalescer(lambda items: run(collection, items))
+    return groups[key]
+
+
+def _find(collection, ids: list[str]) -> list[dict | None]:
+    """The documents of `ids` (None where there is none), read with one `find`."""
+    if len(ids) == 1:
+        return [collection.find_one({"_id": ids[0]})]
+    found = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": list(set(ids))}})}
+    return [found.get(_id) for _id in ids]
+
+
+def _insert(collection, items: list[list[dict]]) -> list[list[int]]:
+    """Each item's documents inserted in order, all items' in one `insert` command; for each
+    item, the positions in it of the documents whose `_id` was taken already. (FerretDB inserts
+    a command's documents in one transaction or, when one is refused, one by one in order.)"""
+    docs = [doc for item in items for doc in item]
+    taken: set[int] = set()
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors):
+            raise
+        taken = {e["index"] for e in errors}
+    found, start = [], 0
+    for item in items:
+        found.append([i for i in range(len(item)) if start + i in taken])
+        start += len(item)
+    return found
+
+
+def _write(collection, items: list[list[tuple[str, dict | None]]]) -> list[None]:
+    """Each item's documents replaced or inserted, and the `_id`s given None deleted: one
+    `update` and one `delete` command for all the items. (Sent as commands, not `bulk_write`:
+    pymongo cannot read FerretDB's answer to an upsert that another one beat.)"""
+    writes = [write for item in items for write in item]
+    puts = [doc for _, doc in writes if doc is not None]
+    drops = [_id for _id, doc in writes if doc is None]
+    if puts:
+        updates = [{"q": {"_id": doc["_id"]}, "u": doc, "upsert": True} for doc in puts]
+        answer = collection.database.command(
+            "update", collection.name, updates=updates, ordered=False
+        )
+        for error in _write_errors(answer, allowed=11000):
+            _upsert(collection, puts[error["index"]])  # a concurrent upsert created it first
+    if drops:
+        deletes = [{"q": {"_id": _id}, "limit": 1} for _id in drops]
+        answer = collection.database.command(
+            "delete", collection.name, deletes=deletes, ordered=False
+        )
+        _write_errors(answer)
+    return [None] * len(items)
+
+
+def _write_errors(answer: dict, allowed: int | None = None) -> list[dict]:
+    """A write command's errors of code `allowed`; any other is raised."""
+    errors = answer.get("writeErrors", [])
+    for error in errors:
+        if error.get("code") != allowed:
+            raise WriteError(error.get("errmsg", ""), error.get("code"), error)
+    return errors
 
 
 class DocumentRepository(Repository):

@@ -9,7 +9,7 @@ record.py."""
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
 from marshmallow import Schema
@@ -116,50 +116,48 @@ class PortalSyncService(observability.Observed):
     def push_due(self):
         """Fold the events that have waited long enough into their records and push those, then
         the pushes due again after a failure or a resync: within this second's budget."""
-        if self._fold_held() and self._fold_stored():
-            budget = self.portal.budget()
-            if budget >= 1:
-                for code in self.store.due(self.clock.now(), budget):
-                    self._push(code)
+        self._fold_held()
+        self._fold_stored()
+        budget = self.portal.budget()
+        if budget >= 1:
+            for code in self.store.due(self.clock.now(), budget):
+                self._push(code)
 
-    def _fold_held(self) -> bool:
-        """The events held in this process; whether the budget lasted. Those whose receipt has
-        not come, or whose fold failed, go to the inbox collection and are acknowledged."""
-        for code, entries in inbox.ready(self.held.entries(), datetime.now(UTC)).items():
-            if self.portal.budget() < 1:
-                return False
-            try:
-                outcome = self._fold(code, entries)
-            except Exception:  # one dossier's trouble (logged) must not hold up the others
-                log.exception("portal sync: could not fold the events of %s", code)
-                outcome = NO_RECEIPT
-            if outcome == NO_RECEIPT:
+    def _fold_held(self) -> None:
+        """The events held in this process. Those whose receipt has not come, or whose fold
+        failed, go to the inbox collection and are acknowledged."""
+        for entries, outcome in self._folded(self.held.entries()):
+            if outcome in (None, NO_RECEIPT):
                 self.store.put(entries)
             if outcome != WAITING:
                 self.held.release(entries)
-        return True
 
-    def _fold_stored(self) -> bool:
-        """The events in the inbox collection; whether the budget lasted."""
-        waiting, done = self.store.waiting(INBOX_BATCH), []
+    def _fold_stored(self) -> None:
+        """The events in the inbox collection: deleted once handed on, parked once orphaned."""
+        done = []
         try:
-            for code, entries in inbox.ready(waiting, datetime.now(UTC)).items():
-                if self.portal.budget() < 1:
-                    return False
-                try:
-                    outcome = self._fold(code, entries)
-                except Exception:  # one dossier's trouble (logged) must not hold up the others
-                    log.exception("portal sync: could not fold the events of %s", code)
-                    continue
+            for entries, outcome in self._folded(self.store.waiting(INBOX_BATCH)):
                 if outcome == HANDED_ON:
                     done.extend(entries)
                 elif outcome == NO_RECEIPT and inbox.orphaned(entries, datetime.now(UTC)):
                     log.error("portal sync: %d events of %s came without its receipt: parked "
-                              "(make portal-status)", len(entries), code)  # fmt: skip
+                              "(make portal-status)", len(entries), entries[0]["code"])  # fmt: skip
                     self.store.park(entries)
         finally:
             self.store.drop(done)  # one delete for all (one left behind is folded again)
-        return True
+
+    def _folded(self, entries: list[dict]) -> Iterator[tuple[list[dict], str | None]]:
+        """Fold each dossier of `entries` that is ready, while this second's budget lasts: its
+        entries, and what the fold did (None: it failed, logged)."""
+        for code, mine in inbox.ready(entries, datetime.now(UTC)).items():
+            if self.portal.budget() < 1:
+                return
+            try:
+                outcome = self._fold(code, mine)
+            except Exception:  # one dossier's trouble (logged) must not hold up the others
+                log.exception("portal sync: could not fold the events of %s", code)
+                outcome = None
+            yield mine, outcome
 
     def _fold(self, code: str, entries: list[dict]) -> str:
         """One dossier's waiting events into its record (made by its receipt), one version; its

@@ -7,13 +7,15 @@ again; a field set and appended to in one change; views follow every change and 
 key order; several aggregates at once; messages the broker did not confirm are swept out later.
 Journal adapter: concurrent processes lose no change, a projection left behind is rolled forward
 (and a decision taken on it is taken again on the latest), the views end as the last version's, a
-create or change cut off by the database is repaired, a change with views costs six commands.
+create or change cut off by the database is repaired, a change with views costs six commands,
+and concurrent changes in one process share their commands (group commit).
 The document adapter's own atomicity (find_one_and_update) needs a real mongod: FerretDB 1.x
 applies that update as read-then-write, so its race test runs only against a mongod."""
 
 import io
 import subprocess
 import sys
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -282,6 +284,36 @@ def test_a_change_with_views_costs_six_commands(servers, db):
     # the projection read, the claim, the view's new key and its old one, the projection, the
     # look for a next entry
     assert counts.counts == {"find": 2, "insert": 1, "update": 2, "delete": 1}
+    client.close()
+
+
+def test_concurrent_changes_in_one_process_share_their_commands(servers, db):
+    """Group commit: the reads and writes by `_id` of workers that change different aggregates
+    at once go to the server together (services/common/coalesce.py), and each gets its own."""
+    counts = CommandCounts()
+    client = MongoClient(servers["mongo"], tz_aware=True, event_listeners=[counts])
+    repo = JournalRepository(client[db.name], "things", VIEWS)
+    workers, changes = 16, 5
+    for w in range(workers):
+        repo.create({"_id": f"thing{w:02d}", "counter": 0}, [])
+    counts.counts.clear()
+
+    def work(w: int) -> None:
+        for _ in range(changes):
+            repo.change(f"thing{w:02d}", add(1, f"t{w}"))
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    things = [f"thing{w:02d}" for w in range(workers)]
+    assert [repo.get(thing)["counter"] for thing in things] == [changes] * workers
+    assert sorted(v["_id"] for v in db.by_counter.find()) == [f"00005|{t}" for t in things]
+    tags = sorted(f"t{w}|{thing}" for w, thing in enumerate(things))
+    assert sorted(v["_id"] for v in db.by_tag.find()) == tags
+    alone = 6 * workers * changes + workers  # six a change run alone (above), and each tag's put
+    assert sum(counts.counts.values()) < 0.8 * alone, counts.counts
     client.close()
 
 
