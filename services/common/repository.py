@@ -15,7 +15,9 @@ Two adapters behind the same interface, chosen by `STORE_ADAPTER` (`ADAPTERS`):
   `<id>:<version>`; the projection and the views (collections keyed so that each query is one
   `_id` range, the one index FerretDB reads) are written after, and rolled forward by whoever
   finds them behind; the outbox entry is written with the claim, in the journal collection under
-  its own key prefix, in the same insert command.
+  its own key prefix, in the same insert command. The reads, claims and writes by `_id` of a
+  process's concurrent workers go to the server together while one is in flight (`_grouped`:
+  group commit, services/common/coalesce.py).
 - `document` (MongoDB: compose, Kubernetes, a local mongod): `find_one_and_update` filtered on
   the version is atomic; the change, its outbox (inside the document) and its view keys (an
   array per view, each with a secondary index) are one update.
@@ -331,12 +333,12 @@ class JournalRepository(Repository):
         self.legacy_outbox = db[f"{name}_outbox"]  # where outbox entries were kept before
 
     def _load(self, _id: str) -> dict:
-        return self._caught_up(_id, _grouped(self.collection, _find)(_id))
+        return self._caught_up(_id, find_grouped(self.collection, _id))
 
     def _peek(self, _id: str) -> dict:
         """The projection alone (one read): behind its journal only while a writer is between
         its claim and its projection write, or died there."""
-        doc = _grouped(self.collection, _find)(_id)
+        doc = find_grouped(self.collection, _id)
         return doc if doc is not None else self._caught_up(_id, None)
 
     def _latest(self, raw: dict) -> dict:
@@ -543,7 +545,7 @@ class JournalRepository(Repository):
 
     def _roll_forward(self, _id: str, doc: dict | None) -> dict | None:
         version = doc["version"] if doc else 0
-        while entry := _grouped(self.journal, _find)(journal_id(_id, version + 1)):
+        while entry := find_grouped(self.journal, journal_id(_id, version + 1)):
             doc, version = self._apply(doc, entry), version + 1
         return doc
 
@@ -557,7 +559,7 @@ class JournalRepository(Repository):
         """
         while True:
             self._write_views(previous, doc)
-            _grouped(self.collection, _write)([(doc["_id"], doc)])
+            put_grouped(self.collection, doc)
             newer = self._roll_forward(doc["_id"], doc)
             assert newer is not None  # it rolls forward from `doc`
             if newer["version"] == doc["version"]:
@@ -630,6 +632,18 @@ def _grouped(collection, run: Callable) -> Coalescer:
     if key not in groups:
         groups[key] = Coalescer(lambda items: run(collection, items))
     return groups[key]
+
+
+def find_grouped(collection, _id: str) -> dict | None:
+    """`collection.find_one({"_id": _id})`, sent together with the concurrent workers' reads
+    of the same collection (group commit)."""
+    return _grouped(collection, _find)(_id)
+
+
+def put_grouped(collection, doc: dict) -> None:
+    """Replace or insert `doc` by its `_id`, sent together with the concurrent workers' writes
+    to the same collection (group commit)."""
+    _grouped(collection, _write)([(doc["_id"], doc)])
 
 
 def _find(collection, ids: list[str]) -> list[dict | None]:

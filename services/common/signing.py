@@ -32,7 +32,9 @@ def url_token(secret: str, value: str) -> str:
 
 
 def url_token_matches(secret: str, value: str, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(url_token(secret, value), str(token))
+    # as bytes: compare_digest refuses str with non-ASCII characters (a forged token may have any)
+    expected = url_token(secret, value).encode()
+    return bool(token) and hmac.compare_digest(expected, str(token).encode())
 
 
 def sign(secret: str | bytes, body: bytes, timestamp: int) -> str:

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from services.common.limits import WindowLimit
+from services.common.repository import find_grouped
 from services.common.rpc import register_domain_errors
 from services.common.store import Database, MongoStore
 
@@ -84,7 +85,7 @@ class Officers(Database):
         return [{"id": doc.pop("_id"), **doc} for doc in self.tokens.find().sort("issued_at", 1)]
 
     def officer(self, token: str, now: datetime) -> dict | None:
-        doc = self.tokens.find_one({"_id": token_hash(token)})
+        doc = find_grouped(self.tokens, token_hash(token))
         if doc is None or not _active(doc, now):
             return None
         return {"name": doc["name"], "role": doc["role"], "office_id": doc["office_id"]}

@@ -14,7 +14,14 @@ from contracts import verification as rules
 from services.common.keys import prefix_range, sort_key, until
 from services.common.limits import WindowLimit
 from services.common.messaging import EntryPublisher
-from services.common.repository import Change, Committed, NotFound, insert_new
+from services.common.repository import (
+    Change,
+    Committed,
+    NotFound,
+    find_grouped,
+    insert_new,
+    put_grouped,
+)
 from services.common.store import Database, MongoStore
 from services.notification import domain, failover, indexes, verification
 
@@ -30,10 +37,10 @@ class NotificationRecords(Database):
         self.codes_per_client = WindowLimit(db.codes_per_client, *rules.CLIENT_LIMIT)
 
     def save_recipient(self, recipient: dict) -> None:
-        self.recipients.replace_one({"_id": recipient["_id"]}, recipient, upsert=True)
+        put_grouped(self.recipients, recipient)
 
     def recipient(self, code: str) -> dict:
-        doc = self.recipients.find_one({"_id": code})
+        doc = find_grouped(self.recipients, code)
         if doc is None:
             raise NotFound(code)
         return doc

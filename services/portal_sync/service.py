@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
+import eventlet
 from marshmallow import Schema
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -41,6 +42,7 @@ SCHEMAS: dict[str, Mapping[str, Schema]] = {
     "feedback": FEEDBACK_EVENTS,
 }
 INBOX_BATCH = 2000  # inbox entries read at a time, the oldest first
+FOLDS_AT_ONCE = 10  # dossiers folded and pushed side by side
 HANDED_ON, WAITING, NO_RECEIPT = "handed on", "waiting", "no receipt"  # what a fold did
 
 
@@ -147,17 +149,22 @@ class PortalSyncService(observability.Observed):
             self.store.drop(done)  # one delete for all (one left behind is folded again)
 
     def _folded(self, entries: list[dict]) -> Iterator[tuple[list[dict], str | None]]:
-        """Fold each dossier of `entries` that is ready, while this second's budget lasts: its
-        entries, and what the fold did (None: it failed, logged)."""
-        for code, mine in inbox.ready(entries, datetime.now(UTC)).items():
-            if self.portal.budget() < 1:
-                return
-            try:
-                outcome = self._fold(code, mine)
-            except Exception:  # one dossier's trouble (logged) must not hold up the others
-                log.exception("portal sync: could not fold the events of %s", code)
-                outcome = None
+        """Fold the dossiers of `entries` that are ready, as many as this second's budget of
+        pushes allows, FOLDS_AT_ONCE at a time (their commands then go to the database
+        together: services/common/coalesce.py): each one's entries, and what its fold did
+        (None: it failed, logged)."""
+        ready = list(inbox.ready(entries, datetime.now(UTC)).items())[: self.portal.budget()]
+        folds = eventlet.GreenPool(FOLDS_AT_ONCE).imap(self._try_fold, ready)
+        for (_, mine), outcome in zip(ready, folds, strict=True):
             yield mine, outcome
+
+    def _try_fold(self, ready: tuple[str, list[dict]]) -> str | None:
+        code, entries = ready
+        try:
+            return self._fold(code, entries)
+        except Exception:  # one dossier's trouble (logged) must not hold up the others
+            log.exception("portal sync: could not fold the events of %s", code)
+            return None
 
     def _fold(self, code: str, entries: list[dict]) -> str:
         """One dossier's waiting events into its record (made by its receipt), one version; its

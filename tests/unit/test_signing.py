@@ -70,3 +70,10 @@ def test_a_url_token_is_bound_to_its_value_and_secret():
     assert not url_token_matches("other", "msg-1:ab12", token)
     assert not url_token_matches("s3cret", "msg-1:ab12", None)
     assert not url_token_matches("s3cret", "msg-1:ab12", "")
+
+
+def test_a_url_token_with_characters_beyond_ascii_is_refused_not_an_error():
+    # found by the API fuzzer: a DLR callback with ?t=%F0%95%82%A3… answered 500
+    assert url_token_matches("secret", "m-1", "\U00015123¢~0") is False
+    assert url_token_matches("secret", "\U000300ad_`ñ", "\U00015123¢~0") is False
+    assert url_token_matches("secret", "m-1", url_token("secret", "m-1")) is True
