@@ -102,6 +102,11 @@ build_ferretdb() {
   # scan the grown table for an _id IN list, holding the write lock for 10-20 s.
   (cd "$work/src" && patch -s -p1 <"$ROOT/deploy/ferretdb/no-analyze.patch") ||
     die "the FerretDB statistics patch no longer applies"
+  # A fourth: the statements of an update command are serialized per collection, from reading the
+  # documents a filter matches to writing them (atomic-update.patch), so that an update filtered
+  # on a version is atomic as on MongoDB; the journal adapter's projection writes rely on it.
+  (cd "$work/src" && patch -s -p1 <"$ROOT/deploy/ferretdb/atomic-update.patch") ||
+    die "the FerretDB atomic update patch no longer applies"
   mkdir -p "$(dirname "$FERRETDB_BIN")"
   (cd "$work/src" && go build -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) || die "building FerretDB failed"
   mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"

@@ -550,16 +550,23 @@ class JournalRepository(Repository):
         return doc
 
     def _project(self, doc: dict, previous: dict | None) -> dict:
-        """Write `doc` (which follows `previous`) as its views, then as the projection, then look
-        for the journal's next entry: whoever writes last has looked after its writes, so a
-        slower writer of an earlier version that landed after a newer one finds the newer entry
-        and writes that again, views included. Views first: a writer that dies between the two
-        leaves the projection behind its journal, which the next load rolls forward (views
-        included); the other way round it would leave the views behind, and nothing finds those.
-        """
+        """Write `doc` (which follows `previous`) as its views, then as the projection unless the
+        projection is at its version or later already. Views first: a writer that dies between
+        the two leaves the projection behind its journal, which the next load rolls forward
+        (views included); the other way round it would leave the views behind, and nothing finds
+        those.
+
+        The projection write is an update filtered on the version, atomic (on FerretDB with the
+        local stack's atomic-update patch). If it applied, no later version was claimed before
+        it: a writer claims version n + 1 only once the projection is at n or later (it decides
+        on the projection, or rolls the journal forward and projects first). So no newer
+        version's views were written before ours, and we are done. If it did not apply, a newer
+        writer may have written its views before ours landed: look for the journal's next entry
+        and write that again, views included."""
         while True:
             self._write_views(previous, doc)
-            put_grouped(self.collection, doc)
+            if _grouped(self.collection, _put_if_newer)(doc):
+                return doc
             newer = self._roll_forward(doc["_id"], doc)
             assert newer is not None  # it rolls forward from `doc`
             if newer["version"] == doc["version"]:
@@ -695,6 +702,21 @@ def _write(collection, items: list[list[tuple[str, dict | None]]]) -> list[None]
         )
         _write_errors(answer)
     return [None] * len(items)
+
+
+def _put_if_newer(collection, docs: list[dict]) -> list[bool]:
+    """Each document written (replaced, or inserted) unless its `_id` holds its `version` or a
+    later one already; whether each was written. One `update` command whose statements are
+    filtered on the version: each is atomic on MongoDB, and on FerretDB with the local stack's
+    atomic-update patch (deploy/ferretdb). A statement whose filter does not match upserts,
+    and the server refuses that insert as a duplicate key: not written."""
+    updates = [
+        {"q": {"_id": d["_id"], "version": {"$lt": d["version"]}}, "u": d, "upsert": True}
+        for d in docs
+    ]
+    answer = collection.database.command("update", collection.name, updates=updates, ordered=False)
+    refused = {error["index"] for error in _write_errors(answer, allowed=11000)}
+    return [i not in refused for i in range(len(docs))]
 
 
 def _write_errors(answer: dict, allowed: int | None = None) -> list[dict]:
