@@ -103,8 +103,10 @@ build_ferretdb() {
   (cd "$work/src" && patch -s -p1 <"$ROOT/deploy/ferretdb/no-analyze.patch") ||
     die "the FerretDB statistics patch no longer applies"
   # A fourth: the statements of an update command are serialized per collection, from reading the
-  # documents a filter matches to writing them (atomic-update.patch), so that an update filtered
-  # on a version is atomic as on MongoDB; the journal adapter's projection writes rely on it.
+  # documents a filter matches to writing them, and each statement's read is closed when it ends
+  # (atomic-update.patch): an update filtered on a version is atomic as on MongoDB (the journal
+  # adapter's projection writes rely on it), and a command of many statements no longer hangs
+  # the database beside another write (services/common/writes.py sends such commands).
   (cd "$work/src" && patch -s -p1 <"$ROOT/deploy/ferretdb/atomic-update.patch") ||
     die "the FerretDB atomic update patch no longer applies"
   mkdir -p "$(dirname "$FERRETDB_BIN")"

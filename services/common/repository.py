@@ -33,12 +33,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.coalesce import Coalescer
 from services.common.keys import last_part, prefix_range
 from services.common.messaging import count_entry, counts_name, is_count
 from services.common.tally import Counts, Rows, add, difference, total
+from services.common.writes import drop_many, insert_new, put_if_newer, put_many
 
 log = logging.getLogger(__name__)
 
@@ -565,7 +566,7 @@ class JournalRepository(Repository):
         and write that again, views included."""
         while True:
             self._write_views(previous, doc)
-            if _grouped(self.collection, _put_if_newer)(doc):
+            if _grouped(self.collection, put_if_newer)(doc):
                 return doc
             newer = self._roll_forward(doc["_id"], doc)
             assert newer is not None  # it rolls forward from `doc`
@@ -605,29 +606,6 @@ def _batches(collection, size: int, ids=None) -> Iterator[tuple[int, list[dict]]
             docs = []
     if docs:
         yield done + len(docs), docs
-
-
-def insert_new(collection, docs: list[dict]) -> list:
-    """Insert what is not there yet (by `_id`); the `_id`s inserted."""
-    if not docs:
-        return []
-    try:
-        return list(collection.insert_many(docs, ordered=False).inserted_ids)
-    except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(e.get("code") != 11000 for e in errors):
-            raise
-        there = {e["index"] for e in errors}
-        return [doc["_id"] for i, doc in enumerate(docs) if i not in there]
-
-
-def _upsert(collection, doc: dict) -> None:
-    while True:
-        try:
-            collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-            return
-        except DuplicateKeyError:  # a concurrent upsert created it first: replace it now
-            continue
 
 
 def _grouped(collection, run: Callable) -> Coalescer:
@@ -683,49 +661,11 @@ def _insert(collection, items: list[list[dict]]) -> list[list[int]]:
 
 def _write(collection, items: list[list[tuple[str, dict | None]]]) -> list[None]:
     """Each item's documents replaced or inserted, and the `_id`s given None deleted: one
-    `update` and one `delete` command for all the items. (Sent as commands, not `bulk_write`:
-    pymongo cannot read FerretDB's answer to an upsert that another one beat.)"""
+    `update` and one `delete` command for all the items."""
     writes = [write for item in items for write in item]
-    puts = [doc for _, doc in writes if doc is not None]
-    drops = [_id for _id, doc in writes if doc is None]
-    if puts:
-        updates = [{"q": {"_id": doc["_id"]}, "u": doc, "upsert": True} for doc in puts]
-        answer = collection.database.command(
-            "update", collection.name, updates=updates, ordered=False
-        )
-        for error in _write_errors(answer, allowed=11000):
-            _upsert(collection, puts[error["index"]])  # a concurrent upsert created it first
-    if drops:
-        deletes = [{"q": {"_id": _id}, "limit": 1} for _id in drops]
-        answer = collection.database.command(
-            "delete", collection.name, deletes=deletes, ordered=False
-        )
-        _write_errors(answer)
+    put_many(collection, [doc for _, doc in writes if doc is not None])
+    drop_many(collection, [_id for _id, doc in writes if doc is None])
     return [None] * len(items)
-
-
-def _put_if_newer(collection, docs: list[dict]) -> list[bool]:
-    """Each document written (replaced, or inserted) unless its `_id` holds its `version` or a
-    later one already; whether each was written. One `update` command whose statements are
-    filtered on the version: each is atomic on MongoDB, and on FerretDB with the local stack's
-    atomic-update patch (deploy/ferretdb). A statement whose filter does not match upserts,
-    and the server refuses that insert as a duplicate key: not written."""
-    updates = [
-        {"q": {"_id": d["_id"], "version": {"$lt": d["version"]}}, "u": d, "upsert": True}
-        for d in docs
-    ]
-    answer = collection.database.command("update", collection.name, updates=updates, ordered=False)
-    refused = {error["index"] for error in _write_errors(answer, allowed=11000)}
-    return [i not in refused for i in range(len(docs))]
-
-
-def _write_errors(answer: dict, allowed: int | None = None) -> list[dict]:
-    """A write command's errors of code `allowed`; any other is raised."""
-    errors = answer.get("writeErrors", [])
-    for error in errors:
-        if error.get("code") != allowed:
-            raise WriteError(error.get("errmsg", ""), error.get("code"), error)
-    return errors
 
 
 class DocumentRepository(Repository):

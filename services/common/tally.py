@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.writes import drop_many, put_many
+
 log = logging.getLogger(__name__)
 
 KEEP = 2000  # fold entries kept: a message delivered again is recognised within this many folds
@@ -160,7 +162,7 @@ class Tally:
             self.values.delete_one({"_id": values_id})
             self.head = None
             raise Conflict(n) from None
-        self._write(values, current)
+        self._write(values)
         self.hint.replace_one({"_id": "head"}, {"_id": "head", "n": n}, upsert=True)
         self.head = n
         self.seen.update(dict.fromkeys(claims, n))
@@ -169,25 +171,11 @@ class Tally:
             self._forget(n - KEEP)
         return len(claims)
 
-    def _write(self, values: Rows, stored: Iterable[str] | None = None) -> None:
-        """Make the rows `values` say (a row with no measure is deleted). `stored`: the keys
-        known to have a row (None: not known). One statement per command: FerretDB 1.24 hangs
-        a database when a multi-statement upsert runs beside another write to it (found by the
-        bench), so new rows go in one insert, known ones are replaced one by one."""
-        gone = [key for key, m in values.items() if not m]
-        if gone:
-            self.rows.delete_many({"_id": {"$in": gone}})
-        known = set(stored) if stored is not None else None
-        new = [
-            {"_id": k, "m": m}
-            for k, m in values.items()
-            if m and known is not None and k not in known
-        ]
-        if new:
-            self.rows.insert_many(new, ordered=False)
-        for key, m in values.items():
-            if m and (known is None or key in known):
-                _replace(self.rows, {"_id": key, "m": m})
+    def _write(self, values: Rows) -> None:
+        """Make the rows `values` say (a row with no measure is deleted): one delete, and one
+        update command that replaces or inserts the others."""
+        drop_many(self.rows, [key for key, m in values.items() if not m])
+        put_many(self.rows, [{"_id": key, "m": m} for key, m in values.items() if m])
 
     def fold_rows(self, rows: Rows, claim: str, chunk: int = 2000) -> int:
         """Add a bulk load's rows (`claim`: the load's name, once per load), `chunk` rows per
@@ -231,7 +219,7 @@ class Tally:
             for key in stored.keys() | rows.keys()
             if rows.get(key, {}) != stored.get(key, {})
         }
-        self._write(values, stored)
+        self._write(values)
 
 
 def _ranges(values: list[tuple[str, int]], most: int) -> list[tuple[str, str]]:
@@ -245,15 +233,6 @@ def _ranges(values: list[tuple[str, int]], most: int) -> list[tuple[str, str]]:
         else:
             runs.append((values_id, values_id, n))
     return [(first, last) for first, last, _ in runs]
-
-
-def _replace(collection, doc: dict) -> None:
-    while True:
-        try:
-            collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-            return
-        except DuplicateKeyError:  # created meanwhile: replace it now
-            continue
 
 
 def compare(stored: Rows, expected: Rows) -> dict[str, dict[str, tuple[int, int]]]:

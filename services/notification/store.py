@@ -19,10 +19,10 @@ from services.common.repository import (
     Committed,
     NotFound,
     find_grouped,
-    insert_new,
     put_grouped,
 )
 from services.common.store import Database, MongoStore
+from services.common.writes import insert_new
 from services.notification import domain, failover, indexes, verification
 
 

@@ -5,8 +5,8 @@ folded into their record yet (inbox.py), a plain collection written by unique-ke
 from datetime import datetime
 
 from services.common.keys import prefix_range, sort_key, until
-from services.common.repository import insert_new
 from services.common.store import Database, MongoStore
+from services.common.writes import insert_new
 from services.portal_sync import inbox, indexes
 
 INBOX = "inbox"

@@ -18,6 +18,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +34,7 @@ from services.common.repository import (
     Views,
 )
 from services.common.store import CommandCounts, Sequences
+from services.common.writes import put_many
 
 pytestmark = pytest.mark.integration
 
@@ -333,6 +335,38 @@ def test_an_update_filtered_on_the_version_is_atomic(servers, db):
     )
     assert [e["index"] for e in answer["writeErrors"]] == [0, 2]
     assert db.things.find_one({"_id": "thing"})["version"] == 202
+
+
+def test_updates_of_many_statements_beside_other_writers_finish(servers, db):
+    """Group commit sends many statements in one update command (put_many). FerretDB kept every
+    statement's read open until the command ended, and such a command hung the database as soon
+    as another client wrote to it (it did at once here, before the local stack's patch)."""
+    client = MongoClient(servers["mongo"], tz_aware=True, socketTimeoutMS=15_000)
+    rows, other = client[db.name].rows, client[db.name].other
+    until = time.monotonic() + 3
+    done = {"many": 0, "other": 0}
+
+    def many() -> None:
+        while time.monotonic() < until:
+            put_many(rows, [{"_id": f"k{i:03d}", "n": done["many"]} for i in range(60)])
+            done["many"] += 1
+
+    def others(k: int) -> None:
+        while time.monotonic() < until:
+            other.replace_one({"_id": f"o{k}"}, {"n": done["other"]}, upsert=True)
+            rows.insert_one({"_id": f"new{k}-{done['other']}"})
+            done["other"] += 1
+
+    threads = [threading.Thread(target=many) for _ in range(2)]
+    threads += [threading.Thread(target=others, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert done["many"] > 2 and done["other"] > 20, done
+    assert rows.count_documents({"_id": {"$lt": "l"}}) == 60
+    client.close()
 
 
 def test_concurrent_changes_in_one_process_share_their_commands(servers, db):
