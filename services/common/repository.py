@@ -71,6 +71,15 @@ class Change:
     messages: Callable[[int], list[dict]] | None = None
 
 
+class Keep:
+    """A decision to change nothing that no later version of the aggregate could turn into a
+    change (say, a report of a status the aggregate has left for good): `change()` believes it
+    on the version it read, without looking for a later one. Decide `KEEP`."""
+
+
+KEEP = Keep()
+
+
 @dataclass
 class Committed:
     """The aggregate after `change()`: `changed` if this call committed something; `duplicate`
@@ -161,7 +170,7 @@ class Repository(ABC):
     def change(
         self,
         _id: str,
-        decide: Callable[[dict], Change | None],
+        decide: Callable[[dict], Change | Keep | None],
         message_id: str | None = None,
         publisher=None,
         after: Committed | None = None,
@@ -175,13 +184,15 @@ class Repository(ABC):
         # The first decision is taken on what this caller wrote last or on `_peek`, which may be
         # behind: a change decided on a version that is not the latest fails its commit (the
         # claim of the next version is taken), and a decision to change nothing is checked
-        # against the latest version before it is believed.
+        # against the latest version before it is believed (unless it is KEEP).
         raw = after.stored if after and after.changed and after.stored else self._peek(_id)
         latest = False
         for _ in range(MAX_TRIES):
             if message_id and message_id in raw.get("applied", []):
                 return Committed(public(raw), duplicate=True)
             change = decide(public(raw))
+            if isinstance(change, Keep):
+                return Committed(public(raw))
             if change is None:
                 newer = raw if latest else self._latest(raw)
                 if newer["version"] == raw["version"]:

@@ -8,7 +8,7 @@ from contracts import money
 from contracts.calendar import WorkingCalendar
 from contracts.feedback import is_feedback_code, load_satisfaction
 from contracts.offices import OfficeCatalog, UnknownOffice
-from services.common.repository import Change
+from services.common.repository import KEEP, Change, Keep
 from services.notification.phones import InvalidNumber, normalise_msisdn
 from services.notification.templates import RenderedSms, format_datetime, render
 
@@ -49,6 +49,19 @@ STATUS_FROM = {
     "expired": ("sending", "sent", "queued"),
     "rejected": ("sending", "sent", "queued"),
 }
+
+
+def _reachable(status: str) -> frozenset[str]:
+    """The statuses a message can come to from `status`, in one move or more."""
+    found: set[str] = set()
+    edge = {status}
+    while edge:
+        edge = {t for t, sources in STATUS_FROM.items() if edge & set(sources)} - found
+        found |= edge
+    return frozenset(found)
+
+
+REACHABLE = {status: _reachable(status) for status in STATUS_FROM}
 RETRY_DELAYS = (5, 15, 60, 300, 900)  # seconds after each failed attempt; then failed for good
 SENDING_TIMEOUT = timedelta(minutes=10)  # a claim older than this lost its sender
 QUIET_HOURS = (time(21, 0), time(7, 0))  # local time: SMS created then wait for the end
@@ -263,18 +276,25 @@ def moved(
     status: str,
     detail: str = "",
     fields: dict[str, Any] | None = None,
-) -> Change | None:
+) -> Change | Keep | None:
     """The change that moves message `m` to `status`, with `fields` recorded; None when the
     status machine (STATUS_FROM) does not allow it from where `m` is, or when `m` has that
-    status already and there is nothing more to record. The history entry is never dated before
-    the one ahead of it (a delivery report and the gateway's answer may race), so the history
-    reads in the order it happened."""
+    status already and there is nothing more to record; KEEP when that holds too from every
+    status `m` could come to later (a repeated or late report: no later version need be
+    looked for). The history entry is never dated before the one ahead of it (a delivery
+    report and the gateway's answer may race), so the history reads in the order it happened."""
     fields = fields or {}
-    if m["status"] not in STATUS_FROM[status] or (m["status"] == status and not fields):
-        return None
+    if not _moves(m["status"], status, fields):
+        later = REACHABLE[m["status"]]
+        return None if any(_moves(s, status, fields) for s in later) else KEEP
     at = max([now, *(h["at"] for h in m.get("history", [])[-1:])])
     history = [{"at": at, "status": status, "detail": detail}]
     return Change({"status": status, "updated_at": now, **fields}, {"history": history})
+
+
+def _moves(source: str, status: str, fields: dict[str, Any]) -> bool:
+    """Whether a message at `source` moves to `status` (with `fields` to record)."""
+    return source in STATUS_FROM[status] and (source != status or bool(fields))
 
 
 def settled(m: dict[str, Any]) -> datetime | None:

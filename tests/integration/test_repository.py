@@ -28,6 +28,7 @@ from pymongo import MongoClient
 from services.common.repository import (
     ADAPTERS,
     BOOKKEEPING,
+    KEEP,
     Change,
     JournalRepository,
     NotFound,
@@ -288,6 +289,20 @@ def test_a_change_with_views_costs_five_commands(servers, db):
     # the projection read, the claim, the view's new key and its old one, the projection (its
     # write applied: no look for a next entry)
     assert counts.counts == {"find": 1, "insert": 1, "update": 2, "delete": 1}
+    client.close()
+
+
+def test_a_decision_to_change_nothing_is_checked_on_the_latest_unless_it_is_keep(servers, db):
+    counts = CommandCounts()
+    client = MongoClient(servers["mongo"], tz_aware=True, event_listeners=[counts])
+    repo = JournalRepository(client[db.name], "things", VIEWS)
+    repo.create({"_id": "thing", "counter": 0}, [])
+    counts.counts.clear()
+    assert repo.change("thing", lambda d: None).doc["counter"] == 0
+    assert counts.counts == {"find": 2}  # the projection, and the look for a later entry
+    counts.counts.clear()
+    assert repo.change("thing", lambda d: KEEP).doc["counter"] == 0
+    assert counts.counts == {"find": 1}  # believed on the projection
     client.close()
 
 

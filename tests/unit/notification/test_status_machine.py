@@ -10,7 +10,7 @@ import pytest
 from contracts.documents import DOCUMENT_EVENTS
 from contracts.events import INTAKE_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, ROUTING_EVENTS
 from contracts.feedback import FEEDBACK_EVENTS
-from services.common.repository import Change
+from services.common.repository import KEEP, Change
 from services.notification import domain
 from services.notification.templates import load_templates
 
@@ -51,7 +51,7 @@ def test_every_move(from_status, to_status, fields):
     change = domain.moved(m, NOW, to_status, "why", fields)
     stays_put_with_nothing_to_record = from_status == to_status and not fields
     if (from_status, to_status) not in ALLOWED or stays_put_with_nothing_to_record:
-        assert change is None
+        assert change is None or change is KEEP
         return
     assert isinstance(change, Change)
     assert change.set == {"status": to_status, "updated_at": NOW, **(fields or {})}
@@ -63,7 +63,40 @@ def test_every_move(from_status, to_status, fields):
 @pytest.mark.parametrize("to_status", STATUSES)
 def test_nothing_leaves_a_final_status(final, to_status):
     for fields in (None, FIELDS):
-        assert domain.moved(message(final, NOW), NOW, to_status, "late", fields) is None
+        assert domain.moved(message(final, NOW), NOW, to_status, "late", fields) is KEEP
+
+
+def _later(status):
+    """The statuses reachable from `status` by the test's own ALLOWED, in one move or more."""
+    found, edge = set(), {status}
+    while edge:
+        edge = {t for f, t in ALLOWED if f in edge} - found
+        found |= edge
+    return found
+
+
+@pytest.mark.parametrize("fields", [None, FIELDS], ids=["no fields", "fields"])
+@pytest.mark.parametrize("from_status, to_status", PAIRS)
+def test_a_move_that_no_later_status_allows_is_kept_without_a_look(from_status, to_status, fields):
+    """KEEP (believed on the version read) exactly when the move is refused from where the
+    message is and from every status it could come to later; None (check the latest) when a
+    later status would allow it."""
+    change = domain.moved(message(from_status, NOW), NOW, to_status, "", fields)
+    if isinstance(change, Change):
+        return
+
+    def moves(source):
+        return (source, to_status) in ALLOWED and (source != to_status or bool(fields))
+
+    later_allows = any(moves(s) for s in _later(from_status))
+    assert change is (None if later_allows else KEEP)
+
+
+def test_repeated_and_late_reports_are_kept():
+    assert domain.moved(message("sent", NOW), NOW, "sent") is KEEP  # type 8 after the answer
+    assert domain.moved(message("delivered", NOW), NOW, "sent") is KEEP
+    assert domain.moved(message("queued", NOW), NOW, "sent") is None  # may be sending later
+    assert domain.moved(message("sent", NOW), NOW, "sent", "", FIELDS) is not KEEP
 
 
 @pytest.mark.parametrize(
@@ -82,19 +115,19 @@ def test_nothing_leaves_a_final_status(final, to_status):
 )
 def test_named_moves(from_status, to_status, allowed):
     change = domain.moved(message(from_status), NOW, to_status, "", FIELDS)
-    assert (change is not None) == allowed
+    assert isinstance(change, Change) == allowed
 
 
 @pytest.mark.parametrize("status", STATUSES)
 def test_the_same_status(status):
-    assert domain.moved(message(status, NOW), NOW, status) is None
-    assert domain.moved(message(status, NOW), NOW, status, "again", {}) is None
+    assert not isinstance(domain.moved(message(status, NOW), NOW, status), Change)
+    assert not isinstance(domain.moved(message(status, NOW), NOW, status, "again", {}), Change)
     with_fields = domain.moved(message(status, NOW), NOW, status, "again", FIELDS)
     if (status, status) in ALLOWED:  # "sent" only: the gateway's refs after a "sent" report
-        assert with_fields is not None
+        assert isinstance(with_fields, Change)
         assert with_fields.set == {"status": status, "updated_at": NOW, **FIELDS}
     else:
-        assert with_fields is None
+        assert not isinstance(with_fields, Change)
 
 
 @pytest.mark.parametrize(
