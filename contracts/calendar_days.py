@@ -30,12 +30,9 @@ class WorkingDays:
 
     def __init__(self, overrides: CalendarOverrides):
         self.overrides = overrides
-        self._years: dict[int, holidays.HolidayBase] = {}
 
     def public_holidays(self, year: int) -> holidays.HolidayBase:
-        if year not in self._years:
-            self._years[year] = holidays.country_holidays("VN", years=year)
-        return self._years[year]
+        return _public_holidays(year)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.overrides.working_days:
@@ -53,6 +50,12 @@ class WorkingDays:
         while not self.is_working_day(day):
             day += timedelta(days=1)
         return day
+
+
+@cache
+def _public_holidays(year: int) -> holidays.HolidayBase:
+    """A year's public holidays, computed once per process (a calendar is built per message)."""
+    return holidays.country_holidays("VN", years=year)
 
 
 class _Entry(Schema):

@@ -58,6 +58,10 @@ def make_envelope(
     }
 
 
+# built once per process: building a schema costs more than a load or dump with it
+_ENVELOPE = EnvelopeSchema()
+
+
 def load_message(
     body: object, payload_schemas: Mapping[str, Schema]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -65,7 +69,7 @@ def load_message(
     if not isinstance(body, dict):
         raise InvalidMessage(f"body is {type(body).__name__}, not an object")
     try:
-        envelope = EnvelopeSchema().load(body)
+        envelope = _ENVELOPE.load(body)
     except ValidationError as exc:
         raise InvalidMessage(f"envelope: {exc.messages}") from exc
     schema = payload_schemas.get(envelope["type"])

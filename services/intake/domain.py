@@ -18,6 +18,9 @@ from contracts.offices import Office, OfficeCatalog, UnknownOffice
 from contracts.procedures import Procedure, ProcedureCatalog, UnknownProcedure, missing_documents
 from contracts.route import PlannedStep, RouteError, plan_route, schedule
 
+# built once per process: building a schema costs more than a load or dump with it
+_RECEIVE_REQUEST, _RECEIVED = ReceiveRequestSchema(), DossierReceivedSchema()
+
 
 def check_request(
     body: dict[str, Any],
@@ -29,7 +32,7 @@ def check_request(
     if officer["role"] not in roles_of(RECEIVE):
         raise Forbidden("role_cannot_receive", f"role {officer['role']} cannot receive dossiers")
     try:
-        request = ReceiveRequestSchema().load(body)
+        request = _RECEIVE_REQUEST.load(body)
     except ValidationError as exc:
         raise InvalidInput(
             "invalid_input", "the dossier is not valid", {"fields": exc.messages}
@@ -211,7 +214,7 @@ def build_receipt(
     }
     payload["national_status"] = national_status(payload["status"])
     payload["national_channel"] = national_channel(request["channel"])
-    dumped = DossierReceivedSchema().dump(payload)
+    dumped = _RECEIVED.dump(payload)
     envelope = make_envelope("dossier_received", code, 1, dumped, now)
     receipt = {"_id": code, **dumped, "fee_vnd": procedure.fee_vnd}
     return receipt, envelope

@@ -5,6 +5,9 @@ import requests
 
 from contracts.portal import AUTH_HEADER, AUTH_SCHEME, RETRY_AFTER_HEADER, DossierRecordSchema
 
+# built once per process: building a schema costs more than a load or dump with it
+_RECORD = DossierRecordSchema()
+
 
 class PortalAnswer:
     """How a push went: `stored` (the portal has this version or a later one: `version`), or
@@ -32,7 +35,7 @@ class PortalClient:
         try:
             response = self.session.put(
                 f"{self.base_url}/dossiers/{code}",
-                data=DossierRecordSchema().dumps(body),
+                data=_RECORD.dumps(body),
                 headers={"Content-Type": "application/json"},
                 timeout=self.timeout,
             )

@@ -41,6 +41,9 @@ from services.common.tally import fold_from
 from services.routing import domain, stats, views
 from services.routing.store import COUNTS, RoutingStore
 
+# built once per process: building a schema costs more than a load or dump with it
+_WORKFLOW_EVENT, _TRANSFER = WorkflowEventSchema(), TransferSchema()
+
 
 def liaison_queue(level: str, province: str | None = None) -> Queue:
     """One durable quorum queue per level, as declared in deploy/rabbitmq/definitions.json. Bound
@@ -78,13 +81,13 @@ def outbox_entries(
     the dossier's version after the change (`sequence`)."""
     entries = []
     for type_, payload in decision.events:
-        body = WorkflowEventSchema().dump(payload)
+        body = _WORKFLOW_EVENT.dump(payload)
         envelope = make_envelope(type_, d["_id"], sequence, body, now, correlation_id)
         entries.append(event_entry("routing", envelope))
     offices = load_offices()
     route = decision.changes.get("route", d["route"])
     for to_office, direction, step_index, handover in decision.transfers:
-        body = TransferSchema().dump(
+        body = _TRANSFER.dump(
             {
                 "code": d["_id"],
                 "procedure_code": d["procedure_code"],
