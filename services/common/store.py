@@ -148,6 +148,8 @@ class Sequences:
         raise RuntimeError(f"no number left for {key}")
 
     def _last_taken(self, key: str, limit: int) -> int:
-        """The highest number taken: one read of the key's _id range (the _id index)."""
-        cursor = self.collection.find({"_id": {"$gte": f"{key}-", "$lt": f"{key}."}}, {"n": 1})
+        """The highest number taken: one read of the key's _id range (the _id index), in one
+        batch (at most `limit` small documents)."""
+        bounds = {"_id": {"$gte": f"{key}-", "$lt": f"{key}."}}
+        cursor = self.collection.find(bounds, {"n": 1}, batch_size=limit + 1)
         return max((doc["n"] for doc in cursor), default=0)

@@ -25,6 +25,8 @@ from services.common.store import Database, MongoStore
 from services.common.writes import insert_new
 from services.notification import domain, failover, indexes, verification
 
+SAMPLES_BATCH = 10_000  # documents per batch when the failover reads a window's samples
+
 
 class NotificationRecords(Database):
     def __init__(self, db, messages, verifications, publisher, tally):
@@ -133,11 +135,11 @@ class NotificationRecords(Database):
     def samples(self, provider: str, since: datetime) -> list[failover.Sample]:
         """The provider's sends since `since`, oldest first, with their messages' reports."""
         bounds = {"$gte": f"{provider}|{sort_key(since)}", "$lt": f"{provider}}}"}
-        sends = list(self.db.sms_samples.find({"_id": bounds}))
+        # one batch each: the window's sends and reports are read every two seconds
+        sends = list(self.db.sms_samples.find({"_id": bounds}, batch_size=SAMPLES_BATCH))
         ids = sorted({d["message_id"] for d in sends})
-        reports = (
-            {r["_id"]: r for r in self.db.sms_reports.find({"_id": {"$in": ids}})} if ids else {}
-        )
+        found = self.db.sms_reports.find({"_id": {"$in": ids}}, batch_size=SAMPLES_BATCH)
+        reports = {r["_id"]: r for r in found} if ids else {}
         out = []
         for d in sends:
             report = reports.get(d["message_id"])
