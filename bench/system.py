@@ -13,6 +13,7 @@ from pymongo import MongoClient
 from bench import stack
 from bench.measure import closed_loop, percentiles
 from services.common.keys import prefix_range
+from services.common.repository import view_id, views_of
 from services.notification.fakesmsc import ReceivedLog
 from services.portal_sync import inbox as portal_inbox
 from services.portal_sync import indexes as portal_indexes
@@ -67,7 +68,7 @@ def transfer_latency(rate: float, seconds: float) -> dict:
     """Receive `rate` dossiers per second (open loop) for `seconds`; for each, the time from its
     receipt (the 201) until it is in the district's worklist (its view document exists)."""
     receivers = [stack.Officer(office, "receiver") for office in LATENCY_COUNTERS]
-    worklist = MongoClient(stack.mongo_uri())[stack.database("routing")][indexes.WORKLIST]
+    views = MongoClient(stack.mongo_uri())[stack.database("routing")][views_of("dossiers")]
     waiting: dict[str, float] = {}
     arrived: list[float] = []
     lock, done = threading.Lock(), threading.Event()
@@ -87,6 +88,7 @@ def transfer_latency(rate: float, seconds: float) -> dict:
             indexes.sort_key(datetime.fromisoformat(step["due_at"])),
             body["code"],
         )
+        key = view_id(indexes.WORKLIST, key)
         with lock:
             waiting[key] = received
 
@@ -95,7 +97,7 @@ def transfer_latency(rate: float, seconds: float) -> dict:
         while not done.is_set() or waiting:
             with lock:
                 keys = list(waiting)[:500]
-            found = worklist.find({"_id": {"$in": keys}}, {"_id": 1}) if keys else []
+            found = views.find({"_id": {"$in": keys}}, {"_id": 1}) if keys else []
             seen = time.perf_counter()
             with lock:
                 for view in found:
@@ -270,7 +272,8 @@ def busy() -> list[str]:
     ]
     with MongoClient(stack.mongo_uri()) as client:
         sync = client[stack.database("portal_sync")]
-        if sync[portal_indexes.QUEUE].find_one({"_id": prefix_range("due")}):
+        due = prefix_range(view_id(portal_indexes.QUEUE, "due"))
+        if sync[views_of("syncs")].find_one({"_id": due}):
             left.append("portal pushes due")
         if sync[portal_store.INBOX].find_one({"_id": prefix_range(portal_inbox.WAITING)}):
             left.append("portal events waiting")

@@ -12,12 +12,14 @@ Two adapters behind the same interface, chosen by `STORE_ADAPTER` (`ADAPTERS`):
 - `journal` (FerretDB 1.x, the local stack without a mongod): FerretDB applies a
   version-filtered update as read-then-write, so two writers can both "win"; the only atomic step
   it has is a unique-key insert. Each change is claimed by inserting its journal entry
-  `<id>:<version>`; the projection and the views (collections keyed so that each query is one
-  `_id` range, the one index FerretDB reads) are written after, and rolled forward by whoever
-  finds them behind; the outbox entry is written with the claim, in the journal collection under
-  its own key prefix, in the same insert command. The reads, claims and writes by `_id` of a
-  process's concurrent workers go to the server together while one is in flight (`_grouped`:
-  group commit, services/common/coalesce.py).
+  `<id>:<version>`; the projection and the views (one collection for all of an aggregate's
+  views, `<name>_views`, keyed `<view>|<key>` so that each query is one `_id` range, the one
+  index FerretDB reads) are written after, and rolled forward by whoever finds them behind;
+  the outbox entry is written with the claim, in the journal collection under its own key
+  prefix, in the same insert command. The projection write is an update filtered on the
+  version, atomic with the local stack's FerretDB patch (deploy/ferretdb). The reads, claims
+  and writes by `_id` of a process's concurrent workers go to the server together while one is
+  in flight (`_grouped`: group commit, services/common/coalesce.py).
 - `document` (MongoDB: compose, Kubernetes, a local mongod): `find_one_and_update` filtered on
   the version is atomic; the change, its outbox (inside the document) and its view keys (an
   array per view, each with a secondary index) are one update.
@@ -314,6 +316,16 @@ class Repository(ABC):
         return messages
 
 
+def views_of(name: str) -> str:
+    """The collection of every view of the aggregate `name` (journal adapter)."""
+    return f"{name}_views"
+
+
+def view_id(view: str, key: str) -> str:
+    """A view entry's `_id` in that collection: its view's name, then its key."""
+    return f"{view}|{key}"
+
+
 def journal_id(_id: str, version: int) -> str:
     return f"{_id}:{version:08d}"
 
@@ -336,13 +348,16 @@ class JournalRepository(Repository):
     the same insert command, in the journal collection under the `~outbox|` prefix (so the
     sweeper reads them as one `_id` range), tied to the claim by their id, and deleted once the
     broker confirmed them.
-    Each view is a collection whose `_id`s are the view's keys: rewritten after each claim, just
-    before the projection, and again by whoever finds a newer journal entry after its writes."""
+    The views are one collection, `<name>_views`, whose `_id`s are `<view>|<key>`: rewritten
+    after each claim, just before the projection, and again by whoever finds a newer journal
+    entry after its writes."""
 
     def __init__(self, db, name: str, views: Views | None = None, counts: Counts | None = None):
         super().__init__(db, name, views, counts)
         self.journal = db[f"{name}_journal"]
         self.legacy_outbox = db[f"{name}_outbox"]  # where outbox entries were kept before
+        # every view's entries, keyed `<view>|<key>`: one command writes a version's views
+        self.view_entries = db[views_of(name)]
 
     def _load(self, _id: str) -> dict:
         return self._caught_up(_id, find_grouped(self.collection, _id))
@@ -417,28 +432,28 @@ class JournalRepository(Repository):
         ]
         new = set(insert_new(self.journal, entries))
         insert_new(self.collection, stored)
-        views: dict[str, list[dict]] = {}
-        for doc in docs:
-            for name, found in self._entries(doc).items():
-                views.setdefault(name, []).extend({**e, "_id": k} for k, e in found.items())
-        for name, rows in views.items():
-            insert_new(self.db[name], rows)
+        insert_new(self.view_entries, [row for doc in docs for row in self._rows(doc)])
         return [doc for doc in stored if journal_id(doc["_id"], 1) in new]
 
     def rebuild_views(self, batch: int = 200) -> Iterator[int]:
+        self.view_entries.drop()  # (FerretDB cannot delete_many a large collection)
         for name in self.views.names if self.views else ():
-            self.db[name].drop()  # (FerretDB cannot delete_many a large collection)
+            self.db[name].drop()  # where a view was kept before (create_indexes)
         for done, docs in _batches(self.collection, batch):
-            rows: dict[str, list[dict]] = {}
-            for doc in docs:  # rolled forward first: a projection may be behind its journal
-                for name, found in self._entries(self._load(doc["_id"])).items():
-                    rows.setdefault(name, []).extend({**e, "_id": key} for key, e in found.items())
-            for name, entries in rows.items():
-                insert_new(self.db[name], entries)
+            # rolled forward first: a projection may be behind its journal
+            rows = [row for doc in docs for row in self._rows(self._load(doc["_id"]))]
+            insert_new(self.view_entries, rows)
             yield done
 
-    def _entries(self, doc: dict) -> dict[str, dict[str, dict]]:
-        return self.views.entries(public(doc)) if self.views else {}
+    def _rows(self, doc: dict) -> list[dict]:
+        """A document's view entries as stored: every view's, each keyed `<view>|<key>`."""
+        if self.views is None:
+            return []
+        return [
+            {**entry, "_id": view_id(name, key)}
+            for name, found in self.views.entries(public(doc)).items()
+            for key, entry in found.items()
+        ]
 
     def compact(self, settled, before, batch=500, ids=None):
         """The journal of a settled aggregate is a second copy of its document, version by
@@ -466,8 +481,11 @@ class JournalRepository(Repository):
             yield done, removed
 
     def find_view(self, name, bounds, limit=None):
-        cursor = self.db[name].find({"_id": bounds}, limit=limit or 0)
-        return [{**e, "_key": e["_id"], "_id": last_part(e["_id"])} for e in cursor]
+        stored = {"$gte": f"{name}|", "$lt": f"{name}}}"}  # the whole view ('}' follows '|')
+        stored.update({op: view_id(name, key) for op, key in bounds.items()})
+        cursor = self.view_entries.find({"_id": stored}, limit=limit or 0)
+        skip = len(name) + 1
+        return [{**e, "_key": e["_id"][skip:], "_id": last_part(e["_id"])} for e in cursor]
 
     def _forget(self, pending: dict) -> None:
         """Published entries are deleted FORGET_BATCH at a time, and by the next sweep (which
@@ -511,10 +529,19 @@ class JournalRepository(Repository):
         return changed
 
     def create_indexes(self) -> None:
-        """Every query reads `_id` ranges: the primary key is the only index needed. Outbox
-        entries an older version left in `<name>_outbox` move into the journal, for the sweeper
-        (a message published twice is ignored by its consumers)."""
-        if self.legacy_outbox.name not in self.db.list_collection_names():
+        """Every query reads `_id` ranges: the primary key is the only index needed. What an
+        older version kept elsewhere moves in (start the upgraded services with the old ones
+        stopped): the entries of a view kept in a collection of its own, into `<name>_views`;
+        outbox entries left in `<name>_outbox`, into the journal, for the sweeper (a message
+        published twice is ignored by its consumers)."""
+        there = set(self.db.list_collection_names())
+        for name in self.views.names if self.views else ():
+            if name in there:
+                for _, rows in _batches(self.db[name], 1000):
+                    moved = [{**e, "_id": view_id(name, e["_id"])} for e in rows]
+                    insert_new(self.view_entries, moved)
+                self.db[name].drop()
+        if self.legacy_outbox.name not in there:
             return
         left = list(self.legacy_outbox.find({}))
         for e in left:  # the claims first: one killed half-way moves the rest at its next start
@@ -586,21 +613,18 @@ class JournalRepository(Repository):
             previous, doc = doc, newer
 
     def _write_views(self, previous: dict | None, doc: dict) -> None:
-        """Make the views of `previous` those of `doc`: changed documents rewritten, gone ones
-        deleted."""
+        """Make the views of `previous` those of `doc`: changed entries rewritten, gone ones
+        deleted, every view's in one `update` and one `delete` command."""
         if self.views is None:
             return
-        old = self.views.entries(public(previous)) if previous else {}
-        for name, entries in self.views.entries(public(doc)).items():
-            before = old.get(name, {})
-            writes: list[tuple[str, dict | None]] = [
-                (key, {**entry, "_id": key})
-                for key, entry in entries.items()
-                if before.get(key) != entry
-            ]
-            writes += [(key, None) for key in before.keys() - entries.keys()]
-            if writes:
-                _grouped(self.db[name], _write)(writes)
+        before = {row["_id"]: row for row in self._rows(previous)} if previous else {}
+        after = {row["_id"]: row for row in self._rows(doc)}
+        writes: list[tuple[str, dict | None]] = [
+            (key, row) for key, row in after.items() if before.get(key) != row
+        ]
+        writes += [(key, None) for key in before.keys() - after.keys()]
+        if writes:
+            _grouped(self.view_entries, _write)(writes)
 
 
 def _batches(collection, size: int, ids=None) -> Iterator[tuple[int, list[dict]]]:

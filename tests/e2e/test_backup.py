@@ -9,6 +9,7 @@ import pytest
 import requests
 from pymongo import MongoClient
 
+from services.common.repository import view_id, views_of
 from tests import sample_files as files
 from tests.e2e.conftest import BASE, eventually, stack
 
@@ -69,7 +70,8 @@ def test_backup_then_restore_round_trips_a_dossier(officers, tmp_path):
         assert routing.dossiers.find_one({"_id": code}) is None
         payment.payments.delete_one({"_id": fee_id})  # and its payment, view entry included
         payment.payments_journal.delete_many({"aggregate": fee_id})
-        payment.payments_by_dossier.delete_many({"_id": {"$regex": f"^{code}\\|"}})
+        entries = f"^{view_id('payments_by_dossier', code)}\\|"
+        payment[views_of("payments")].delete_many({"_id": {"$regex": entries}})
         documents["fs.chunks"].delete_many({"files_id": file_id})  # and the scanned file
         documents["fs.files"].delete_one({"_id": file_id})
         out = make("restore", f"DIR={target}")

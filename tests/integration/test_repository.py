@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import MongoClient
 
+from services.common.keys import prefix_range
 from services.common.repository import (
     ADAPTERS,
     BOOKKEEPING,
@@ -33,6 +34,7 @@ from services.common.repository import (
     JournalRepository,
     NotFound,
     Views,
+    views_of,
 )
 from services.common.store import CommandCounts, Sequences
 from services.common.writes import put_many
@@ -79,6 +81,12 @@ def repo(request, db):
     repository = ADAPTERS[request.param](db, "things", VIEWS)
     repository.create_indexes()
     return repository
+
+
+def view_keys(db, view: str) -> list[str]:
+    """The keys of one view as the journal adapter stores them (`<name>_views`)."""
+    found = db[views_of("things")].find({"_id": prefix_range(view)})
+    return sorted(e["_id"].split("|", 1)[1] for e in found)
 
 
 def add(n, tag=None):
@@ -406,9 +414,9 @@ def test_concurrent_changes_in_one_process_share_their_commands(servers, db):
         thread.join(60)
     things = [f"thing{w:02d}" for w in range(workers)]
     assert [repo.get(thing)["counter"] for thing in things] == [changes] * workers
-    assert sorted(v["_id"] for v in db.by_counter.find()) == [f"00005|{t}" for t in things]
+    assert view_keys(db, "by_counter") == [f"00005|{t}" for t in things]
     tags = sorted(f"t{w}|{thing}" for w, thing in enumerate(things))
-    assert sorted(v["_id"] for v in db.by_tag.find()) == tags
+    assert view_keys(db, "by_tag") == tags
     alone = 6 * workers * changes + workers  # six a change run alone (above), and each tag's put
     assert sum(counts.counts.values()) < 0.8 * alone, counts.counts
     client.close()
@@ -418,11 +426,11 @@ def test_concurrent_writers_leave_the_views_of_the_last_version(servers, db):
     views = Views(("by_counter",), lambda d: {"by_counter": {f"{d['counter']:05d}|thing": {}}})
     repo = JournalRepository(db, "things", views)
     repo.create({"_id": "thing", "counter": 0}, [])
-    assert [v["_id"] for v in db.by_counter.find()] == ["00000|thing"]
+    assert view_keys(db, "by_counter") == ["00000|thing"]
     retried = run_writers(servers, db, "journal", "views")
     total = WRITERS * CHANGES_EACH
     assert repo.get("thing")["counter"] == total
-    assert [v["_id"] for v in db.by_counter.find()] == [f"{total:05d}|thing"]
+    assert view_keys(db, "by_counter") == [f"{total:05d}|thing"]
     assert sum(retried) > 0, "the writers never raced: the test proved nothing"
 
 
@@ -514,8 +522,8 @@ def test_views_are_rebuilt_from_the_aggregates(repo, db):
         repo.create({"_id": name, "counter": counter, "tags": ["red"]}, [])
     # views as an older release wrote them: one stale, one missing
     if isinstance(repo, JournalRepository):
-        db.by_counter.insert_one({"_id": "00009|a"})
-        db.by_tag.delete_many({})
+        db.things_views.insert_one({"_id": "by_counter|00009|a"})
+        db.things_views.delete_many({"_id": prefix_range("by_tag")})
     else:
         db.things.update_many({}, {"$set": {"_views": {}}})
     assert list(repo.rebuild_views(batch=1)) == [1, 2]
@@ -525,6 +533,21 @@ def test_views_are_rebuilt_from_the_aggregates(repo, db):
         "a",
         "b",
     ]
+
+
+def test_views_kept_in_collections_of_their_own_move_into_one(db):
+    """An older version kept each view in a collection named after it: they move in at start."""
+    repo = JournalRepository(db, "things", VIEWS)
+    db.by_counter.insert_many([{"_id": "00001|a", "n": 1}, {"_id": "00002|b", "n": 2}])
+    db.by_tag.insert_one({"_id": "red|a"})
+    repo.create_indexes()
+    assert {"by_counter", "by_tag"}.isdisjoint(db.list_collection_names())
+    found = repo.find_view("by_counter", {"$gte": "0"})
+    assert [(v["_key"], v["_id"], v["n"]) for v in found] == [
+        ("00001|a", "a", 1),
+        ("00002|b", "b", 2),
+    ]
+    assert [v["_id"] for v in repo.find_view("by_tag", prefix_range("red"))] == ["a"]
 
 
 def test_reindex_rebuilds_every_repository_of_every_service(servers):
