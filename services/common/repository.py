@@ -660,6 +660,12 @@ def find_grouped(collection, _id: str) -> dict | None:
     return _grouped(collection, _find)(_id)
 
 
+def insert_grouped(collection, doc: dict) -> bool:
+    """Insert `doc`, False if its `_id` is taken already, sent together with the concurrent
+    workers' inserts into the same collection (group commit)."""
+    return not _grouped(collection, _insert)([doc])
+
+
 def put_grouped(collection, doc: dict) -> None:
     """Replace or insert `doc` by its `_id`, sent together with the concurrent workers' writes
     to the same collection (group commit)."""

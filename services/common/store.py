@@ -8,9 +8,9 @@ from datetime import datetime
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, monitoring
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import PyMongoError
 
-from services.common.repository import ADAPTERS, Repository, Views
+from services.common.repository import ADAPTERS, Repository, Views, insert_grouped
 from services.common.tally import Counts, Tally
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,9 @@ class Sequences:
 
     Each number is claimed by inserting a document whose _id is key + number, so uniqueness rests
     on the primary key alone: FerretDB's findAndModify with $inc is not atomic across clients.
-    The last number this process took is kept per key, so a claim is one insert; for a key seen
-    for the first time the numbers taken are read as one _id range, never by a scan."""
+    The last number this process took is kept per key, so a claim is one insert (sent together
+    with the claims of the process's concurrent callers: group commit); for a key seen for the
+    first time the numbers taken are read as one _id range, never by a scan."""
 
     def __init__(self, collection):
         self.collection = collection
@@ -139,12 +140,10 @@ class Sequences:
         n = self.last[key] if key in self.last else self._last_taken(key, limit)
         n += 1
         while n <= limit:
-            try:
-                self.collection.insert_one({"_id": f"{key}-{n:05d}", "key": key, "n": n})
-                self.last[key] = n
+            if insert_grouped(self.collection, {"_id": f"{key}-{n:05d}", "key": key, "n": n}):
+                self.last[key] = max(n, self.last.get(key, 0))
                 return n
-            except DuplicateKeyError:
-                n += 1
+            n += 1
         raise RuntimeError(f"no number left for {key}")
 
     def _last_taken(self, key: str, limit: int) -> int:

@@ -444,6 +444,25 @@ def test_sequences_number_in_order_across_processes_without_a_scan(db):
     assert counters.count_documents({"key": "X1-260302"}) == 7
 
 
+def test_concurrent_callers_take_each_number_once(db):
+    """The claims of concurrent callers go together (group commit); none is taken twice."""
+    counters = db.counters
+    sequences = [Sequences(counters), Sequences(counters)]  # two processes' worth
+    taken: list[int] = []
+
+    def take(k: int) -> None:
+        for _ in range(10):
+            taken.append(sequences[k % 2].next("X1-260302"))
+
+    threads = [threading.Thread(target=take, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(taken) == list(range(1, 81))
+    assert counters.count_documents({"key": "X1-260302"}) == 80
+
+
 class _Lost(Exception):
     pass
 
