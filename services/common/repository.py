@@ -9,9 +9,9 @@ roll-forward, the outbox and the views never leave this module; documents come o
 their bookkeeping fields.
 
 Two adapters behind the same interface, chosen by `STORE_ADAPTER` (`ADAPTERS`):
-- `journal` (FerretDB 1.x, the local stack without a mongod): FerretDB applies a
-  version-filtered update as read-then-write, so two writers can both "win"; the only atomic step
-  it has is a unique-key insert. Each change is claimed by inserting its journal entry
+- `journal` (FerretDB 1.x, the local stack without a mongod): unpatched FerretDB applies a
+  version-filtered update as read-then-write, so two writers can both "win"; a unique-key insert
+  is atomic everywhere. Each change is claimed by inserting its journal entry
   `<id>:<version>`; the projection and the views (one collection for all of an aggregate's
   views, `<name>_views`, keyed `<view>|<key>` so that each query is one `_id` range, the one
   index FerretDB reads) are written after, and rolled forward by whoever finds them behind;
