@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from cachetools import TTLCache
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -52,6 +53,10 @@ FORGET_BATCH = 50  # published journal-outbox entries deleted together
 _PUBLISHED: dict[str, list[str]] = {}  # per outbox collection: published, not yet deleted
 # per client: the process's coalesced reads and writes by `_id`, per collection (`_grouped`)
 _GROUPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+RECENT_SIZE = 4096  # aggregates remembered per collection and process
+# seconds an aggregate is remembered: far less than the shortest age at which its journal may
+# be compacted (docs/retention.md), so that a change decided on it still conflicts if stale
+RECENT_FOR = 30.0
 
 
 class NotFound(KeyError):
@@ -146,9 +151,19 @@ def in_range(key: str, bounds: dict) -> bool:
 class Repository(ABC):
     """The interface every adapter implements; `change` is written once, here."""
 
-    def __init__(self, db, name: str, views: Views | None = None, counts: Counts | None = None):
+    def __init__(
+        self,
+        db,
+        name: str,
+        views: Views | None = None,
+        counts: Counts | None = None,
+        recent: TTLCache | None = None,
+    ):
+        """`recent`: the aggregates the process last wrote or read (`remembered()`), shared by
+        its repositories of the collection; by default this repository's own."""
         self.db, self.name, self.views, self.counts = db, name, views, counts
         self.collection = db[name]
+        self.recent = remembered() if recent is None else recent
 
     def get(self, _id: str) -> dict:
         """The aggregate, or NotFound."""
@@ -183,12 +198,17 @@ class Repository(ABC):
         there is no such aggregate. `after`: what this caller's last change or create of it
         committed, tried first instead of a read (if another writer got ahead since, the commit
         conflicts and the aggregate is read)."""
-        # The first decision is taken on what this caller wrote last or on `_peek`, which may be
-        # behind: a change decided on a version that is not the latest fails its commit (the
-        # claim of the next version is taken), and a decision to change nothing is checked
-        # against the latest version before it is believed (unless it is KEEP).
-        raw = after.stored if after and after.changed and after.stored else self._peek(_id)
+        # The first decision is taken on what this caller wrote last, on what this process last
+        # wrote or read of the aggregate (`recent`), or on `_peek`; any of them may be behind:
+        # a change decided on a version that is not the latest fails its commit (the claim of
+        # the next version is taken), and a decision to change nothing is checked against the
+        # latest version before it is believed (unless it is KEEP).
+        recent = self.recent
+        raw = after.stored if after and after.changed and after.stored else recent.get(_id)
         latest = False
+        if raw is None:
+            raw = recent[_id] = self._peek(_id)
+            latest = self.peek_is_latest
         for _ in range(MAX_TRIES):
             if message_id and message_id in raw.get("applied", []):
                 return Committed(public(raw), duplicate=True)
@@ -199,13 +219,16 @@ class Repository(ABC):
                 newer = raw if latest else self._latest(raw)
                 if newer["version"] == raw["version"]:
                     return Committed(public(raw))
-                raw, latest = newer, True
+                raw = recent[_id] = newer
+                latest = True
                 continue
             try:
                 committed = self._commit(raw, change, message_id)
             except Conflict:
-                raw, latest = self._load(_id), True
+                raw = recent[_id] = self._load(_id)
+                latest = True
                 continue
+            recent[_id] = committed.stored
             self.publish(committed, publisher)
             return committed
         raise Conflict(_id)
@@ -287,14 +310,16 @@ class Repository(ABC):
     def _load(self, _id: str) -> dict:
         """The stored aggregate, bookkeeping included, or NotFound."""
 
+    peek_is_latest = True  # whether `_peek` reads the latest version (else `_latest` is asked)
+
     def _peek(self, _id: str) -> dict:
         """The stored aggregate as the cheapest read has it (change() decides on it first; it
         may be behind the latest version where `_latest` says so), or NotFound."""
         return self._load(_id)
 
     def _latest(self, raw: dict) -> dict:
-        """`raw` if it is the latest version, else the latest."""
-        return raw
+        """`raw` (as read or remembered) if it is the latest version, else the latest."""
+        return self._load(raw["_id"])
 
     @abstractmethod
     def _commit(self, raw: dict, change: Change, message_id: str | None) -> Committed:
@@ -352,8 +377,8 @@ class JournalRepository(Repository):
     after each claim, just before the projection, and again by whoever finds a newer journal
     entry after its writes."""
 
-    def __init__(self, db, name: str, views: Views | None = None, counts: Counts | None = None):
-        super().__init__(db, name, views, counts)
+    def __init__(self, db, name, views=None, counts=None, recent=None):
+        super().__init__(db, name, views, counts, recent)
         self.journal = db[f"{name}_journal"]
         self.legacy_outbox = db[f"{name}_outbox"]  # where outbox entries were kept before
         # every view's entries, keyed `<view>|<key>`: one command writes a version's views
@@ -361,6 +386,8 @@ class JournalRepository(Repository):
 
     def _load(self, _id: str) -> dict:
         return self._caught_up(_id, find_grouped(self.collection, _id))
+
+    peek_is_latest = False
 
     def _peek(self, _id: str) -> dict:
         """The projection alone (one read): behind its journal only while a writer is between
@@ -401,6 +428,7 @@ class JournalRepository(Repository):
             # its projection (found in a chaos run: the dossier was in no worklist): roll it now.
             self._load(doc["_id"])
             return None
+        self.recent[doc["_id"]] = committed.stored
         self.publish(committed, publisher)
         return committed
 
@@ -654,6 +682,16 @@ def _grouped(collection, run: Callable) -> Coalescer:
     return groups[key]
 
 
+def remembered() -> TTLCache:
+    """Where a process keeps, for RECENT_FOR seconds, the aggregates of one collection it last
+    wrote or read in `change()` (or created), as stored. `change()` decides on one first: if
+    another process has moved the aggregate on since, the commit fails (its claim is taken) and
+    the decision is taken again on the latest, as with `after`; a KEEP, or a message id found
+    applied, holds for every later version too. So a message that follows its aggregate's last
+    change within seconds (a delivery report, a dossier's next step) is decided without a read."""
+    return TTLCache(RECENT_SIZE, RECENT_FOR)
+
+
 def find_grouped(collection, _id: str) -> dict | None:
     """`collection.find_one({"_id": _id})`, sent together with the concurrent workers' reads
     of the same collection (group commit)."""
@@ -748,6 +786,7 @@ class DocumentRepository(Repository):
         except DuplicateKeyError:
             return None
         committed = Committed(public(stored), changed=True, outbox=pending, stored=stored)
+        self.recent[doc["_id"]] = stored
         self.publish(committed, publisher)
         return committed
 

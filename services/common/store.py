@@ -10,7 +10,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, monitoring
 from pymongo.errors import PyMongoError
 
-from services.common.repository import ADAPTERS, Repository, Views, insert_grouped
+from services.common.repository import ADAPTERS, Repository, Views, insert_grouped, remembered
 from services.common.tally import Counts, Tally
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,12 @@ class MongoStore(DependencyProvider):
             self.container.config.get("MONGO_DATABASE_PREFIX", "lienthong_") + self.database
         ]
         self.tallies = {name: Tally(self.db, c.name) for name, c in self.counts.items()}
+        # per aggregate collection: what this process last wrote or read of its aggregates
+        self.recent = {name: remembered() for name in self.repositories}
 
     def repository(self, name: str) -> Repository:
-        return self.adapter(self.db, name, self.repositories[name], self.counts.get(name))
+        views, counts = self.repositories[name], self.counts.get(name)
+        return self.adapter(self.db, name, views, counts, self.recent[name])
 
     def start(self):
         try:

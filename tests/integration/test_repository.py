@@ -267,9 +267,9 @@ def test_a_projection_left_behind_is_rolled_forward(db):
 
 
 def test_a_decision_on_a_projection_left_behind_is_taken_again_on_the_latest(db):
-    repo = JournalRepository(db, "things")
-    repo.create({"_id": "thing", "counter": 0}, [])
-    repo.change("thing", lambda d: Change({"counter": 1}))
+    writer = JournalRepository(db, "things")
+    writer.create({"_id": "thing", "counter": 0}, [])
+    writer.change("thing", lambda d: Change({"counter": 1}))
     behind = {"_id": "thing", "counter": 0, "version": 1}  # as if its writer died: projection v1
     db.things.replace_one({"_id": "thing"}, behind)
     seen = []
@@ -278,40 +278,72 @@ def test_a_decision_on_a_projection_left_behind_is_taken_again_on_the_latest(db)
         seen.append(doc["counter"])
         return Change({"counter": doc["counter"] + 1})
 
-    assert repo.change("thing", plus_one).doc["counter"] == 2  # the claim of v2 was taken
-    assert seen == [0, 1]
+    # each repository below stands for another process: it remembers nothing of the writer's
+    assert JournalRepository(db, "things").change("thing", plus_one).doc["counter"] == 2
+    assert seen == [0, 1]  # the claim of v2 was taken
     # a decision to change nothing, taken on a projection behind, is checked on the latest
     db.things.replace_one({"_id": "thing"}, {"_id": "thing", "counter": 1, "version": 2})
     only_at_two = lambda doc: Change({"counter": 3}) if doc["counter"] == 2 else None  # noqa: E731
-    assert repo.change("thing", only_at_two).doc["counter"] == 3
-    assert repo.get("thing")["counter"] == 3
+    assert JournalRepository(db, "things").change("thing", only_at_two).doc["counter"] == 3
+    assert writer.get("thing")["counter"] == 3
 
 
-def test_a_change_with_views_costs_five_commands(servers, db):
+def counted(servers, db) -> tuple[CommandCounts, object]:
+    """The database through a client whose commands are counted."""
     counts = CommandCounts()
     client = MongoClient(servers["mongo"], tz_aware=True, event_listeners=[counts])
-    repo = JournalRepository(client[db.name], "things", VIEWS)
-    repo.create({"_id": "thing", "counter": 0}, [])
+    return counts, client[db.name]
+
+
+def test_a_change_with_views_costs_five_commands_and_four_after_one_of_its_own(servers, db):
+    counts, counted_db = counted(servers, db)
+    JournalRepository(counted_db, "things", VIEWS).create({"_id": "thing", "counter": 0}, [])
+    repo = JournalRepository(counted_db, "things", VIEWS)  # another process's
     counts.counts.clear()
     repo.change("thing", lambda d: Change({"counter": 1}))
     # the projection read, the claim, the view's new key and its old one, the projection (its
     # write applied: no look for a next entry)
     assert counts.counts == {"find": 1, "insert": 1, "update": 2, "delete": 1}
-    client.close()
+    counts.counts.clear()
+    repo.change("thing", lambda d: Change({"counter": 2}))
+    # decided on what this process wrote: no read
+    assert counts.counts == {"insert": 1, "update": 2, "delete": 1}
 
 
 def test_a_decision_to_change_nothing_is_checked_on_the_latest_unless_it_is_keep(servers, db):
-    counts = CommandCounts()
-    client = MongoClient(servers["mongo"], tz_aware=True, event_listeners=[counts])
-    repo = JournalRepository(client[db.name], "things", VIEWS)
-    repo.create({"_id": "thing", "counter": 0}, [])
+    counts, counted_db = counted(servers, db)
+    JournalRepository(counted_db, "things", VIEWS).create({"_id": "thing", "counter": 0}, [])
+    repo = JournalRepository(counted_db, "things", VIEWS)  # another process's
     counts.counts.clear()
     assert repo.change("thing", lambda d: None).doc["counter"] == 0
     assert counts.counts == {"find": 2}  # the projection, and the look for a later entry
     counts.counts.clear()
     assert repo.change("thing", lambda d: KEEP).doc["counter"] == 0
-    assert counts.counts == {"find": 1}  # believed on the projection
-    client.close()
+    assert counts.counts == {}  # believed on the version this process read
+    assert repo.change("thing", lambda d: None).doc["counter"] == 0
+    assert counts.counts == {"find": 1}  # the look for a later entry only
+
+
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_a_remembered_version_another_process_moved_on_from_is_decided_again(db, adapter):
+    first, second = ADAPTERS[adapter](db, "things", VIEWS), ADAPTERS[adapter](db, "things", VIEWS)
+    first.create({"_id": "thing", "counter": 0}, [])
+    first.change("thing", add(1, "a"))
+    second.change("thing", add(10, "b"))  # the first process still remembers version 2
+    seen = []
+
+    def plus_one(doc):
+        seen.append(doc["counter"])
+        return Change({"counter": doc["counter"] + 1})
+
+    assert first.change("thing", plus_one).doc["counter"] == 12
+    assert seen == [1, 11]  # decided on what it remembered, then again on the latest
+    assert first.change("thing", lambda d: KEEP).doc["counter"] == 12
+    assert second.change("thing", lambda d: None).doc["counter"] == 12  # found the later version
+    keys = [v["_key"] for v in first.find_view("by_counter", {"$gte": "0", "$lt": "9"})]
+    assert keys == ["00012|thing"]
+    if adapter == "journal":
+        assert [e["version"] for e in first.entries("thing")] == [1, 2, 3, 4]
 
 
 PUTTER = """
