@@ -176,12 +176,15 @@ start_bg() { # name logfile command… — start in its own session, remember it
   echo $! >"$PIDS/$name.pid"
 }
 
-stop_pid() { # name — TERM, wait up to 10 s, then KILL; removes the pid file
+stop_pid() { # name [leader] — TERM, wait up to 10 s, then KILL; removes the pid file
+  # TERM goes to the process group, or with `leader` to the leader alone: a service's
+  # supervise.sh passes it on to its nameko, which would otherwise get it twice (and stop twice)
   local name=$1 f="$PIDS/$1.pid" pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    if [ "${2:-}" = leader ]; then kill -TERM "$pid" 2>/dev/null || true
+    else kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; fi
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -519,7 +522,7 @@ all_names() { # every pid file, services first, infrastructure last
 
 cmd_down() {
   local n
-  for n in $(all_names); do stop_pid "$n"; done
+  for n in $(all_names); do stop_pid "$n" leader; done
   stop_pid portal
   stop_pid payment-platform
   stop_pid carrier
@@ -554,15 +557,15 @@ case ${1:-} in
   up)
     # services connected with another node list would not fail over to the new nodes
     if [ "$(cat "$LT_STACK_DIR/rabbitmq/nodes" 2>/dev/null || echo 1)" != "$LT_RABBITMQ_NODES" ]; then
-      for n in $(all_names); do stop_pid "$n"; done
+      for n in $(all_names); do stop_pid "$n" leader; done
     fi
     cmd_install; start_rabbitmq; start_mongo; start_kannel; start_carrier; start_payment_platform
     start_portal
     cmd_services_up ;;
   services-up) shift; cmd_services_up "$@" ;;
-  services-down) for n in $(all_names); do stop_pid "$n"; done ;;
+  services-down) for n in $(all_names); do stop_pid "$n" leader; done ;;
   service-start) service_start "$2" ;;
-  service-stop) stop_pid "${2/:/-}" ;;
+  service-stop) stop_pid "${2/:/-}" leader ;;
   bearerbox-start) start_bearerbox ;;
   sms-mo) sms_mo "$2" "$3" "$4" ;;
   carrier-restart) stop_pid carrier; start_carrier ;;

@@ -91,8 +91,8 @@ KEEP = Keep()
 class Committed:
     """The aggregate after `change()`: `changed` if this call committed something; `duplicate`
     if its message had been applied before; `outbox` the adapter's handle on messages still to
-    publish (None once published, or when there were none). Passed back to `change(after=…)`,
-    it saves reading again what this caller has just written."""
+    publish (None once published, or when there were none); `stored` the version as stored,
+    which the repository remembers (`remembered`)."""
 
     doc: dict
     changed: bool = False
@@ -190,21 +190,18 @@ class Repository(ABC):
         decide: Callable[[dict], Change | Keep | None],
         message_id: str | None = None,
         publisher=None,
-        after: Committed | None = None,
     ) -> Committed:
         """Load the aggregate, `decide` (a pure function of the document) what to change, commit
         it with its messages and views, then publish them with `publisher`. Decided again on a
         concurrent writer's change; a `message_id` applied before changes nothing. NotFound if
-        there is no such aggregate. `after`: what this caller's last change or create of it
-        committed, tried first instead of a read (if another writer got ahead since, the commit
-        conflicts and the aggregate is read)."""
-        # The first decision is taken on what this caller wrote last, on what this process last
-        # wrote or read of the aggregate (`recent`), or on `_peek`; any of them may be behind:
-        # a change decided on a version that is not the latest fails its commit (the claim of
-        # the next version is taken), and a decision to change nothing is checked against the
-        # latest version before it is believed (unless it is KEEP).
+        there is no such aggregate."""
+        # The first decision is taken on what this process last wrote or read of the aggregate
+        # (`recent`, see `remembered`), else on `_peek`; either may be behind: a change decided
+        # on a version that is not the latest fails its commit (the claim of the next version
+        # is taken), and a decision to change nothing is checked against the latest version
+        # before it is believed (unless it is KEEP).
         recent = self.recent
-        raw = after.stored if after and after.changed and after.stored else recent.get(_id)
+        raw = recent.get(_id)
         latest = False
         if raw is None:
             raw = recent[_id] = self._peek(_id)
@@ -686,7 +683,7 @@ def remembered() -> TTLCache:
     """Where a process keeps, for RECENT_FOR seconds, the aggregates of one collection it last
     wrote or read in `change()` (or created), as stored. `change()` decides on one first: if
     another process has moved the aggregate on since, the commit fails (its claim is taken) and
-    the decision is taken again on the latest, as with `after`; a KEEP, or a message id found
+    the decision is taken again on the latest; a KEEP, or a message id found
     applied, holds for every later version too. So a message that follows its aggregate's last
     change within seconds (a delivery report, a dossier's next step) is decided without a read."""
     return TTLCache(RECENT_SIZE, RECENT_FOR)

@@ -205,9 +205,7 @@ class NotificationService(observability.Observed):
             attempts = message["attempts"] + 1
             retry_at = domain.next_attempt(attempts, now)
             if retry_at is None:
-                self.store.update(
-                    message_id, now, "failed", str(exc), after=claimed, attempts=attempts, **held
-                )
+                self.store.update(message_id, now, "failed", str(exc), attempts=attempts, **held)
                 log.error(
                     "sms %s to %s failed for good: %s", message_id, mask_msisdn(message["to"]), exc
                 )
@@ -217,14 +215,13 @@ class NotificationService(observability.Observed):
                     now,
                     "queued",
                     str(exc),
-                    after=claimed,
                     attempts=attempts,
                     next_attempt_at=retry_at,
                     **held,
                 )
             return
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
-            self.store.update(message_id, now, "rejected", str(exc), after=claimed, reason=str(exc))
+            self.store.update(message_id, now, "rejected", str(exc), reason=str(exc))
             return
         self._sampled(provider, message_id, now, ref, None)
         # a delivery report may have come first: never take "delivered" or "failed" back
@@ -233,7 +230,6 @@ class NotificationService(observability.Observed):
             now,
             "sent",
             ref,
-            after=claimed,
             attempts=message["attempts"] + 1,
             sent_at=now,
             gateway_refs=self.sms.gateway.refs(ref),

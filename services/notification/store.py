@@ -96,14 +96,13 @@ class NotificationRecords(Database):
         bounds = until("sending", before)
         return [v["_id"] for v in self.messages.find_view(indexes.PENDING, bounds, limit)]
 
-    def update(self, message_id, now, status, detail="", after=None, **fields) -> bool:
+    def update(self, message_id, now, status, detail="", **fields) -> bool:
         """Move a message to `status` as the status machine allows (domain.STATUS_FROM);
-        False if it may not go there from where it is. `after`: this worker's last write."""
+        False if it may not go there from where it is."""
         committed = self.messages.change(
             message_id,
             lambda m: domain.moved(m, now, status, detail, fields),
             publisher=self.publisher,
-            after=after,
         )
         return committed.changed or committed.doc["status"] == status
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo import MongoClient
 
-from services.common.repository import ADAPTERS
+from services.common.repository import ADAPTERS, RECENT_FOR
 from services.ops.reindex import STORES
 
 RETENTION = timedelta(days=30)  # how long a settled aggregate keeps its journal
@@ -51,6 +51,10 @@ def main(argv=None) -> int:
     parser.add_argument("--days", type=float, default=RETENTION.days, help="settled for (30)")
     parser.add_argument("--batch", type=int, default=500, help="aggregates per batch (500)")
     args = parser.parse_args(argv)
+    # the services decide first on versions they remember (RECENT_FOR): the journal entries
+    # after one must outlive it, so that a claim decided on it still conflicts
+    if timedelta(days=args.days) < 2 * timedelta(seconds=RECENT_FOR):
+        parser.error(f"--days must leave at least {2 * RECENT_FOR:.0f} seconds after settling")
     client: MongoClient = MongoClient(os.environ["LT_MONGO_URI"], tz_aware=True)
     prefix = os.environ.get("LT_MONGO_DATABASE_PREFIX", "lienthong_")
     adapter = os.environ.get("LT_STORE_ADAPTER") or "journal"

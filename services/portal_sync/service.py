@@ -221,7 +221,7 @@ class PortalSyncService(observability.Observed):
         else:
             log.warning("portal push of %s v%s failed: %s", code, body["version"], answer.reason)
             decide = lambda s: record.push_failed(s, answer.reason, now, answer.retry_after)  # noqa: E731
-        return self.store.syncs.change(code, lambda s: Change(decide(s)), after=claimed)
+        return self.store.syncs.change(code, lambda s: Change(decide(s)))
 
     @rpc
     def status(self, code: str) -> dict:
