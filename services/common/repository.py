@@ -198,8 +198,8 @@ class Repository(ABC):
         # The first decision is taken on what this process last wrote or read of the aggregate
         # (`recent`, see `remembered`), else on `_peek`; either may be behind: a change decided
         # on a version that is not the latest fails its commit (the claim of the next version
-        # is taken), and a decision to change nothing is checked against the latest version
-        # before it is believed (unless it is KEEP).
+        # is taken), and a decision to change nothing, or one that raises, is checked against
+        # the latest version before it is believed (unless it is KEEP).
         recent = self.recent
         raw = recent.get(_id)
         latest = False
@@ -209,7 +209,16 @@ class Repository(ABC):
         for _ in range(MAX_TRIES):
             if message_id and message_id in raw.get("applied", []):
                 return Committed(public(raw), duplicate=True)
-            change = decide(public(raw))
+            try:
+                change = decide(public(raw))
+            except Exception:
+                # refused on a version that may be behind (an action another process's
+                # change has made possible): refused only if the latest refuses it too
+                if latest or (newer := self._latest(raw))["version"] == raw["version"]:
+                    raise
+                raw = recent[_id] = newer
+                latest = True
+                continue
             if isinstance(change, Keep):
                 return Committed(public(raw))
             if change is None:

@@ -342,8 +342,21 @@ def test_a_remembered_version_another_process_moved_on_from_is_decided_again(db,
     assert second.change("thing", lambda d: None).doc["counter"] == 12  # found the later version
     keys = [v["_key"] for v in first.find_view("by_counter", {"$gte": "0", "$lt": "9"})]
     assert keys == ["00012|thing"]
+
+    def only_at(n):  # as a domain refuses an action the state does not allow
+        def decide(doc):
+            if doc["counter"] != n:
+                raise ValueError(f"not at {doc['counter']}")
+            return Change({"counter": n + 1})
+
+        return decide
+
+    first.change("thing", add(1))  # 13; the second process remembers 12
+    assert second.change("thing", only_at(13)).doc["counter"] == 14  # refused on 12, not on 13
+    with pytest.raises(ValueError, match="not at 14"):  # refused on the latest too
+        first.change("thing", only_at(13))  # it remembers 13: the claim conflicts, then 14
     if adapter == "journal":
-        assert [e["version"] for e in first.entries("thing")] == [1, 2, 3, 4]
+        assert [e["version"] for e in first.entries("thing")] == [1, 2, 3, 4, 5, 6]
 
 
 PUTTER = """
