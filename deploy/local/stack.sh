@@ -338,8 +338,8 @@ start_mongo() {
     local url="file:$d/?_pragma=synchronous(${LT_SQLITE_SYNCHRONOUS:-normal})"
     # Go's collector at GOGC=400 (LT_FERRETDB_GOGC) instead of 100: FerretDB's heap stays small
     # (under 200 MB at a million dossiers) and it spends a fifth less CPU a command (docs/cuts.md).
-    GOGC=${LT_FERRETDB_GOGC:-400} start_bg mongo "$LOGS/mongo.log" "$server" --handler=sqlite --sqlite-url="$url" \
-      --listen-addr="127.0.0.1:$LT_MONGO_PORT" --telemetry=disable --state-dir="$d" \
+    GOGC=${LT_FERRETDB_GOGC:-400} start_bg mongo "$LOGS/mongo.log" "$server" --handler=sqlite \
+      --sqlite-url="$url" --listen-addr="127.0.0.1:$LT_MONGO_PORT" --telemetry=disable --state-dir="$d" \
       --debug-addr=- --log-level=warn
   fi
   wait_port mongo "$LT_MONGO_PORT" 60
