@@ -242,6 +242,22 @@ def next_attempt(attempts: int, now: datetime) -> datetime | None:
     return now + timedelta(seconds=RETRY_DELAYS[attempts - 1])
 
 
+def after_failed_send(
+    attempts: int, now: datetime, rate_limited: bool
+) -> tuple[str, dict[str, Any]]:
+    """The status and fields of a message the gateway did not take, after `attempts` attempts
+    before this one: queued again after the backoff, or failed for good once the backoff is
+    used up. A send our own rate limit held back was no attempt: it is queued again at once,
+    its attempts unchanged, for notification's sender to take when the limit allows."""
+    if rate_limited:
+        return "queued", {"next_attempt_at": now}
+    attempts += 1
+    retry_at = next_attempt(attempts, now)
+    if retry_at is None:
+        return "failed", {"attempts": attempts}
+    return "queued", {"attempts": attempts, "next_attempt_at": retry_at}
+
+
 def outside_quiet_hours(
     instant: datetime, calendar: WorkingCalendar, quiet: tuple[time, time] | None = QUIET_HOURS
 ) -> datetime:

@@ -1,6 +1,6 @@
 """The SMS gateway chosen by configuration, behind the rate limiter."""
 
-from services.notification.kannel import GatewayError, KannelGateway
+from services.notification.kannel import KannelGateway, RateLimited
 from services.notification.ratelimit import RateLimiter
 from services.notification.smpp import SmppGateway
 
@@ -16,8 +16,8 @@ _REQUIRED = {
 
 
 class RateLimitedGateway:
-    """A gateway whose every send first takes a token; GatewayError("rate limit") (so the message
-    is retried later) when none comes within `wait` seconds."""
+    """A gateway whose every send first takes a token; RateLimited (the message is sent again
+    shortly, and it counts as no attempt) when none comes within `wait` seconds."""
 
     def __init__(self, gateway, limiter: RateLimiter, wait: float = RATE_LIMIT_WAIT):
         self.gateway, self.limiter, self.wait = gateway, limiter, wait
@@ -34,7 +34,7 @@ class RateLimitedGateway:
         """Send through `provider` (a Kannel smsc-id) when failover names one; the SMPP gateway
         is one provider of its own and takes none."""
         if not self.limiter.acquire(self.wait):
-            raise GatewayError("rate limit")
+            raise RateLimited("rate limit")
         if provider is None:
             return self.gateway.send(to, text, encoding, sender, dlr_url)
         return self.gateway.send(to, text, encoding, sender, dlr_url, provider=provider)

@@ -15,6 +15,11 @@ class GatewayError(Exception):
     provider_fault = False  # counts against the provider the message was sent to (failover.py)
 
 
+class RateLimited(GatewayError):
+    """Our own limit held the message back: nothing was asked of the gateway, so it is no
+    attempt; it goes out as soon as the limit allows (domain.after_failed_send)."""
+
+
 class GatewayRefused(GatewayError):
     """Kannel answered 5xx: it refused the message this time, for its provider."""
 

@@ -31,7 +31,13 @@ from services.common.tally import fold_from
 from services.common.web import ApiError, api, json_response
 from services.notification import domain, failover, inbound, indexes, providers, verification
 from services.notification.gateways import make_gateway
-from services.notification.kannel import DLR_STATUS, GatewayError, GatewayTimeout, dlr_url
+from services.notification.kannel import (
+    DLR_STATUS,
+    GatewayError,
+    GatewayTimeout,
+    RateLimited,
+    dlr_url,
+)
 from services.notification.phones import InvalidNumber, mask_msisdn, normalise_msisdn
 from services.notification.smpp import SmppGateway
 from services.notification.store import NotificationStore
@@ -202,22 +208,12 @@ class NotificationService(observability.Observed):
             self._sampled(provider, message_id, now, None, exc)
             # Kannel may hold it for that provider: it goes out through that one or not at all
             held = {"held_by": provider} if isinstance(exc, GatewayTimeout) and provider else {}
-            attempts = message["attempts"] + 1
-            retry_at = domain.next_attempt(attempts, now)
-            if retry_at is None:
-                self.store.update(message_id, now, "failed", str(exc), attempts=attempts, **held)
+            rate_limited = isinstance(exc, RateLimited)
+            status, fields = domain.after_failed_send(message["attempts"], now, rate_limited)
+            self.store.update(message_id, now, status, str(exc), **fields, **held)
+            if status == "failed":
                 log.error(
                     "sms %s to %s failed for good: %s", message_id, mask_msisdn(message["to"]), exc
-                )
-            else:
-                self.store.update(
-                    message_id,
-                    now,
-                    "queued",
-                    str(exc),
-                    attempts=attempts,
-                    next_attempt_at=retry_at,
-                    **held,
                 )
             return
         except Exception as exc:  # noqa: BLE001 — rejected by the gateway: no retry loop
